@@ -1,0 +1,292 @@
+"""Django admin for system administrators: roster, municipalities, staff accounts.
+
+Only superusers and system administrators reach it. Personal records are never
+registered here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from municipalities.models import (
+    Membership,
+    Municipality,
+    Organisation,
+    ParticipationKind,
+    ProgramParticipation,
+    RosterImport,
+    User,
+)
+from municipalities.roster import roster_import
+from portal.fiscal import fiscal_year_of
+
+
+def is_roster_admin(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and (user.is_superuser or getattr(user, "is_system_admin", False)))
+
+
+class SystemAdminOnly:
+    """Full rights for superusers and system administrators, none for anyone else."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_roster_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_roster_admin(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_roster_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_roster_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_roster_admin(request)
+
+
+class ParticipationInline(SystemAdminOnly, admin.TabularInline):
+    model = ProgramParticipation
+    extra = 0
+    fields = ("fiscal_year", "kind", "roster_import")
+    readonly_fields = ("roster_import",)
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(SystemAdminOnly, admin.ModelAdmin):
+    list_display = ("code", "prefecture", "name", "name_kana")
+    list_filter = ("prefecture", "participations__fiscal_year")
+    search_fields = ("code", "name", "name_kana", "prefecture")
+    inlines = [ParticipationInline]
+
+
+@admin.register(ProgramParticipation)
+class ProgramParticipationAdmin(SystemAdminOnly, admin.ModelAdmin):
+    list_display = ("municipality", "fiscal_year", "kind", "roster_import")
+    list_filter = ("fiscal_year", "kind")
+    list_select_related = ("municipality", "roster_import")
+    search_fields = ("municipality__name", "municipality__code")
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_(
+            "CSV (UTF-8 or Shift_JIS), TSV, Excel (.xlsx) or JSON; first row names the columns."
+        ),
+    )
+    fiscal_year = forms.IntegerField(
+        label=_("Fiscal year"),
+        min_value=1999,
+        max_value=2100,
+        help_text=_("The calendar year in which the fiscal year starts (2022 = 令和4年度)."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of participation"),
+        choices=ParticipationKind.choices,
+        initial=ParticipationKind.IMPLEMENTATION,
+        help_text=_("Used for rows without a kind column."),
+    )
+    expected_total = forms.IntegerField(
+        label=_("Expected number of municipalities"), min_value=1, required=False
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.ROSTER_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large (at most %(max)d bytes)."),
+                params={"max": settings.ROSTER_UPLOAD_MAX_BYTES},
+            )
+        return upload
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(SystemAdminOnly, admin.ModelAdmin):
+    list_display = ("created_at", "file_name", "fiscal_year", "status", "created_by", "applied_at")
+    list_filter = ("status", "fiscal_year")
+    list_select_related = ("created_by",)
+    readonly_fields = (
+        "fiscal_year",
+        "kind",
+        "expected_total",
+        "file_name",
+        "file_sha256",
+        "status",
+        "report",
+        "created_by",
+        "created_at",
+        "applied_at",
+    )
+    exclude = ("content",)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # through the upload view, which previews first
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("upload/", wrap(self.upload_view), name="municipalities_rosterimport_upload"),
+            path(
+                "<int:pk>/preview/",
+                wrap(self.preview_view),
+                name="municipalities_rosterimport_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        extra_context = {
+            **(extra_context or {}),
+            "upload_url": reverse("admin:municipalities_rosterimport_upload"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def _check(self, request: HttpRequest) -> None:
+        if not is_roster_admin(request):
+            raise PermissionDenied
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Step 1: upload; the file is checked without changing anything."""
+        self._check(request)
+        if request.method == "POST":
+            form = RosterUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                content = upload.read()
+                report = roster_import(
+                    content=content,
+                    file_name=upload.name,
+                    fiscal_year=form.cleaned_data["fiscal_year"],
+                    kind=form.cleaned_data["kind"],
+                    expected_total=form.cleaned_data["expected_total"],
+                    dry_run=True,
+                    user=request.user,
+                )
+                record = RosterImport.objects.create(
+                    fiscal_year=form.cleaned_data["fiscal_year"],
+                    kind=form.cleaned_data["kind"],
+                    expected_total=form.cleaned_data["expected_total"],
+                    file_name=upload.name[:255],
+                    file_sha256=hashlib.sha256(content).hexdigest(),
+                    content=content,
+                    status=(
+                        RosterImport.Status.PREVIEWED if report.ok else RosterImport.Status.REJECTED
+                    ),
+                    report=report.to_json(),
+                    created_by=request.user,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:municipalities_rosterimport_preview", args=[record.pk])
+                )
+        else:
+            form = RosterUploadForm(initial={"fiscal_year": fiscal_year_of(timezone.localdate())})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a roster"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/municipalities/rosterimport/upload.html", context)
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Step 2: the report; confirming applies the same file in one transaction."""
+        self._check(request)
+        record = get_object_or_404(RosterImport, pk=pk)
+        if request.method == "POST" and record.status == RosterImport.Status.PREVIEWED:
+            with transaction.atomic():
+                record = RosterImport.objects.select_for_update().get(pk=pk)
+                if record.status != RosterImport.Status.PREVIEWED:
+                    messages.error(request, _("This roster import was already handled."))
+                    return HttpResponseRedirect(request.path)
+                # Checked again: the database may have changed since the preview.
+                report = roster_import(
+                    content=bytes(record.content),
+                    file_name=record.file_name,
+                    fiscal_year=record.fiscal_year,
+                    kind=record.kind,
+                    expected_total=record.expected_total,
+                    user=request.user,
+                    preview=record,
+                )
+                if not report.applied:
+                    # Either rejected, or the database already matched the file.
+                    record.status = (
+                        RosterImport.Status.APPLIED if report.ok else RosterImport.Status.REJECTED
+                    )
+                    record.applied_at = timezone.now() if report.ok else None
+                    record.report = report.to_json()
+                    record.save(update_fields=["status", "report", "applied_at"])
+            if report.ok:
+                messages.success(request, _("The roster was applied."))
+            else:
+                messages.error(request, _("The roster was rejected; nothing was changed."))
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Roster import report"),
+            "record": record,
+            "report": record.report,
+            "can_apply": record.status == RosterImport.Status.PREVIEWED,
+        }
+        return TemplateResponse(request, "admin/municipalities/rosterimport/preview.html", context)
+
+
+class OrganisationAdmin(SystemAdminOnly, admin.ModelAdmin):
+    list_display = ("name", "kind", "municipality")
+    list_filter = ("kind",)
+    list_select_related = ("municipality",)
+    search_fields = ("name", "municipality__name")
+    autocomplete_fields = ("municipality",)
+
+
+admin.site.register(Organisation, OrganisationAdmin)
+
+
+class MembershipInline(SystemAdminOnly, admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("municipality", "organisation", "role", "is_active")
+    autocomplete_fields = ("municipality", "organisation")
+
+
+@admin.register(User)
+class UserAdmin(SystemAdminOnly, BaseUserAdmin):
+    list_display = ("username", "display_name", "is_active", "is_system_admin", "last_login")
+    list_filter = ("is_active", "is_system_admin", "memberships__role")
+    search_fields = ("username", "display_name", "email")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Portal"), {"fields": ("display_name", "is_system_admin")}),
+    )
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SystemAdminOnly, admin.ModelAdmin):
+    list_display = ("user", "municipality", "organisation", "role", "is_active")
+    list_filter = ("role", "is_active")
+    list_select_related = ("user", "municipality", "organisation")
+    search_fields = ("user__username", "user__display_name", "municipality__name")
+    autocomplete_fields = ("user", "municipality", "organisation")

@@ -1,0 +1,265 @@
+"""Municipalities, their participation per fiscal year, staff and roles.
+
+Every other app depends on this one for the tenant (``Municipality``) and for who a
+user is inside it (``Membership``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from municipalities.codes import validate_local_government_code
+from municipalities.scoping import TenantQuerySet
+from portal.fiscal import reiwa_fiscal_year_label
+
+
+class User(AbstractUser):
+    """A staff account. Tenant and role come from its active ``Membership``.
+
+    ``is_system_admin`` marks the national or prefectural operator who maintains the
+    roster and staff accounts and never sees a person's record.
+    """
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    is_system_admin = models.BooleanField(
+        _("system administrator"),
+        default=False,
+        help_text=_("Maintains the roster and staff accounts; never sees personal records."),
+    )
+
+    class Meta:
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Municipality(models.Model):
+    """A local government identified by its 全国地方公共団体コード."""
+
+    code = models.CharField(
+        _("local government code"),
+        max_length=6,
+        unique=True,
+        validators=[validate_local_government_code],
+        help_text=_("Six digits including the check digit, e.g. 131016."),
+    )
+    prefecture_code = models.CharField(_("prefecture code"), max_length=2, editable=False)
+    prefecture = models.CharField(_("prefecture"), max_length=10)
+    name = models.CharField(_("name"), max_length=50)
+    name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.prefecture}{self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.prefecture_code = self.code[:2]
+        super().save(*args, **kwargs)
+
+
+class ParticipationKind(models.TextChoices):
+    """How a municipality takes part in the program in one fiscal year."""
+
+    IMPLEMENTATION = "implementation", _("Full implementation")  # 本格実施
+    TRANSITION = "transition", _("Transition preparation")  # 移行準備事業
+    MODEL = "model", _("Model program")  # モデル事業
+
+
+class ProgramParticipation(models.Model):
+    """One municipality's participation in one fiscal year (April–March).
+
+    A later roster adds rows for its own year; earlier years stay as history.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        verbose_name=_("municipality"),
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), help_text=_("The calendar year in which the fiscal year starts.")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ParticipationKind.choices)
+    roster_import = models.ForeignKey(
+        "RosterImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participations",
+        verbose_name=_("roster import"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("program participation")
+        verbose_name_plural = _("program participations")
+        ordering = ["-fiscal_year", "municipality__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "fiscal_year"],
+                name="participation_one_per_municipality_year",
+            ),
+        ]
+        indexes = [
+            # Roster for one fiscal year: WHERE fiscal_year = %s (the loader and statistics).
+            models.Index(fields=["fiscal_year", "kind"], name="participation_year_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.fiscal_year_label} {self.get_kind_display()}"
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return reiwa_fiscal_year_label(self.fiscal_year)
+
+
+class RosterImport(models.Model):
+    """One roster load (command or admin upload), kept with its report."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed, not applied")
+        APPLIED = "applied", _("Applied")
+        REJECTED = "rejected", _("Rejected")
+
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ParticipationKind.choices)
+    expected_total = models.PositiveIntegerField(_("expected total"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
+    content = models.BinaryField(_("file content"), editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    report = models.JSONField(_("report"), default=dict)
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({reiwa_fiscal_year_label(self.fiscal_year)})"
+
+
+class Organisation(models.Model):
+    """Who a staff member works for: the municipality itself or a contracted operator."""
+
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality (direct)")  # 直営
+        SOCIAL_WELFARE_COUNCIL = "swc", _("Social welfare council")  # 社会福祉協議会
+        SOCIAL_WELFARE_CORPORATION = "swcorp", _("Social welfare corporation")  # 社会福祉法人
+        NPO = "npo", _("NPO")
+        COMPANY = "company", _("Company")
+        OTHER = "other", _("Other contractor")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="organisations",
+        verbose_name=_("municipality"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["municipality", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="organisation_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_contractor(self) -> bool:
+        return self.kind != self.Kind.MUNICIPALITY
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Caseworker")  # 相談支援員
+    COORDINATOR = "coordinator", _("Participation coordinator")  # 参加支援コーディネーター
+    COMMUNITY_WORKER = "community_worker", _("Community worker")  # 地域づくり担当
+    MANAGER = "manager", _("Manager")  # 管理者
+
+
+class Membership(models.Model):
+    """A user's place in one municipality: role and the organisation they work for."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("municipality"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["municipality", "role", "user__username"]
+        constraints = [
+            # A staff account works in one municipality at a time; its tenant is unambiguous.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_active=True),
+                name="membership_one_active_per_user",
+            ),
+        ]
+        indexes = [
+            # Staff list of one municipality: WHERE municipality_id = %s AND is_active.
+            models.Index(fields=["municipality", "is_active"], name="membership_muni_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.municipality} / {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if (
+            self.organisation_id
+            and self.municipality_id
+            and self.organisation.municipality_id != self.municipality_id
+        ):
+            raise ValidationError(
+                {"organisation": _("The organisation belongs to another municipality.")}
+            )

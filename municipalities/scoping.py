@@ -1,0 +1,84 @@
+"""The tenant-scoping layer: the only way a view, the API or an export reaches rows
+that belong to a municipality.
+
+Every tenant-owned model carries ``municipality`` and uses ``TenantQuerySet`` as its
+manager. ``for_user(user)`` keeps only the rows of the user's own municipality and
+returns nothing at all for anonymous users, inactive accounts, accounts without an
+active membership and system administrators (who never see personal records).
+``get_for_user_or_404`` turns "not yours" and "does not exist" into the same 404, so
+an outsider cannot even learn that an id exists.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from municipalities.models import Membership, User
+
+_M = TypeVar("_M", bound=models.Model)
+
+_CACHE_ATTR = "_active_membership_cache"
+
+
+def active_membership(user: User | AnonymousUser | None) -> Membership | None:
+    """The user's active membership (cached on the user object for the request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if hasattr(user, _CACHE_ATTR):
+        return getattr(user, _CACHE_ATTR)
+    from municipalities.models import Membership
+
+    membership = (
+        Membership.objects.select_related("municipality", "organisation")
+        .filter(user=user, is_active=True)
+        .first()
+    )
+    setattr(user, _CACHE_ATTR, membership)
+    return membership
+
+
+def forget_membership(user: Any) -> None:
+    """Drop the cached membership (after a change of role or municipality)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def tenant_id_for(user: User | AnonymousUser | None) -> int | None:
+    """The municipality whose rows the user may read, or None for no rows at all."""
+    if user is None or getattr(user, "is_system_admin", False):
+        return None
+    membership = active_membership(user)
+    return membership.municipality_id if membership else None
+
+
+def has_role(user: User | AnonymousUser | None, *roles: str) -> bool:
+    if user is None or getattr(user, "is_system_admin", False):
+        return False
+    membership = active_membership(user)
+    return membership is not None and membership.role in roles
+
+
+class TenantQuerySet(models.QuerySet):
+    """QuerySet of a model with a ``municipality`` foreign key."""
+
+    def for_user(self, user: User | AnonymousUser | None) -> TenantQuerySet:
+        municipality_id = tenant_id_for(user)
+        if municipality_id is None:
+            return self.none()
+        return self.filter(municipality_id=municipality_id)
+
+
+def get_for_user_or_404(
+    queryset: TenantQuerySet, user: User | AnonymousUser | None, **lookups: Any
+) -> Any:
+    """One row of the user's municipality, or 404 whether it is missing or foreign."""
+    obj = queryset.for_user(user).filter(**lookups).first()
+    if obj is None:
+        raise Http404
+    return obj

@@ -1,0 +1,26 @@
+"""Japanese fiscal years (April–March) and their Reiwa labels."""
+
+from __future__ import annotations
+
+import datetime
+
+REIWA_FIRST_YEAR = 2019  # 令和元年 = 2019
+
+
+def fiscal_year_of(day: datetime.date) -> int:
+    """The fiscal year (named by its starting calendar year) that contains ``day``."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_range(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a fiscal year: 1 April to 31 March."""
+    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+
+
+def reiwa_fiscal_year_label(fiscal_year: int) -> str:
+    """2022 → '令和4年度', 2019 → '令和元年度'. Earlier years fall back to 平成."""
+    if fiscal_year >= REIWA_FIRST_YEAR:
+        n = fiscal_year - REIWA_FIRST_YEAR + 1
+        return "令和元年度" if n == 1 else f"令和{n}年度"
+    n = fiscal_year - 1988
+    return "平成元年度" if n == 1 else f"平成{n}年度"

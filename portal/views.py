@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for operators and load balancers: database and broker reachable."""
+    status: dict[str, str] = {}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        status["database"] = "ok"
+    except Exception:
+        logger.exception("health check: database unreachable")
+        status["database"] = "error"
+        healthy = False
+    if settings.CELERY_BROKER_URL:
+        from portal.celery import app
+
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            status["broker"] = "ok"
+        except Exception:
+            logger.exception("health check: broker unreachable")
+            status["broker"] = "error"
+            healthy = False
+    else:
+        status["broker"] = "in-process"
+    return JsonResponse(status, status=200 if healthy else 503)

@@ -1,0 +1,55 @@
+"""Every demo role logs in through the real login form and sees its home page in Japanese."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import ROSTER_FY2022
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROLES = {
+    "a-caseworker": ("大阪府豊中市", "相談支援員"),
+    "a-coordinator": ("大阪府豊中市", "参加支援コーディネーター"),
+    "a-community": ("大阪府豊中市", "地域づくり担当"),
+    "a-manager": ("大阪府豊中市", "管理者"),
+    "b-caseworker": ("島根県松江市", "相談支援員"),
+    "b-manager": ("島根県松江市", "管理者"),
+    "sysadmin": ("実施自治体名簿", "システム管理者"),
+}
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True  # seed_demo refuses to create known passwords otherwise
+    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+    return settings.DEMO_PASSWORD
+
+
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def test_each_demo_role_sees_its_home_page_in_japanese(page, live_server, demo, screenshot):
+    for username, (place, role) in ROLES.items():
+        log_in(page, live_server.url, username, demo)
+        page.wait_for_url(f"{live_server.url}/")
+        body = page.locator("body")
+        assert place in body.inner_text(), username
+        assert role in body.inner_text(), username
+        assert page.locator("html").get_attribute("lang") == "ja"
+        screenshot(f"home-{username}")
+        page.get_by_role("button", name="ログアウト").click()
+        page.wait_for_url(f"{live_server.url}/login/")
+
+
+def test_wrong_password_shows_japanese_error(page, live_server, demo, screenshot):
+    log_in(page, live_server.url, "a-caseworker", "wrong-password")
+    assert "正しいユーザー名とパスワードを入力してください" in page.locator("body").inner_text()
+    screenshot("login-error")

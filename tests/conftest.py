@@ -1,0 +1,70 @@
+"""Shared fixtures: personas for permissions, the loaded FY2022 roster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from municipalities.models import Municipality, Role, User
+from municipalities.roster import roster_import
+from tests.factories import MembershipFactory, MunicipalityFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+ROSTER_FY2022 = ROOT / "fixtures" / "roster_fy2022.csv"
+
+
+@dataclass
+class Personas:
+    """Fixed staff for permission tests: municipality A and B, every role, a sysadmin."""
+
+    municipality_a: Municipality
+    municipality_b: Municipality
+    caseworker_a: User
+    coordinator_a: User
+    community_worker_a: User
+    manager_a: User
+    caseworker_b: User
+    system_admin: User
+
+    def all(self) -> dict[str, User]:
+        return {
+            "caseworker_a": self.caseworker_a,
+            "coordinator_a": self.coordinator_a,
+            "community_worker_a": self.community_worker_a,
+            "manager_a": self.manager_a,
+            "caseworker_b": self.caseworker_b,
+            "system_admin": self.system_admin,
+        }
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    a = MunicipalityFactory(
+        code="272035", prefecture="大阪府", name="豊中市", name_kana="トヨナカシ"
+    )
+    b = MunicipalityFactory(code="322016", prefecture="島根県", name="松江市", name_kana="マツエシ")
+
+    def staff(municipality: Municipality, role: str, username: str) -> User:
+        return MembershipFactory(municipality=municipality, role=role, user__username=username).user
+
+    return Personas(
+        municipality_a=a,
+        municipality_b=b,
+        caseworker_a=staff(a, Role.CASEWORKER, "caseworker_a"),
+        coordinator_a=staff(a, Role.COORDINATOR, "coordinator_a"),
+        community_worker_a=staff(a, Role.COMMUNITY_WORKER, "community_worker_a"),
+        manager_a=staff(a, Role.MANAGER, "manager_a"),
+        caseworker_b=staff(b, Role.CASEWORKER, "caseworker_b"),
+        system_admin=UserFactory(username="system_admin", is_system_admin=True, is_staff=True),
+    )
+
+
+@pytest.fixture
+def fy2022_roster(db):
+    report = roster_import(
+        content=ROSTER_FY2022.read_bytes(), file_name=ROSTER_FY2022.name, fiscal_year=2022
+    )
+    assert report.applied, report.as_text()
+    return report

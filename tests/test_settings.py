@@ -1,0 +1,99 @@
+"""Settings: environment switches and production refusals."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_KEY = "k" * 20 + "random-enough-for-tests-0123456789abcdefghij"
+
+
+def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_the_development_secret_key():
+    result = run_check(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+            "DJANGO_ALLOWED_HOSTS": "portal.example.jp",
+        }
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_debug():
+    result = run_check(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+            "DJANGO_SECRET_KEY": GOOD_KEY,
+            "DJANGO_DEBUG": "true",
+            "DJANGO_ALLOWED_HOSTS": "portal.example.jp",
+        }
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG" in result.stderr
+
+
+def test_production_reads_the_secret_from_a_file_and_passes_deploy_checks(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text(GOOD_KEY + "\n")
+    result = run_check(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+            "DJANGO_SECRET_KEY_FILE": str(key_file),
+            "DJANGO_ALLOWED_HOSTS": "portal.example.jp",
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_defaults_are_sqlite_japanese_tokyo_argon2_and_eager_celery():
+    from django.conf import settings
+
+    if "DATABASE_URL" not in os.environ:
+        assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert settings.LANGUAGE_CODE == "ja"
+    assert settings.TIME_ZONE == "Asia/Tokyo"
+    assert "en" in dict(settings.LANGUAGES)
+    from portal.settings import base
+
+    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    assert base.CELERY_TASK_ALWAYS_EAGER == (not os.environ.get("CELERY_BROKER_URL"))
+
+
+@pytest.mark.parametrize(
+    ("url", "engine"),
+    [
+        ("postgres://postgres@127.0.0.1:5432/portal", "django.db.backends.postgresql"),
+        ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3"),
+    ],
+)
+def test_database_url_switches_the_engine(url, engine):
+    code = (
+        f"import os; os.environ['DATABASE_URL']={url!r}; "
+        "from portal.settings import base; print(base.DATABASES['default']['ENGINE'], "
+        "base.DATABASES['default'].get('CONN_HEALTH_CHECKS'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[0] == engine
+    assert out[1] == ("True" if "postgresql" in engine else "None")

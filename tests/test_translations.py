@@ -1,0 +1,38 @@
+"""The Japanese catalogue is complete and the committed .mo matches the .po."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+@pytest.fixture(scope="module")
+def ja():
+    return polib.pofile(str(LOCALE / "ja" / "LC_MESSAGES" / "django.po"))
+
+
+def test_every_message_has_a_japanese_translation(ja):
+    assert [e.msgid for e in ja.untranslated_entries()] == []
+    assert [e.msgid for e in ja.fuzzy_entries()] == []
+
+
+def test_placeholders_survive_translation(ja):
+    for entry in ja.translated_entries():
+        assert sorted(PLACEHOLDER.findall(entry.msgid)) == sorted(
+            PLACEHOLDER.findall(entry.msgstr)
+        ), entry.msgid
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_compiled_catalogue_is_up_to_date(language):
+    po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    mo = polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))
+    compiled = {e.msgid: e.msgstr for e in mo}
+    expected = {e.msgid: e.msgstr for e in po.translated_entries() if not e.obsolete}
+    assert {k: compiled.get(k) for k in expected} == expected, "run `make messages`"
