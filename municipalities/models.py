@@ -263,3 +263,63 @@ class Membership(models.Model):
             raise ValidationError(
                 {"organisation": _("The organisation belongs to another municipality.")}
             )
+
+
+class AuditEvent(models.Model):
+    """One view or change of a record holding personal data. Append-only."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        SEARCH = "search", _("Searched")
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        DELETE = "delete", _("Deleted")
+        EXPORT = "export", _("Exported")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    object_type = models.CharField(_("record type"), max_length=100, blank=True)
+    object_id = models.CharField(_("record id"), max_length=40, blank=True)
+    # Plain ids, not foreign keys: the log outlives and never blocks the records.
+    person_id = models.BigIntegerField(_("person id"), null=True, blank=True)
+    case_id = models.BigIntegerField(_("case id"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=False)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # Audit trail of one case: WHERE municipality_id = %s AND case_id = %s ORDER BY at.
+            models.Index(fields=["municipality", "case_id", "at"], name="audit_muni_case_at_idx"),
+            # Audit trail of one person: WHERE municipality_id = %s AND person_id = %s.
+            models.Index(
+                fields=["municipality", "person_id", "at"], name="audit_muni_person_at_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        record = f"{self.object_type}#{self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {record}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("audit events are append-only")

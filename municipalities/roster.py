@@ -129,15 +129,16 @@ class RosterReport:
         data["counts"] = self.counts
         return data
 
-    def as_text(self) -> str:
+    def as_text(self, *, every_row: bool = True) -> str:
+        """The report; with ``every_row`` False only rejections, errors and counts."""
         lines = []
-        if not self.applied:
+        if not self.applied and every_row:
             lines.append(_("Outcome of each row if the roster were applied:"))
         for r in self.rows:
             if r.status == "rejected":
                 label = r.name or r.code or "?"
                 lines.append(f"  {r.line:>5}: {STATUS_LABELS['rejected']} {label}: {r.reason}")
-            elif r.status in ("added", "updated", "removed"):
+            elif every_row and r.status in ("added", "updated", "removed"):
                 detail = f" ({'; '.join(r.changes)})" if r.changes else ""
                 place = f"{r.code} {r.prefecture}{r.name}"
                 lines.append(f"  {r.line:>5}: {STATUS_LABELS[r.status]} {place}{detail}")

@@ -29,7 +29,7 @@ def test_roster_summary_runs_in_process(fy2022_roster, settings):
 
 
 @pytest.fixture
-def real_worker(transactional_db):
+def real_worker(django_db_serialized_rollback, transactional_db):
     if not settings.CELERY_BROKER_URL:
         if os.environ.get("REQUIRE_CELERY_WORKER") == "1":
             pytest.fail("REQUIRE_CELERY_WORKER=1 but CELERY_BROKER_URL is not set")

@@ -7,7 +7,10 @@ from django.core.management import call_command
 
 from tests.conftest import ROSTER_FY2022
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 ROLES = {
     "a-caseworker": ("大阪府豊中市", "相談支援員"),

@@ -54,6 +54,7 @@ class Command(BaseCommand):
             expected_total=options["expected_total"],
             dry_run=options["dry_run"],
         )
-        self.stdout.write(report.as_text())
+        if options["verbosity"] > 0:
+            self.stdout.write(report.as_text(every_row=options["verbosity"] > 1 or not report.ok))
         if not report.ok:
             raise CommandError(f"{path.name}: the roster was rejected; nothing was changed.")

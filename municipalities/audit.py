@@ -1,0 +1,69 @@
+"""The access and change log: who viewed or changed which record, when, from where.
+
+Every page, API call and export that shows or changes a person's data calls
+``audit_record`` (views) or ``audit_write`` (services). Rows are only ever added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from municipalities.models import AuditEvent
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The request's address, or the one of the request being served (for services)."""
+    if request is None:
+        from portal.middleware import current_ip
+
+        return current_ip.get()
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_write(
+    *,
+    user: Any,
+    municipality_id: int,
+    action: str,
+    obj: models.Model | None = None,
+    person_id: int | None = None,
+    case_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one audit event."""
+    return AuditEvent.objects.create(
+        municipality_id=municipality_id,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        person_id=person_id,
+        case_id=case_id,
+        detail=detail or {},
+        ip_address=client_ip(request),
+    )
+
+
+def audit_view(
+    request: HttpRequest,
+    obj: models.Model,
+    *,
+    person_id: int | None = None,
+    case_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that the signed-in user looked at ``obj``."""
+    return audit_write(
+        user=request.user,
+        municipality_id=obj.municipality_id,
+        action=AuditEvent.Action.VIEW,
+        obj=obj,
+        person_id=person_id,
+        case_id=case_id,
+        detail=detail,
+        request=request,
+    )

@@ -1,0 +1,146 @@
+"""Demo staff accounts for two roster municipalities, one per role, created if absent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from municipalities.models import Membership, Municipality, Organisation, Role, User
+from municipalities.services import membership_assign
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    role: str
+    organisation: str
+    organisation_kind: str
+
+
+# Two FY2022 roster municipalities. Names of people are invented.
+DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
+    "a": (
+        "272035",  # 大阪府豊中市
+        (
+            DemoAccount(
+                "a-caseworker",
+                "相談 花子",
+                Role.CASEWORKER,
+                "豊中市社会福祉協議会",
+                Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
+            ),
+            DemoAccount(
+                "a-coordinator",
+                "参加 太郎",
+                Role.COORDINATOR,
+                "NPO法人とよなか参加支援ネット",
+                Organisation.Kind.NPO,
+            ),
+            DemoAccount(
+                "a-community",
+                "地域 みどり",
+                Role.COMMUNITY_WORKER,
+                "豊中市社会福祉協議会",
+                Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
+            ),
+            DemoAccount(
+                "a-manager",
+                "管理 一郎",
+                Role.MANAGER,
+                "豊中市 福祉部",
+                Organisation.Kind.MUNICIPALITY,
+            ),
+        ),
+    ),
+    "b": (
+        "322016",  # 島根県松江市
+        (
+            DemoAccount(
+                "b-caseworker",
+                "松江 さくら",
+                Role.CASEWORKER,
+                "松江市 福祉総合相談課",
+                Organisation.Kind.MUNICIPALITY,
+            ),
+            DemoAccount(
+                "b-coordinator",
+                "宍道 健",
+                Role.COORDINATOR,
+                "社会福祉法人しんじ会",
+                Organisation.Kind.SOCIAL_WELFARE_CORPORATION,
+            ),
+            DemoAccount(
+                "b-community",
+                "大橋 ゆり",
+                Role.COMMUNITY_WORKER,
+                "松江市社会福祉協議会",
+                Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
+            ),
+            DemoAccount(
+                "b-manager",
+                "城山 誠",
+                Role.MANAGER,
+                "松江市 福祉総合相談課",
+                Organisation.Kind.MUNICIPALITY,
+            ),
+        ),
+    ),
+}
+SYSTEM_ADMIN_USERNAME = "sysadmin"
+
+
+def seed_staff(command: Any) -> None:
+    password = settings.DEMO_PASSWORD
+    rows: list[tuple[str, str, str, str]] = []
+    for _key, (code, accounts) in DEMO_TENANTS.items():
+        municipality = Municipality.objects.filter(code=code).first()
+        if municipality is None:
+            raise CommandError(f"Municipality {code} is not loaded; run load_roster first.")
+        for account in accounts:
+            organisation, _ = Organisation.objects.get_or_create(
+                municipality=municipality,
+                name=account.organisation,
+                defaults={"kind": account.organisation_kind},
+            )
+            user, created = User.objects.get_or_create(
+                username=account.username,
+                defaults={"display_name": account.display_name},
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            if not Membership.objects.filter(user=user, is_active=True).exists():
+                membership_assign(
+                    user=user,
+                    municipality=municipality,
+                    organisation=organisation,
+                    role=account.role,
+                )
+            rows.append(
+                (
+                    account.username,
+                    str(municipality),
+                    str(Role(account.role).label),
+                    account.organisation,
+                )
+            )
+    admin, created = User.objects.get_or_create(
+        username=SYSTEM_ADMIN_USERNAME,
+        defaults={"display_name": "県庁 運用担当", "is_system_admin": True, "is_staff": True},
+    )
+    if created:
+        admin.set_password(password)
+        admin.save()
+    rows.append((SYSTEM_ADMIN_USERNAME, "—", "システム管理者", "—"))
+
+    command.stdout.write(f"Demo accounts (password: {password})")
+    for username, municipality, role, organisation in rows:
+        command.stdout.write(f"  {username:<16} {municipality:<10} {role:<16} {organisation}")
+
+
+def demo_user(username: str) -> User:
+    return User.objects.get(username=username)

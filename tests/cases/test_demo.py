@@ -1,0 +1,167 @@
+"""The demo cases: both municipalities, every pattern, the meeting rules, idempotence
+and no record linked across municipalities."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from cases.models import (
+    Case,
+    CaseCategory,
+    Consent,
+    Consultation,
+    HouseholdMember,
+    Meeting,
+    MeetingAttendee,
+    MeetingCase,
+    Person,
+    PlanAction,
+    Program,
+    Referral,
+    SupportAgency,
+    SupportPlan,
+)
+from municipalities.models import Municipality
+from tests.conftest import ROSTER_FY2022
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(settings) -> str:
+    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
+    settings.DEBUG = True  # seed_demo refuses to create known passwords otherwise
+    return seed()
+
+
+def test_cases_in_both_municipalities(seeded):
+    toyonaka = Municipality.objects.get(code="272035")
+    matsue = Municipality.objects.get(code="322016")
+    assert Case.objects.filter(municipality=toyonaka).count() >= 15
+    assert Case.objects.filter(municipality=matsue).count() >= 8
+    assert Case.objects.count() >= 25
+    for municipality in (toyonaka, matsue):
+        assert 4 <= SupportAgency.objects.filter(municipality=municipality).count() <= 6
+    assert "Demo cases: 豊中市" in seeded
+
+
+def test_patterns_statuses_and_follow_ups(seeded):
+    codes = set(CaseCategory.objects.values_list("category__code", flat=True))
+    assert {"p8050", "hikikomori", "care", "double_care", "young_carer"} <= codes
+    assert {"income", "debt", "rent_loan", "isolation", "dv_abuse", "job_search"} <= codes
+    assert set(Case.objects.values_list("status", flat=True)) == set(Case.Status.values)
+    for case in Case.objects.filter(status=Case.Status.CLOSED):
+        assert case.close_reason and case.closed_on
+    assert Case.objects.filter(is_sensitive=True, case_categories__category__code="dv_abuse")
+
+    now = timezone.now()
+    assert not Consultation.objects.filter(occurred_at__gt=now).exists()
+    for case in Case.objects.all():
+        assert 1 <= case.consultations.count() <= 6
+    today = timezone.localdate()
+    due = Consultation.objects.filter(follow_up_done_at__isnull=True)
+    assert due.filter(follow_up_on=today).exists()
+    assert due.filter(follow_up_on__lt=today).exists()
+    assert due.filter(follow_up_on__gt=today).exists()
+
+
+def test_households_of_the_patterns(seeded):
+    case_8050 = Case.objects.get(case_categories__category__code="p8050")
+    members = case_8050.household.members.select_related("person")
+    assert {m.person.age // 10 for m in members} == {8, 5}
+
+    young = HouseholdMember.objects.get(
+        household__cases__case_categories__category__code="young_carer", is_carer=True
+    )
+    assert young.person.age == 15
+
+    double = Case.objects.filter(case_categories__category__code="double_care")
+    assert HouseholdMember.objects.filter(household__cases__in=double, needs_care=True).count() >= 2
+
+
+def test_meetings_consents_and_plans(seeded):
+    assert Meeting.objects.filter(kind=Meeting.Kind.MULTIAGENCY).count() == 1
+    assert Meeting.objects.filter(kind=Meeting.Kind.SUPPORT).count() == 1
+
+    decided = SupportPlan.objects.get(status=SupportPlan.Status.DECIDED)
+    assert decided.decided_at_meeting.kind == Meeting.Kind.MULTIAGENCY
+    assert decided.case.case_categories.filter(category__code="p8050").exists()
+    assert decided.case.status == Case.Status.SUPPORT
+    assert 2 <= decided.actions.count() <= 3
+    assert SupportPlan.objects.count() >= 3
+
+    attendees = MeetingAttendee.objects.filter(meeting__kind=Meeting.Kind.SUPPORT)
+    assert attendees.exists()
+    assert not attendees.filter(secrecy_acknowledged=False).exists()
+    support_cases = MeetingCase.objects.filter(meeting__kind=Meeting.Kind.SUPPORT)
+    assert support_cases.exists()
+    for item in support_cases:
+        assert not item.case.consents.exists()  # discussed without consent
+
+    assert Consent.objects.filter(method=Consent.Method.ORAL).exclude(witness="").exists()
+    assert Consent.objects.filter(withdrawn_on__isnull=False).exists()
+
+
+def test_referrals(seeded):
+    assert Referral.objects.filter(
+        from_program=Program.CONSULTATION,
+        to_program=Program.PARTICIPATION,
+        status=Referral.Status.ACCEPTED,
+        responded_by__username="a-coordinator",
+    ).exists()
+    assert Referral.objects.filter(
+        from_program=Program.CONSULTATION,
+        to_program=Program.COMMUNITY,
+        case__case_categories__category__code="isolation",
+    ).exists()
+    assert Referral.objects.filter(
+        from_program=Program.COMMUNITY,
+        to_program=Program.CONSULTATION,
+        status=Referral.Status.PROPOSED,
+    ).exists()
+
+
+def test_seeding_again_creates_nothing(seeded):
+    models = (Person, Case, Consultation, SupportAgency, Consent, SupportPlan, Meeting, Referral)
+    before = {model: model.objects.count() for model in models}
+    seed()
+    assert {model: model.objects.count() for model in models} == before
+
+
+def test_no_record_links_municipalities(seeded):
+    for c in Consultation.objects.select_related("case"):
+        assert c.municipality_id == c.case.municipality_id
+    for case in Case.objects.select_related("person", "household", "assigned_to"):
+        assert case.person.municipality_id == case.municipality_id
+        if case.household:
+            assert case.household.municipality_id == case.municipality_id
+        assert {a.municipality_id for a in case.agencies.all()} <= {case.municipality_id}
+        membership = case.assigned_to.memberships.get(is_active=True)
+        assert membership.municipality_id == case.municipality_id
+    for m in HouseholdMember.objects.select_related("person", "household"):
+        assert m.municipality_id == m.person.municipality_id == m.household.municipality_id
+    for consent in Consent.objects.select_related("case", "person"):
+        assert consent.person.municipality_id == consent.municipality_id
+        assert consent.case.municipality_id == consent.municipality_id
+        assert {a.municipality_id for a in consent.agencies.all()} <= {consent.municipality_id}
+    for action in PlanAction.objects.select_related("plan__case", "agency"):
+        assert action.plan.case.municipality_id == action.municipality_id
+        if action.agency:
+            assert action.agency.municipality_id == action.municipality_id
+    for item in MeetingCase.objects.select_related("meeting", "case"):
+        assert item.meeting.municipality_id == item.case.municipality_id
+    for attendee in MeetingAttendee.objects.select_related("meeting", "agency"):
+        if attendee.agency:
+            assert attendee.agency.municipality_id == attendee.meeting.municipality_id
+    for referral in Referral.objects.select_related("case"):
+        assert referral.municipality_id == referral.case.municipality_id

@@ -1,0 +1,421 @@
+"""The caseworker's workspace through the browser's eyes (Django test client)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, Consultation, ContactRoute, IssueCategory, Person
+from municipalities.models import AuditEvent
+from tests.cases.conftest import master
+
+pytestmark = pytest.mark.django_db
+
+
+def intake_data(**overrides):
+    data = {
+        "person-name": "山田 太郎",
+        "person-name_kana": "やまだ たろう",
+        "person-sex": "male",
+        "person-birth_date": "1972-06-01",
+        "person-address": "豊中市中桜塚1-1-1",
+        "person-phone_mobile": "090-0000-1234",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "method": master(
+            __import__("cases.models", fromlist=["ConsultationMethod"]).ConsultationMethod, "phone"
+        ).pk,
+        "route": master(ContactRoute, "family").pk,
+        "categories": [master(IssueCategory, "hikikomori").pk, master(IssueCategory, "p8050").pk],
+        "primary_category": master(IssueCategory, "p8050").pk,
+        "summary": "母親から電話。息子が10年ほど自宅にこもっている。",
+        "follow_up_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+# --- search -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query", ["やまだ", "ヤマダ", "ﾔﾏﾀﾞ", "山田", "山田花子", "ヤマダ　ハナコ", "はなこ", "ﾊﾅｺ"]
+)
+def test_name_search_matches_any_script_width_and_spacing(client, personas, world_a, query):
+    client.force_login(personas.caseworker_a)
+    response = client.get(reverse("cases:person_search"), {"q": query})
+    assert response.status_code == 200
+    assert "山田 花子" in response.content.decode()
+
+
+def test_birth_date_narrows_the_search(client, personas, world_a):
+    services.person_create(
+        user=personas.caseworker_a,
+        municipality=personas.municipality_a,
+        name="山田 花江",
+        name_kana="ヤマダ ハナエ",
+        birth_date=datetime.date(1990, 1, 1),
+    )
+    client.force_login(personas.caseworker_a)
+    html = client.get(
+        reverse("cases:person_search"), {"q": "やまだ", "birth_date": "1990-01-01"}
+    ).content.decode()
+    assert "山田 花江" in html and "山田 花子" not in html
+
+
+def test_search_escapes_what_it_shows(client, personas):
+    client.force_login(personas.caseworker_a)
+    services.person_create(
+        user=personas.caseworker_a,
+        municipality=personas.municipality_a,
+        name="<script>alert(1)</script>",
+        name_kana="テスト",
+    )
+    html = client.get(reverse("cases:person_search"), {"q": "<script>"}).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_search_is_audited(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    client.get(reverse("cases:person_search"), {"q": "やまだ"})
+    event = AuditEvent.objects.filter(action="search").get()
+    assert event.user == personas.caseworker_a and event.detail["q"] == "やまだ"
+    assert event.detail["results"] == [world_a.person.pk]
+
+
+def test_search_query_count_is_constant(client, personas, world_a, django_assert_num_queries):
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:person_search")
+    client.get(url, {"q": "やま"})
+    # session, user, membership, search (with open-case counts), audit insert
+    with django_assert_num_queries(5):
+        client.get(url, {"q": "やま"})
+    for i in range(5):
+        services.person_create(
+            user=personas.caseworker_a,
+            municipality=personas.municipality_a,
+            name=f"山本 {i}",
+            name_kana=f"ヤマモト {i}",
+        )
+    with django_assert_num_queries(5):
+        html = client.get(url, {"q": "やま"}).content.decode()
+    assert html.count("山本") >= 5
+
+
+# --- intake -------------------------------------------------------------------------
+
+
+def test_intake_creates_person_case_and_first_consultation(client, personas):
+    client.force_login(personas.caseworker_a)
+    response = client.post(reverse("cases:intake"), intake_data())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.get()
+    assert response["Location"] == reverse("cases:case_detail", args=[case.pk])
+    assert case.person.name_kana == "ヤマダ タロウ"  # hiragana stored as katakana
+    assert case.municipality == personas.municipality_a
+    assert case.assigned_to is None or case.assigned_to == personas.caseworker_a
+    assert case.case_categories.get(is_primary=True).category.code == "p8050"
+    consultation = Consultation.objects.get()
+    assert consultation.staff == personas.caseworker_a and "10年" in consultation.summary
+    assert AuditEvent.objects.filter(action="create", case_id=case.pk).count() >= 2
+
+
+def test_phone_note_needs_only_the_essentials(client, personas):
+    """A phone call: name, method, route and the note. Everything else can wait."""
+    client.force_login(personas.caseworker_a)
+    data = intake_data(
+        **{
+            "person-name_kana": "",
+            "person-sex": "unrecorded",
+            "person-birth_date": "",
+            "person-address": "",
+            "person-phone_mobile": "",
+            "categories": [],
+            "primary_category": "",
+            "follow_up_on": "",
+        }
+    )
+    response = client.post(reverse("cases:intake"), data)
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "国への報告" in page  # the case page warns what is missing
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field_message"),
+    [
+        ({"person-name": ""}, "この項目は必須です"),
+        ({"summary": ""}, "この項目は必須です"),
+        ({"person-name_kana": "yamada"}, "ふりがな"),
+        ({"person-birth_date": "2999-01-01"}, "未来"),
+        ({"person-birth_date": "1990-02-30"}, "日付を正しく入力してください"),
+        ({"occurred_at": "2999-01-01T10:00"}, "未来"),
+        ({"method": "999999"}, "正しく選択してください"),
+        ({"summary": "x" * 10001}, "文字数が多すぎます"),
+        ({"summary": "制御\x07文字"}, "制御文字"),
+        ({"person-email": "not-an-email"}, "メールアドレス"),
+    ],
+)
+def test_bad_intake_input_shows_a_japanese_message_and_saves_nothing(
+    client, personas, overrides, field_message
+):
+    client.force_login(personas.caseworker_a)
+    response = client.post(reverse("cases:intake"), intake_data(**overrides))
+    assert response.status_code == 400
+    assert field_message in response.content.decode()
+    assert not Person.objects.exists() and not Case.objects.exists()
+    assert not Consultation.objects.exists()
+
+
+def test_intake_shows_likely_duplicates_before_creating(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    data = intake_data(
+        **{
+            "person-name": "山田　花子",
+            "person-name_kana": "ﾔﾏﾀﾞ ﾊﾅｺ",
+            "person-birth_date": "1944-05-01",
+        }
+    )
+    response = client.post(reverse("cases:intake"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "既に登録されています" in html and f"?person={world_a.person.pk}" in html
+    assert Person.objects.count() == 2  # world_a's two, nothing new
+    # Confirming it is someone else creates the new person.
+    response = client.post(reverse("cases:intake"), {**data, "not_a_duplicate": "on"})
+    assert response.status_code == 302
+    assert Person.objects.count() == 3
+
+
+def test_intake_for_a_found_person_reuses_them(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    data = {k: v for k, v in intake_data().items() if not k.startswith("person-")}
+    response = client.post(
+        reverse("cases:intake") + f"?person={world_a.person.pk}",
+        {**data, "existing_person": world_a.person.pk},
+    )
+    assert response.status_code == 302
+    assert Case.objects.filter(person=world_a.person).count() == 2
+
+
+def test_intake_refuses_another_municipalitys_person(client, personas, world_b):
+    client.force_login(personas.caseworker_a)
+    data = {k: v for k, v in intake_data().items() if not k.startswith("person-")}
+    response = client.post(reverse("cases:intake"), {**data, "existing_person": world_b.person.pk})
+    assert response.status_code == 404
+    assert Case.objects.filter(municipality=personas.municipality_a).count() == 0
+
+
+# --- case page ----------------------------------------------------------------------
+
+
+def test_case_page_shows_timeline_household_consent_and_plan(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    html = client.get(reverse("cases:case_detail", args=[world_a.case.pk])).content.decode()
+    for text in (
+        "山田 花子",
+        "民生委員から連絡",
+        "山田 次郎",
+        "支援のため",
+        "v1",
+        "第1回 重層的支援会議",
+        "参加支援",
+    ):
+        assert text in html, text
+    event = AuditEvent.objects.filter(action="view", case_id=world_a.case.pk).latest("at")
+    assert event.user == personas.caseworker_a and event.ip_address == "127.0.0.1"
+
+
+def test_case_page_query_count_does_not_grow_with_rows(
+    client, personas, world_a, django_assert_num_queries
+):
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:case_detail", args=[world_a.case.pk])
+    client.get(url)
+    with django_assert_num_queries(QUERIES_CASE_PAGE):
+        client.get(url)
+    build_more(personas, world_a)
+    with django_assert_num_queries(QUERIES_CASE_PAGE):
+        client.get(url)
+
+
+# session, user, membership; case (+person, route, assignee, household); categories;
+# consultations; plans; plan actions (prefetch); meeting items; referrals; household
+# members; consents; consent agencies (prefetch); agencies; status events; audit insert
+QUERIES_CASE_PAGE = 16
+
+
+def build_more(personas, world):
+    phone = master(
+        __import__("cases.models", fromlist=["ConsultationMethod"]).ConsultationMethod, "phone"
+    )
+    for i in range(4):
+        services.consultation_log(
+            user=personas.caseworker_a,
+            case=world.case,
+            data=services.ConsultationData(
+                occurred_at=timezone.now() - datetime.timedelta(hours=i + 1),
+                method=phone,
+                summary=f"追加の相談 {i}",
+                follow_up_on=timezone.localdate(),
+            ),
+        )
+    services.plan_create(
+        user=personas.caseworker_a,
+        case=world.case,
+        goals="改訂",
+        review_on=timezone.localdate() + datetime.timedelta(days=30),
+        actions=[(world.agency, "訪問"), (None, "電話")],
+    )
+    other = services.person_create(
+        user=personas.caseworker_a,
+        municipality=personas.municipality_a,
+        name="山田 三郎",
+        name_kana="ヤマダ サブロウ",
+    )
+    services.household_add_member(
+        user=personas.caseworker_a, case=world.case, person=other, relationship="grandchild"
+    )
+
+
+def test_dashboard_lists_my_cases_follow_ups_and_waiting_referrals(client, personas, world_a):
+    services.referral_create(
+        user=personas.community_worker_a,
+        case=world_a.case,
+        from_program="community",
+        to_program="consultation",
+        reason="地域のサロンで気づき",
+    )
+    client.force_login(personas.caseworker_a)
+    html = client.get(reverse("cases:dashboard")).content.decode()
+    assert world_a.case.number in html
+    assert "地域づくり" in html  # the waiting referral's origin
+    assert "期限切れのフォローアップ" in html or "フォローアップ" in html
+
+
+def test_dashboard_query_count_is_constant(client, personas, world_a, django_assert_num_queries):
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:dashboard")
+    client.get(url)
+    # session, user, membership, my open cases, follow-ups, waiting referrals
+    with django_assert_num_queries(6):
+        client.get(url)
+    build_more(personas, world_a)
+    for i in range(3):
+        services.intake_record(
+            user=personas.caseworker_a,
+            municipality=personas.municipality_a,
+            person=None,
+            person_fields={"name": f"追加 {i}", "name_kana": "ツイカ"},
+            route=master(ContactRoute, "self"),
+            categories=[],
+            primary_category=None,
+            consultation=services.ConsultationData(
+                occurred_at=timezone.now(),
+                method=master(
+                    __import__("cases.models", fromlist=["ConsultationMethod"]).ConsultationMethod,
+                    "visit",
+                ),
+                summary="来所",
+                follow_up_on=timezone.localdate(),
+            ),
+            assigned_to=personas.caseworker_a,
+        )
+    with django_assert_num_queries(6):
+        client.get(url)
+
+
+@pytest.mark.parametrize("persona", ["coordinator_a", "community_worker_a", "system_admin"])
+def test_other_roles_cannot_open_the_workspace(client, personas, world_a, persona):
+    client.force_login(personas.all()[persona])
+    for name in (
+        "cases:dashboard",
+        "cases:person_search",
+        "cases:intake",
+        "cases:meeting_list",
+        "cases:agency_list",
+    ):
+        assert client.get(reverse(name)).status_code == 403
+    assert client.get(reverse("cases:case_detail", args=[world_a.case.pk])).status_code == 404
+    assert client.get(reverse("cases:person_detail", args=[world_a.person.pk])).status_code == 404
+
+
+def test_coordinator_sees_referral_name_contact_and_reason_but_not_notes(client, personas, world_a):
+    client.force_login(personas.coordinator_a)
+    html = client.get(reverse("cases:referral_detail", args=[world_a.referral.pk])).content.decode()
+    assert "山田 花子" in html and "090-0000-0001" in html and "息子の社会参加" in html
+    assert "民生委員から連絡" not in html  # consultation notes stay with consultation
+    assert reverse("cases:case_detail", args=[world_a.case.pk]) not in html
+    inbox = client.get(reverse("cases:referral_inbox")).content.decode()
+    assert "山田 花子" in inbox
+    assert AuditEvent.objects.filter(user=personas.coordinator_a, action="view").exists()
+
+
+def test_community_worker_does_not_see_a_referral_to_participation(client, personas, world_a):
+    client.force_login(personas.community_worker_a)
+    url = reverse("cases:referral_detail", args=[world_a.referral.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_coordinator_accepts_a_referral(client, personas, world_a):
+    client.force_login(personas.coordinator_a)
+    url = reverse("cases:referral_respond", args=[world_a.referral.pk])
+    response = client.post(url, {"action": "accept", "note": "面談日を調整します"})
+    assert response.status_code == 302
+    world_a.referral.refresh_from_db()
+    assert world_a.referral.status == "accepted"
+
+
+def test_manager_reads_the_audit_trail_caseworker_cannot(client, personas, world_a):
+    url = reverse("cases:case_audit", args=[world_a.case.pk])
+    client.force_login(personas.caseworker_a)
+    client.get(reverse("cases:case_detail", args=[world_a.case.pk]))
+    assert client.get(url).status_code == 404
+    client.force_login(personas.manager_a)
+    html = client.get(url).content.decode()
+    assert personas.caseworker_a.display_name in html
+    assert "127.0.0.1" in html
+
+
+def test_status_change_form_refuses_forbidden_moves(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:case_status", args=[world_a.case.pk])
+    response = client.post(url, {"to_status": "intake"})
+    assert response.status_code == 400
+    response = client.post(url, {"to_status": "closed", "reason": ""})
+    assert response.status_code == 400 and "終結の理由" in response.content.decode()
+    world_a.case.refresh_from_db()
+    assert world_a.case.status == "planning"
+
+
+def test_manager_adds_a_municipal_category_that_other_municipalities_do_not_see(client, personas):
+    client.force_login(personas.manager_a)
+    url = reverse("cases:master_data")
+    response = client.post(
+        url,
+        {
+            "kind": "category",
+            "code": "foreign_resident",
+            "name": "外国人住民の生活",
+            "field": "other",
+        },
+    )
+    assert response.status_code == 302
+    assert (
+        IssueCategory.objects.get(code="foreign_resident").municipality == personas.municipality_a
+    )
+    # Reused code, national code and bad code are refused.
+    for code in ("foreign_resident", "debt", "Bad Code!"):
+        response = client.post(
+            url, {"kind": "category", "code": code, "name": "x", "field": "other"}
+        )
+        assert response.status_code == 400, code
+    client.force_login(personas.caseworker_b)
+    assert "外国人住民の生活" not in client.get(url).content.decode()
+    client.force_login(personas.caseworker_a)
+    assert "外国人住民の生活" in client.get(reverse("cases:intake")).content.decode()
+    assert client.post(url, {"kind": "route", "code": "x1", "name": "x"}).status_code == 403
