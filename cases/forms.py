@@ -248,12 +248,9 @@ class HouseholdForm(forms.Form):
         return cleaned
 
 
-class HouseholdMemberForm(forms.Form):
-    """Add a member: an existing person (by id from the search) or a new one."""
+class HouseholdMemberDetailsForm(forms.Form):
+    """What the household records about one member."""
 
-    existing_person = forms.IntegerField(
-        label=_("Existing person (ID)"), required=False, min_value=1
-    )
     relationship = forms.ChoiceField(label=_("Relationship"), choices=Relationship.choices)
     is_carer = forms.BooleanField(label=_("Cares for another member"), required=False)
     needs_care = forms.BooleanField(label=_("Needs care"), required=False)
@@ -270,6 +267,15 @@ class HouseholdMemberForm(forms.Form):
         cleaned = super().clean()
         _clean_free_text(self)
         return cleaned
+
+
+class HouseholdMemberForm(HouseholdMemberDetailsForm):
+    """Add a member: an existing person (by id from the search) or a new one."""
+
+    existing_person = forms.IntegerField(
+        label=_("Existing person (ID)"), required=False, min_value=1
+    )
+    field_order = ["existing_person"]
 
 
 class ConsentForm(TenantFormMixin, forms.Form):

@@ -172,8 +172,8 @@ class Person(TenantModel):
         OTHER = "other", _("Other / as stated")
         UNRECORDED = "unrecorded", _("Not recorded")
 
-    name = models.CharField(_("name"), max_length=100)
-    name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
+    name = models.CharField(_("full name"), max_length=100)
+    name_kana = models.CharField(_("reading (kana)"), max_length=100, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=12, choices=Sex.choices, default=Sex.UNRECORDED)
     sex_note = models.CharField(_("sex as stated"), max_length=50, blank=True)

@@ -226,7 +226,13 @@ def case_page(user: Any, case_id: int) -> dict[str, Any]:
             )
         )
     for e in status_events:
-        timeline.append(TimelineEntry(at=e.at, kind="status", title=e.kind, obj=e, meta=e.data))
+        labels = [
+            str(Case.Status(v).label) if v in Case.Status.values else str(v)
+            for v in (e.data.get("before"), e.data.get("after"))
+        ]
+        timeline.append(
+            TimelineEntry(at=e.at, kind="status", title=" → ".join(labels), obj=e, meta=e.data)
+        )
     for provider in timeline_providers():
         timeline.extend(provider(case))
     timeline.sort(key=lambda t: t.at, reverse=True)

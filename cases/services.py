@@ -184,6 +184,40 @@ def household_add_member(
 
 
 @transaction.atomic
+def household_member_update(
+    *,
+    user: User,
+    case: Case,
+    member: HouseholdMember,
+    relationship: str,
+    is_carer: bool,
+    needs_care: bool,
+    works: bool | None,
+    notes: str = "",
+) -> HouseholdMember:
+    if member.household_id != case.household_id:
+        raise CaseRuleError(_("The member belongs to another household."))
+    if member.person_id == case.person_id and relationship != Relationship.SELF:
+        raise CaseRuleError(_("The case's own person is 本人 in the household."), "relationship")
+    previous = {
+        "relationship": member.relationship,
+        "is_carer": member.is_carer,
+        "needs_care": member.needs_care,
+        "works": member.works,
+        "notes": member.notes,
+    }
+    member.relationship = relationship
+    member.is_carer = is_carer
+    member.needs_care = needs_care
+    member.works = works
+    member.notes = notes
+    member.save()
+    _event(case, user, "household_member_updated", person=member.person_id, previous=previous)
+    _audit(user, AuditEvent.Action.UPDATE, member.household, case_id=case.pk)
+    return member
+
+
+@transaction.atomic
 def household_member_leave(
     *, user: User, case: Case, member: HouseholdMember, left_on: datetime.date
 ) -> HouseholdMember:

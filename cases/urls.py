@@ -32,6 +32,11 @@ urlpatterns = [
         name="consultation_withdraw",
     ),
     path(
+        "household-members/<int:member_id>/edit/",
+        views.household_member_edit,
+        name="household_member_edit",
+    ),
+    path(
         "household-members/<int:member_id>/leave/",
         views.household_member_leave,
         name="household_member_leave",

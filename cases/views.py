@@ -28,6 +28,7 @@ from cases.forms import (
     ConsultationAmendForm,
     ConsultationForm,
     HouseholdForm,
+    HouseholdMemberDetailsForm,
     HouseholdMemberForm,
     IntakeForm,
     MasterDataForm,
@@ -252,6 +253,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             "person_form": person_form,
             "existing": existing,
             "duplicates": duplicates,
+            "national_fields": NATIONAL_INTAKE_FIELDS,
         },
         status=status,
     )
@@ -468,6 +470,39 @@ def household_edit(request: HttpRequest, case_id: int) -> HttpResponse:
             "members": members,
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@case_staff_required
+def household_member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = queries.household_member_get_for_user(request.user, member_id)
+    case = queries.cases_visible_to(request.user).filter(household_id=member.household_id).first()
+    if case is None:
+        raise Http404
+    works = {None: "unknown", True: "true", False: "false"}[member.works]
+    initial = {
+        "relationship": member.relationship,
+        "is_carer": member.is_carer,
+        "needs_care": member.needs_care,
+        "works": works,
+        "notes": member.notes,
+    }
+    form = HouseholdMemberDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_member_update(
+                user=request.user, case=case, member=member, **form.cleaned_data
+            )
+        except CaseRuleError as exc:
+            _rule_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_view(request, member.person, person_id=member.person_id, case_id=case.pk)
+    title = _("Household member: %(name)s") % {"name": member.person.name}
+    return _form_page(
+        request, title, form, case=case, status=400 if request.method == "POST" else 200
     )
 
 

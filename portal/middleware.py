@@ -4,6 +4,7 @@ import contextvars
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
 
@@ -20,3 +21,15 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
+    """Japanese unless the user chose another language in the portal.
+
+    Staff PCs are often set up in English; the browser's Accept-Language is therefore
+    ignored and only the language cookie (set by the switcher) changes the UI.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        super().process_request(request)

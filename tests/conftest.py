@@ -68,3 +68,12 @@ def fy2022_roster(db):
     )
     assert report.applied, report.as_text()
     return report
+
+
+@pytest.fixture(autouse=True)
+def _japanese(settings):
+    """Each test starts in the default language, whatever an earlier request chose."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

@@ -419,3 +419,22 @@ def test_manager_adds_a_municipal_category_that_other_municipalities_do_not_see(
     client.force_login(personas.caseworker_a)
     assert "外国人住民の生活" in client.get(reverse("cases:intake")).content.decode()
     assert client.post(url, {"kind": "route", "code": "x1", "name": "x"}).status_code == 403
+
+
+def test_case_page_timeline_names_each_status_change(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    html = client.get(reverse("cases:case_detail", args=[world_a.case.pk])).content.decode()
+    assert "受付 → アセスメント" in html and "アセスメント → プラン作成" in html
+
+
+def test_household_flags_can_be_recorded_for_every_member(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    self_member = world_a.case.household.members.get(person=world_a.person)
+    url = reverse("cases:household_member_edit", args=[self_member.pk])
+    response = client.post(url, {"relationship": "self", "is_carer": "on", "works": "false"})
+    assert response.status_code == 302
+    self_member.refresh_from_db()
+    assert self_member.is_carer and self_member.works is False
+    # The case's own person stays 本人.
+    response = client.post(url, {"relationship": "mother", "works": "unknown"})
+    assert response.status_code == 400

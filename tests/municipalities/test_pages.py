@@ -141,3 +141,11 @@ def test_healthz_reports_database(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+def test_an_english_browser_still_gets_japanese_until_the_user_switches(client):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="ja"' in html and "ログイン" in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert 'lang="en"' in html and "Log in" in html
