@@ -88,7 +88,7 @@ def staff_label(user: User) -> str:
     return str(user)
 
 
-def _clean_free_text(form: forms.Form) -> None:
+def clean_text_fields(form: forms.Form) -> None:
     for name, value in list(form.cleaned_data.items()):
         if isinstance(value, str):
             try:
@@ -97,6 +97,25 @@ def _clean_free_text(form: forms.Form) -> None:
                 )
             except forms.ValidationError as exc:
                 form.add_error(name, exc)
+
+
+class CleanTextMixin:
+    """Run ``clean_text_fields`` on every text value of the form."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()  # type: ignore[misc]
+        clean_text_fields(self)  # type: ignore[arg-type]
+        return cleaned
+
+
+def add_rule_error(form: forms.Form, exc: Any) -> None:
+    """Show a service's ``CaseRuleError`` next to its field, or above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def form_status(request: Any) -> int:
+    """400 for a POST that comes back with errors, 200 for a first GET."""
+    return 400 if request.method == "POST" else 200
 
 
 class PersonForm(forms.ModelForm):
@@ -124,7 +143,7 @@ class PersonForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -145,7 +164,7 @@ class ConsultationForm(TenantFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         occurred = cleaned.get("occurred_at")
         if occurred and occurred > timezone.now() + datetime.timedelta(minutes=5):
             self.add_error("occurred_at", _("A consultation cannot be in the future."))
@@ -186,7 +205,7 @@ class ConsultationAmendForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -195,7 +214,7 @@ class ReasonForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -234,7 +253,7 @@ class StatusForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -244,7 +263,7 @@ class HouseholdForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -265,7 +284,7 @@ class HouseholdMemberDetailsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -303,7 +322,7 @@ class ConsentForm(TenantFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -313,7 +332,7 @@ class ConsentWithdrawForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -363,7 +382,7 @@ class PlanForm(TenantFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -420,7 +439,7 @@ class MeetingForm(TenantFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         for i in range(ATTENDEE_ROWS):
             name = cleaned.get(f"attendee_{i}_name", "")
             org = cleaned.get(f"attendee_{i}_organisation", "")
@@ -446,7 +465,7 @@ class ReferralForm(TenantFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -458,7 +477,7 @@ class ReferralResponseForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -468,7 +487,7 @@ class SearchForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -479,7 +498,7 @@ class AgencyForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned
 
 
@@ -518,5 +537,5 @@ class MasterDataForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        _clean_free_text(self)
+        clean_text_fields(self)
         return cleaned

@@ -56,10 +56,15 @@ class CaseRuleError(Exception):
 # --- helpers -----------------------------------------------------------------------
 
 
-def _event(case: Case, actor: User | None, kind: str, **data: Any) -> CaseEvent:
+def case_event_append(case: Case, actor: User | None, kind: str, **data: Any) -> CaseEvent:
+    """Append to the case's history. Every service that changes a case, in any program
+    app, calls this inside its transaction."""
     return CaseEvent.objects.create(
         municipality_id=case.municipality_id, case=case, actor=actor, kind=kind, data=data
     )
+
+
+_event = case_event_append
 
 
 def _audit(user: User | None, action: str, obj: Any, *, person_id=None, case_id=None, **detail):

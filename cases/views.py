@@ -5,8 +5,6 @@ data is audited."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -40,6 +38,7 @@ from cases.forms import (
     ReferralResponseForm,
     SearchForm,
     StatusForm,
+    add_rule_error,
 )
 from cases.models import (
     Case,
@@ -53,33 +52,16 @@ from cases.models import (
 )
 from cases.services import CaseRuleError
 from municipalities.audit import audit_view, audit_write
+from municipalities.decorators import role_required
 from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership, has_role
 
-
-def case_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Caseworkers and managers only; everyone else is refused before any lookup."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not queries.can_see_cases(request.user):
-            # Object URLs answer 404 whatever the reason; list pages say it plainly.
-            if kwargs:
-                raise Http404
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Caseworkers and managers only; everyone else is refused before any lookup.
+case_staff_required = role_required(Role.CASEWORKER, Role.MANAGER)
 
 
 def _municipality_id(request: HttpRequest) -> int:
     return active_membership(request.user).municipality_id
-
-
-def _rule_error(form: Any, exc: CaseRuleError) -> None:
-    field = exc.field if exc.field in getattr(form, "fields", {}) else None
-    form.add_error(field, exc.message)
 
 
 def _form_page(
@@ -236,7 +218,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                     is_sensitive=cleaned["is_sensitive"],
                 )
             except CaseRuleError as exc:
-                _rule_error(form, exc)
+                add_rule_error(form, exc)
             else:
                 messages.success(
                     request, _("Case %(number)s was opened.") % {"number": case.number}
@@ -285,7 +267,7 @@ def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("The status was changed."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -326,7 +308,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 },
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -348,7 +330,7 @@ def consultation_add(request: HttpRequest, case_id: int) -> HttpResponse:
                 user=request.user, case=case, data=services.ConsultationData(**form.cleaned_data)
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("The consultation was recorded."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -375,7 +357,7 @@ def consultation_edit(request: HttpRequest, consultation_id: int) -> HttpRespons
                 user=request.user, consultation=consultation, **form.cleaned_data
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("Saved. The earlier text is kept in the history."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -400,7 +382,7 @@ def consultation_withdraw(request: HttpRequest, consultation_id: int) -> HttpRes
                 user=request.user, consultation=consultation, reason=form.cleaned_data["reason"]
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("The entry was withdrawn; it stays in the history."))
             return redirect("cases:case_detail", case_id=consultation.case_id)
@@ -453,7 +435,7 @@ def household_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 fields = {k: v for k, v in form.cleaned_data.items() if k != "existing_person"}
                 services.household_add_member(user=request.user, case=case, person=person, **fields)
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         except Http404:
             form.add_error("existing_person", _("No such person."))
         else:
@@ -494,7 +476,7 @@ def household_member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
                 user=request.user, case=case, member=member, **form.cleaned_data
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -544,7 +526,7 @@ def consent_add(request: HttpRequest, case_id: int) -> HttpResponse:
                 **data,
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("The consent was recorded."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -565,7 +547,7 @@ def consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
         try:
             services.consent_withdraw(user=request.user, consent=consent, **form.cleaned_data)
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("The withdrawal was recorded."))
             if consent.case_id:
@@ -609,7 +591,7 @@ def plan_add(request: HttpRequest, case_id: int) -> HttpResponse:
                 lead_agency=form.cleaned_data["lead_agency"],
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(
                 request,
@@ -704,7 +686,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
                     items=items,
                 )
             except CaseRuleError as exc:
-                _rule_error(form, exc)
+                add_rule_error(form, exc)
             else:
                 messages.success(request, _("The meeting was recorded."))
                 return redirect("cases:meeting_detail", meeting_id=meeting.pk)
@@ -738,7 +720,7 @@ def referral_add(request: HttpRequest, case_id: int) -> HttpResponse:
                 user=request.user, case=case, from_program=Program.CONSULTATION, **form.cleaned_data
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("The referral was sent."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -818,7 +800,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
                 user=request.user, municipality=municipality, **form.cleaned_data
             )
         except CaseRuleError as exc:
-            _rule_error(form, exc)
+            add_rule_error(form, exc)
         else:
             messages.success(request, _("The agency was added."))
             return redirect("cases:agency_list")
@@ -868,7 +850,7 @@ def master_data(request: HttpRequest) -> HttpResponse:
                     user=request.user, municipality=municipality, **form.cleaned_data
                 )
             except CaseRuleError as exc:
-                _rule_error(form, exc)
+                add_rule_error(form, exc)
             else:
                 messages.success(request, _("The entry was added."))
                 return redirect("cases:master_data")

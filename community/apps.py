@@ -7,3 +7,14 @@ from django.utils.translation import gettext_lazy as _
 class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = _("Community building")
+
+    def ready(self) -> None:
+        from cases.registry import register_timeline
+        from community.queries import case_timeline
+
+        register_timeline(case_timeline)
+
+        from community.demo import seed_community
+        from portal.demo import register_seeder
+
+        register_seeder(40, "community", seed_community)

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest
 
 from municipalities.models import AuditEvent
+from municipalities.scoping import tenant_id_for
+
+
+class TenantMismatch(PermissionDenied):
+    """A write or read of one municipality's record by staff of another (or by nobody's
+    staff). Pages and the API never get here because they read through the scoped
+    layer; this is the last line, and it rolls the service's transaction back."""
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -34,7 +42,9 @@ def audit_write(
     detail: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
-    """Append one audit event."""
+    """Append one audit event; refuse if the user does not work in that municipality."""
+    if getattr(user, "is_authenticated", False) and tenant_id_for(user) != municipality_id:
+        raise TenantMismatch(f"user {user.pk} acted on a record of municipality {municipality_id}")
     return AuditEvent.objects.create(
         municipality_id=municipality_id,
         user=user if getattr(user, "is_authenticated", False) else None,

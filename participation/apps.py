@@ -7,3 +7,14 @@ from django.utils.translation import gettext_lazy as _
 class ParticipationConfig(AppConfig):
     name = "participation"
     verbose_name = _("Participation support")
+
+    def ready(self) -> None:
+        from cases.registry import register_timeline
+        from participation.queries import case_timeline
+
+        register_timeline(case_timeline)
+
+        from participation.demo import seed_participation
+        from portal.demo import register_seeder
+
+        register_seeder(30, "participation", seed_participation)

@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
+    path("participation/", include("participation.urls")),
+    path("community/", include("community.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", portal_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

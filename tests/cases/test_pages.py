@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, Consultation, ContactRoute, IssueCategory, Person
 from municipalities.models import AuditEvent
-from tests.cases.conftest import master
+from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
 
@@ -245,8 +245,9 @@ def test_case_page_query_count_does_not_grow_with_rows(
 
 # session, user, membership; case (+person, route, assignee, household); categories;
 # consultations; plans; plan actions (prefetch); meeting items; referrals; household
-# members; consents; consent agencies (prefetch); agencies; status events; audit insert
-QUERIES_CASE_PAGE = 16
+# members; consents; consent agencies (prefetch); agencies; status events; audit insert;
+# participation's timeline: assignments, session logs; community's: places, concerns
+QUERIES_CASE_PAGE = 20
 
 
 def build_more(personas, world):

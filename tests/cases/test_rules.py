@@ -23,7 +23,7 @@ from cases.models import (
 )
 from cases.services import CaseRuleError
 from municipalities.models import AuditEvent
-from tests.cases.conftest import master
+from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate

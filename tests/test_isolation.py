@@ -87,3 +87,36 @@ def test_caseworker_b_cannot_see_a_through_search(client, personas, world_a, wor
     assert "山田 花子" not in html and "ヤマダ ハナコ" not in html
     html = client.get("/cases/persons/", {"q": "まつえ"}).content.decode()
     assert "松江 梅子" in html
+
+
+def test_services_refuse_staff_of_another_municipality(personas, world_a, world_b):
+    """The last line behind the scoped reads: a service called with a foreign record
+    rolls back instead of writing."""
+    from django.core.exceptions import PermissionDenied
+
+    from cases import services as case_services
+    from cases.models import Consultation, ConsultationMethod
+    from participation import services as participation_services
+    from participation.models import SessionLog
+    from tests.worlds import master
+
+    with pytest.raises(PermissionDenied):
+        participation_services.session_log(
+            user=personas.coordinator_a,
+            assignment=world_b.assignment,
+            held_on=world_b.assignment.start_on,
+            attendance="present",
+        )
+    assert not SessionLog.objects.exists()
+    before = Consultation.objects.count()
+    with pytest.raises(PermissionDenied):
+        case_services.consultation_log(
+            user=personas.caseworker_a,
+            case=world_b.case,
+            data=case_services.ConsultationData(
+                occurred_at=world_b.consultation.occurred_at,
+                method=master(ConsultationMethod, "phone"),
+                summary="越境",
+            ),
+        )
+    assert Consultation.objects.count() == before

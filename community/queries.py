@@ -1,0 +1,157 @@
+"""Tenant-scoped reads of community building.
+
+Places, activity records and platform sessions are not personal data: all staff of
+the municipality read them. Concerns are: the reporter (a community worker) sees only
+the status of their own; caseworkers and managers see the municipality's queue and
+every concern. Links between cases and places are seen by whoever sees the case.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.queries import TimelineEntry, can_see_cases
+from community.models import ActivityRecord, CasePlace, Concern, Outcome, Place, PlatformSession
+from municipalities.models import Role
+from municipalities.scoping import get_for_user_or_404, has_role
+
+COMMUNITY_ROLES = (Role.COMMUNITY_WORKER, Role.MANAGER)
+
+
+def can_manage(user: Any) -> bool:
+    return has_role(user, *COMMUNITY_ROLES)
+
+
+def places_visible_to(user: Any) -> QuerySet[Place]:
+    return Place.objects.for_user(user)
+
+
+def place_register(user: Any, *, area: str = "", kind: str = "", status: str = "") -> list[Place]:
+    qs = places_visible_to(user).annotate(
+        last_held=Max("records__held_on"), link_count=Count("case_links", distinct=True)
+    )
+    if area:
+        qs = qs.filter(area=area)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs.order_by("area", "name")[:1000])
+
+
+def place_areas(user: Any) -> list[str]:
+    return list(places_visible_to(user).values_list("area", flat=True).distinct().order_by("area"))
+
+
+def place_get_for_user(user: Any, place_id: int) -> Place:
+    return get_for_user_or_404(places_visible_to(user), user, pk=place_id)
+
+
+def place_page(user: Any, place_id: int) -> dict[str, Any]:
+    place = place_get_for_user(user, place_id)
+    records = list(place.records.select_related("recorded_by").order_by("-held_on")[:100])
+    totals = place.records.aggregate(days=Count("pk"), participants=Sum("participants"))
+    return {"place": place, "records": records, "totals": totals}
+
+
+def sessions_visible_to(user: Any) -> QuerySet[PlatformSession]:
+    return PlatformSession.objects.for_user(user)
+
+
+def session_get_for_user(user: Any, session_id: int) -> PlatformSession:
+    qs = sessions_visible_to(user).prefetch_related(
+        Prefetch("outcomes", queryset=Outcome.objects.select_related("provider", "menu"))
+    )
+    return get_for_user_or_404(qs, user, pk=session_id)
+
+
+def outcome_get_for_user(user: Any, outcome_id: int) -> Outcome:
+    qs = Outcome.objects.for_user(user).select_related("session", "provider", "menu")
+    return get_for_user_or_404(qs, user, pk=outcome_id)
+
+
+# --- concerns -----------------------------------------------------------------------
+
+
+def concerns_visible_to(user: Any) -> QuerySet[Concern]:
+    """Caseworkers and managers: all of the municipality. Community workers: none
+    through this (they read their own through ``my_concerns``, status only)."""
+    if not can_see_cases(user):
+        return Concern.objects.none()
+    return Concern.objects.for_user(user).select_related("reported_by", "case", "handled_by")
+
+
+def concern_queue(user: Any) -> list[Concern]:
+    """Received concerns, urgent first, oldest first within an urgency."""
+    return list(
+        concerns_visible_to(user)
+        .filter(status=Concern.Status.RECEIVED)
+        .order_by("urgency_rank", "created_at")
+    )
+
+
+def concern_get_for_user(user: Any, concern_id: int) -> Concern:
+    return get_for_user_or_404(concerns_visible_to(user), user, pk=concern_id)
+
+
+def my_concerns(user: Any) -> list[dict[str, Any]]:
+    """What a reporter may know of their concerns: when, about whom (as they wrote it),
+    urgency and whether consultation took it up — never the case."""
+    rows = (
+        Concern.objects.for_user(user)
+        .filter(reported_by=user)
+        .order_by("-created_at")
+        .values("pk", "created_at", "subject_name", "urgency", "status")[:200]
+    )
+    labels_u, labels_s = dict(Concern.Urgency.choices), dict(Concern.Status.choices)
+    return [
+        {**row, "urgency_label": labels_u[row["urgency"]], "status_label": labels_s[row["status"]]}
+        for row in rows
+    ]
+
+
+# --- case links -------------------------------------------------------------------
+
+
+def case_place_get_for_user(user: Any, link_id: int) -> CasePlace:
+    qs = CasePlace.objects.select_related("case", "place")
+    qs = qs.for_user(user) if can_see_cases(user) else qs.none()
+    return get_for_user_or_404(qs, user, pk=link_id)
+
+
+def case_timeline(case: Any) -> list[TimelineEntry]:
+    """Places the case is linked to and concerns taken up into it (two queries)."""
+    entries = []
+    for link in CasePlace.objects.filter(case=case).select_related("place"):
+        title = link.place.name + (f"（〜{link.ended_on:%Y-%m-%d}）" if link.ended_on else "")
+        entries.append(
+            TimelineEntry(
+                at=timezone.make_aware(datetime.datetime.combine(link.since, datetime.time(10))),
+                kind="community",
+                title=title,
+                body=link.note,
+                url=reverse("community:place_detail", args=[link.place_id]),
+                obj=link,
+            )
+        )
+    for concern in Concern.objects.filter(case=case):
+        entries.append(
+            TimelineEntry(
+                at=concern.created_at,
+                kind="concern",
+                title=str(concern.get_reporter_kind_display()),
+                body=concern.observation,
+                url=reverse("community:concern_detail", args=[concern.pk]),
+                obj=concern,
+            )
+        )
+    return entries
+
+
+def activity_records_visible_to(user: Any) -> QuerySet[ActivityRecord]:
+    return ActivityRecord.objects.for_user(user)

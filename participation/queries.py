@@ -1,0 +1,207 @@
+"""Tenant-scoped reads of participation support.
+
+Providers and menus are not personal data: every staff member of the municipality may
+read the catalogue. Who takes part in what is: coordinators and managers see it for
+their municipality, caseworkers see it for the cases they can open (all of their
+municipality's), community workers and system administrators see none of it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Program, Referral
+from cases.queries import TimelineEntry, referral_get_for_user
+from municipalities.models import Role
+from municipalities.scoping import get_for_user_or_404, has_role
+from participation.matching import Profile, Suggestion, rank_menus
+from participation.models import (
+    Assignment,
+    FollowUp,
+    Menu,
+    ParticipationProfile,
+    Provider,
+    SessionLog,
+)
+
+MANAGING_ROLES = (Role.COORDINATOR, Role.MANAGER)
+ASSIGNMENT_READERS = (Role.COORDINATOR, Role.MANAGER, Role.CASEWORKER)
+
+
+def can_manage(user: Any) -> bool:
+    return has_role(user, *MANAGING_ROLES)
+
+
+def providers_visible_to(user: Any) -> QuerySet[Provider]:
+    return Provider.objects.for_user(user)
+
+
+def provider_get_for_user(user: Any, provider_id: int) -> Provider:
+    return get_for_user_or_404(providers_visible_to(user), user, pk=provider_id)
+
+
+def with_places(qs: QuerySet[Menu]) -> QuerySet[Menu]:
+    """Annotate ``in_use`` (places taken) in the same query."""
+    return qs.annotate(
+        in_use=Count("assignments", filter=Q(assignments__status__in=Assignment.HOLDS_A_PLACE))
+    )
+
+
+def menus_visible_to(user: Any) -> QuerySet[Menu]:
+    return with_places(Menu.objects.for_user(user).select_related("provider", "made_for"))
+
+
+def catalogue(
+    user: Any,
+    *,
+    q: str = "",
+    kind: str = "",
+    area: str = "",
+    accommodation: str = "",
+    include_inactive: bool = False,
+) -> list[Menu]:
+    qs = menus_visible_to(user)
+    if not include_inactive:
+        qs = qs.filter(status=Menu.Status.ACTIVE)
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(description__icontains=q) | Q(provider__name__icontains=q)
+        )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if area:
+        qs = qs.filter(area=area)
+    menus = list(qs.order_by("name", "pk")[:500])
+    if accommodation:  # JSON containment differs between SQLite and PostgreSQL
+        menus = [m for m in menus if accommodation in m.accommodations]
+    return menus
+
+
+def catalogue_areas(user: Any) -> list[str]:
+    return list(
+        Menu.objects.for_user(user)
+        .exclude(area="")
+        .values_list("area", flat=True)
+        .distinct()
+        .order_by("area")
+    )
+
+
+def menu_get_for_user(user: Any, menu_id: int) -> Menu:
+    return get_for_user_or_404(menus_visible_to(user), user, pk=menu_id)
+
+
+def menu_participants(user: Any, menu: Menu) -> list[Assignment]:
+    """Who takes part: coordinators and managers of the municipality only."""
+    if not can_manage(user):
+        return []
+    return list(
+        assignments_visible_to(user).filter(menu=menu).exclude(status=Assignment.Status.ENDED)
+    )
+
+
+def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
+    if not has_role(user, *ASSIGNMENT_READERS):
+        return Assignment.objects.none()
+    return (
+        Assignment.objects.for_user(user)
+        .filter(case__deleted_at__isnull=True)
+        .select_related("case", "case__person", "menu", "menu__provider", "coordinator")
+    )
+
+
+def assignment_get_for_user(user: Any, assignment_id: int) -> Assignment:
+    return get_for_user_or_404(assignments_visible_to(user), user, pk=assignment_id)
+
+
+def assignment_page(user: Any, assignment_id: int) -> dict[str, Any]:
+    assignment = assignment_get_for_user(user, assignment_id)
+    logs = list(assignment.logs.select_related("recorded_by", "referral").order_by("-held_on"))
+    follow_ups = list(assignment.follow_ups.order_by("due_on"))
+    return {"assignment": assignment, "logs": logs, "follow_ups": follow_ups}
+
+
+def follow_up_get_for_user(user: Any, follow_up_id: int) -> FollowUp:
+    qs = FollowUp.objects.for_user(user).select_related("assignment", "assignment__case")
+    if not has_role(user, *ASSIGNMENT_READERS):
+        qs = qs.none()
+    return get_for_user_or_404(qs, user, pk=follow_up_id)
+
+
+def matching_page(user: Any, referral_id: int) -> dict[str, Any]:
+    """The referral, the person's profile and ranked menu suggestions."""
+    referral: Referral = referral_get_for_user(user, referral_id)
+    if referral.to_program != Program.PARTICIPATION or not can_manage(user):
+        raise Http404
+    profile = ParticipationProfile.objects.filter(case_id=referral.case_id).first()
+    menus = [(m, m.capacity - m.in_use) for m in menus_visible_to(user)]
+    suggestions: list[Suggestion] = rank_menus(
+        Profile(
+            case_id=referral.case_id,
+            interests=profile.interests if profile else (),
+            area=profile.area if profile else "",
+            days=profile.days if profile else (),
+            needs=profile.needs if profile else (),
+        ),
+        menus,
+    )
+    assignments = list(
+        Assignment.objects.filter(case_id=referral.case_id)
+        .select_related("menu")
+        .order_by("-created_at")
+    )
+    return {
+        "referral": referral,
+        "profile": profile,
+        "suggestions": suggestions,
+        "assignments": assignments,
+    }
+
+
+def participation_inbox(user: Any) -> list[Referral]:
+    from cases.queries import referral_inbox
+
+    return referral_inbox(user, Program.PARTICIPATION)
+
+
+# --- what participation adds to the case page -----------------------------------------
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def case_timeline(case: Any) -> list[TimelineEntry]:
+    """Assignments and session logs of a case (two queries), for the case page."""
+    entries = []
+    for a in Assignment.objects.filter(case=case).select_related("menu"):
+        entries.append(
+            TimelineEntry(
+                at=_at(a.start_on or timezone.localtime(a.created_at).date(), 9),
+                kind="participation",
+                title=f"{a.menu.name}（{a.get_status_display()}）",
+                url=reverse("participation:assignment_detail", args=[a.pk]),
+                obj=a,
+            )
+        )
+    for log in SessionLog.objects.filter(assignment__case=case).select_related("assignment__menu"):
+        body = log.observation
+        if log.concern_note:
+            body = f"{body}\n⚠ {log.concern_note}".strip()
+        entries.append(
+            TimelineEntry(
+                at=_at(log.held_on, 17),
+                kind="participation",
+                title=f"{log.assignment.menu.name}: {log.get_attendance_display()}",
+                body=body,
+                url=reverse("participation:assignment_detail", args=[log.assignment_id]),
+                obj=log,
+            )
+        )
+    return entries

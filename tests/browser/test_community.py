@@ -1,0 +1,57 @@
+"""A community worker records a concern on a phone; a caseworker takes it up."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from community.models import Concern
+from tests.browser.test_login_roles import log_in
+from tests.conftest import ROSTER_FY2022
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+    return settings.DEMO_PASSWORD
+
+
+def test_concern_from_a_phone_reaches_consultation(browser, live_server, demo, tmp_path):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
+    page = phone.new_page()
+    log_in(page, live_server.url, "a-community", demo)
+    page.goto(f"{live_server.url}/community/concerns/new/")
+    page.locator("input[name=urgency][value=urgent]").check()
+    page.locator("#id_observation").fill("三日前から雨戸が閉まったまま。郵便受けがいっぱい。")
+    page.locator("#id_subject_name").fill("大西 トメ")
+    page.locator("#id_reporter_kind").select_option("minsei")
+    page.screenshot(path="test-results/screenshots/concern-phone.png", full_page=True)
+    page.locator("button.wide").click()
+    page.wait_for_url("**/community/concerns/mine/")
+    assert "大西 トメ" in page.locator("body").inner_text()
+    phone.close()
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
+    page = desk.new_page()
+    log_in(page, live_server.url, "a-caseworker", demo)
+    page.goto(f"{live_server.url}/community/concerns/")
+    rows = page.locator("tbody tr")
+    assert "大西 トメ" in rows.first.inner_text()  # urgent first
+    page.get_by_role("link", name="大西 トメ").click()
+    page.locator("#id_person-name_kana").fill("おおにし とめ")
+    page.locator("form[action$='/open-case/'] button.primary").click()
+    page.wait_for_url("**/cases/*/")
+    body = page.locator("body").inner_text()
+    assert "大西 トメ" in body and "雨戸が閉まったまま" in body
+    page.screenshot(path="test-results/screenshots/case-from-concern.png", full_page=True)
+    concern = Concern.objects.get(subject_name="大西 トメ")
+    assert concern.status == "taken_up" and concern.case.route.code == "minsei"
+    desk.close()

@@ -1,0 +1,81 @@
+"""A coordinator matches a referred person to a menu and logs a session, in the browser."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.models import ContactRoute, Person
+from municipalities.models import User
+from participation.models import Assignment, SessionLog
+from tests.browser.test_login_roles import log_in
+from tests.conftest import ROSTER_FY2022
+from tests.worlds import master
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def referral(settings):
+    settings.DEBUG = True
+    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+    caseworker = User.objects.get(username="a-caseworker")
+    coordinator = User.objects.get(username="a-coordinator")
+    person = case_services.person_create(
+        user=caseworker,
+        municipality=caseworker.memberships.get().municipality,
+        name="岸本 悠",
+        name_kana="キシモト ユウ",
+    )
+    case = case_services.case_open(
+        user=caseworker, person=person, route=master(ContactRoute, "self")
+    )
+    referral = case_services.referral_create(
+        user=caseworker,
+        case=case,
+        from_program="consultation",
+        to_program="participation",
+        reason="人の少ない場所で、パソコンを使う作業から始めたい。電話は苦手。",
+    )
+    case_services.referral_respond(user=coordinator, referral=referral, accept=True)
+    return referral
+
+
+def test_coordinator_matches_and_logs_a_session(page, live_server, settings, referral, screenshot):
+    log_in(page, live_server.url, "a-coordinator", settings.DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/participation/inbox/")
+    assert "岸本 悠" in page.locator("body").inner_text()
+    page.goto(f"{live_server.url}/participation/referrals/{referral.pk}/match/")
+    page.locator("#id_interests").fill("パソコン、読書")
+    page.locator("input[name=needs][value=no_phone]").check()
+    page.locator("form[method=post] button.primary").first.click()
+    page.wait_for_url(f"**/participation/referrals/{referral.pk}/match/")
+    suggestions = page.locator("#suggestions")
+    assert "興味：パソコン" in suggestions.inner_text()
+    screenshot("participation-matching")
+    first = suggestions.locator("li").first
+    menu_name = first.locator("strong").inner_text()
+    first.locator("button").click()
+    page.wait_for_url("**/participation/assignments/*/")
+    assignment = Assignment.objects.get(case=referral.case)
+    assert assignment.menu.name == menu_name and assignment.status == "proposed"
+
+    page.locator("#id_to_status").select_option("trial")
+    page.locator("form[action$='/status/'] button").click()
+    page.wait_for_url(f"**/participation/assignments/{assignment.pk}/")
+    page.locator("#id_attendance").select_option("present")
+    page.locator("#id_observation").fill("初回は緊張していたが、最後まで作業できた。")
+    page.locator("form[action$='/logs/'] button").click()
+    page.wait_for_url(f"**/participation/assignments/{assignment.pk}/")
+    assert "最後まで作業できた" in page.locator("body").inner_text()
+    screenshot("participation-assignment")
+    log = SessionLog.objects.get(assignment=assignment)
+    assert log.held_on == timezone.localdate() and log.attendance == "present"
+    assert Person.objects.filter(name="岸本 悠").count() == 1

@@ -1,0 +1,304 @@
+"""A small world of records in municipality A and B, written through the services:
+one of every kind of object, so that every URL can be tried with another
+municipality's ids."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps as django_apps
+from django.utils import timezone
+
+from cases import services
+from cases.defaults import load as load_default_master_data
+from cases.models import (
+    Case,
+    Consent,
+    Consultation,
+    ConsultationMethod,
+    ContactRoute,
+    HouseholdMember,
+    IssueCategory,
+    Meeting,
+    Person,
+    Program,
+    Referral,
+    Relationship,
+    SupportAgency,
+    SupportPlan,
+)
+from community import services as community_services
+from community.models import CasePlace, Concern, Outcome, Place, PlatformSession
+from municipalities.models import Municipality, Role, User
+from participation import services as participation_services
+from participation.models import Assignment, FollowUp, Menu, Provider
+from tests.factories import MembershipFactory
+
+
+def master(model, code: str):
+    return model.objects.get(municipality__isnull=True, code=code)
+
+
+@dataclass
+class World:
+    """One of everything in one municipality."""
+
+    person: Person
+    case: Case
+    consultation: Consultation
+    consent: Consent
+    plan: SupportPlan
+    meeting: Meeting
+    referral: Referral
+    member: HouseholdMember
+    agency: SupportAgency
+    provider: Provider
+    menu: Menu
+    assignment: Assignment
+    follow_up: FollowUp
+    coordinator: User
+    place: Place
+    session: PlatformSession
+    outcome: Outcome
+    concern: Concern
+    link: CasePlace
+
+    def ids(self) -> dict[str, int]:
+        return {
+            "person_id": self.person.pk,
+            "case_id": self.case.pk,
+            "consultation_id": self.consultation.pk,
+            "consent_id": self.consent.pk,
+            "plan_id": self.plan.pk,
+            "meeting_id": self.meeting.pk,
+            "referral_id": self.referral.pk,
+            "member_id": self.member.pk,
+            "provider_id": self.provider.pk,
+            "menu_id": self.menu.pk,
+            "assignment_id": self.assignment.pk,
+            "follow_up_id": self.follow_up.pk,
+            "place_id": self.place.pk,
+            "session_id": self.session.pk,
+            "outcome_id": self.outcome.pk,
+            "concern_id": self.concern.pk,
+            "link_id": self.link.pk,
+        }
+
+
+def build_world(
+    municipality: Municipality,
+    caseworker: User,
+    coordinator: User,
+    community_worker: User,
+    *,
+    name: str,
+    kana: str,
+) -> World:
+    # Transactional tests flush the database between tests; the defaults come back here.
+    load_default_master_data(django_apps)
+    agency = services.agency_create(
+        user=caseworker,
+        municipality=municipality,
+        name=f"{municipality.name}地域包括支援センター",
+        field="elderly",
+        kind="地域包括支援センター",
+    )
+    person, case, consultation = services.intake_record(
+        user=caseworker,
+        municipality=municipality,
+        person=None,
+        person_fields={
+            "name": name,
+            "name_kana": kana,
+            "sex": "female",
+            "birth_date": datetime.date(1944, 5, 1),
+            "phone_mobile": "090-0000-0001",
+        },
+        route=master(ContactRoute, "minsei"),
+        categories=[master(IssueCategory, "p8050"), master(IssueCategory, "care")],
+        primary_category=master(IssueCategory, "p8050"),
+        consultation=services.ConsultationData(
+            occurred_at=timezone.now() - datetime.timedelta(days=10),
+            method=master(ConsultationMethod, "phone"),
+            summary="民生委員から連絡。母と息子の二人暮らし。",
+            follow_up_on=timezone.localdate() - datetime.timedelta(days=1),
+        ),
+        assigned_to=caseworker,
+    )
+    household = services.household_create(user=caseworker, case=case, name=f"{name.split()[0]}家")
+    son = services.person_create(
+        user=caseworker,
+        municipality=municipality,
+        name=f"{name.split()[0]} 次郎",
+        name_kana="ジロウ",
+        birth_date=datetime.date(1972, 1, 1),
+    )
+    member = services.household_add_member(
+        user=caseworker, case=case, person=son, relationship=Relationship.SON, works=False
+    )
+    assert household.pk
+    consent = services.consent_record(
+        user=caseworker,
+        person=person,
+        case=case,
+        agencies=[agency],
+        purpose="支援のため",
+        scope="相談内容",
+        method=Consent.Method.SIGNATURE,
+        given_on=timezone.localdate() - datetime.timedelta(days=5),
+    )
+    services.case_change_status(user=caseworker, case=case, to_status=Case.Status.ASSESSMENT)
+    services.case_change_status(user=caseworker, case=case, to_status=Case.Status.PLANNING)
+    plan = services.plan_create(
+        user=caseworker,
+        case=case,
+        goals="母の介護サービス利用と息子の社会参加",
+        review_on=timezone.localdate() + datetime.timedelta(days=90),
+        actions=[(agency, "介護保険の申請支援"), (None, "息子への訪問")],
+    )
+    meeting = services.meeting_record(
+        user=caseworker,
+        municipality=municipality,
+        kind=Meeting.Kind.MULTIAGENCY,
+        held_on=timezone.localdate(),
+        title="第1回 重層的支援会議",
+        attendees=[services.AttendeeData(name="包括 職員", organisation="地域包括支援センター")],
+        items=[services.MeetingItemData(case=case, decision="decide", plan=plan)],
+    )
+    referral = services.referral_create(
+        user=caseworker,
+        case=case,
+        from_program=Program.CONSULTATION,
+        to_program=Program.PARTICIPATION,
+        reason="息子の社会参加の場を探したい",
+    )
+    plan.refresh_from_db()
+
+    # Participation: a second case, of the son, referred and accepted.
+    case2 = services.case_open(user=caseworker, person=son, route=master(ContactRoute, "family"))
+    referral2 = services.referral_create(
+        user=caseworker,
+        case=case2,
+        from_program=Program.CONSULTATION,
+        to_program=Program.PARTICIPATION,
+        reason="短時間の作業から始めたい",
+    )
+    services.referral_respond(user=coordinator, referral=referral2, accept=True)
+    provider = participation_services.provider_save(
+        user=coordinator,
+        municipality=municipality,
+        name=f"{municipality.name}ベーカリー",
+        kind="welfare",
+        area="中部",
+    )
+    menu = participation_services.menu_save(
+        user=coordinator,
+        municipality=municipality,
+        provider=provider,
+        name="パン工房の体験",
+        description="パンの袋詰め",
+        kind="work_experience",
+        capacity=2,
+        days=["mon", "wed"],
+        interests=["料理"],
+        accommodations=["short_hours"],
+    )
+    assignment = participation_services.assignment_propose(
+        user=coordinator, referral=referral2, menu=menu
+    )
+    participation_services.assignment_change_status(
+        user=coordinator,
+        assignment=assignment,
+        to_status="active",
+        on=timezone.localdate() - datetime.timedelta(days=14),
+    )
+    follow_up = participation_services.follow_up_schedule(
+        user=coordinator, assignment=assignment, due_on=timezone.localdate()
+    )
+    assignment.refresh_from_db()
+
+    # Community: a place the case is linked to, a platform session, a concern.
+    place = community_services.place_save(
+        user=community_worker,
+        municipality=municipality,
+        name="ふれあいサロン",
+        kind="salon",
+        organiser="自治会",
+        organiser_kind="residents",
+        area="中部",
+        target_groups=["elderly"],
+    )
+    session = community_services.platform_session_record(
+        user=community_worker,
+        municipality=municipality,
+        held_on=timezone.localdate(),
+        theme="空き店舗の活用",
+        attendance={"company": 3, "residents": 5},
+        outcomes=[("new_resource", "商店街の空き店舗で作業体験を受け入れたい", "商店会")],
+    )
+    concern = community_services.concern_record(
+        user=community_worker,
+        municipality=municipality,
+        reporter_kind="minsei",
+        subject_name="近所 太郎",
+        observation="新聞がたまっている",
+        urgency="soon",
+    )
+    link = community_services.case_place_link(
+        user=caseworker, case=case, place=place, since=timezone.localdate()
+    )
+    return World(
+        person=person,
+        case=case,
+        consultation=consultation,
+        consent=consent,
+        plan=plan,
+        meeting=meeting,
+        referral=referral,
+        member=member,
+        agency=agency,
+        provider=provider,
+        menu=menu,
+        assignment=assignment,
+        follow_up=follow_up,
+        coordinator=coordinator,
+        place=place,
+        session=session,
+        outcome=session.outcomes.get(),
+        concern=concern,
+        link=link,
+    )
+
+
+@pytest.fixture
+def world_a(personas) -> World:
+    return build_world(
+        personas.municipality_a,
+        personas.caseworker_a,
+        personas.coordinator_a,
+        personas.community_worker_a,
+        name="山田 花子",
+        kana="ヤマダ ハナコ",
+    )
+
+
+@pytest.fixture
+def world_b(personas) -> World:
+    coordinator_b = MembershipFactory(
+        municipality=personas.municipality_b, role=Role.COORDINATOR, user__username="coordinator_b"
+    ).user
+    community_b = MembershipFactory(
+        municipality=personas.municipality_b,
+        role=Role.COMMUNITY_WORKER,
+        user__username="community_worker_b",
+    ).user
+    return build_world(
+        personas.municipality_b,
+        personas.caseworker_b,
+        coordinator_b,
+        community_b,
+        name="松江 梅子",
+        kana="マツエ ウメコ",
+    )
