@@ -29,6 +29,8 @@ setup: $(VENV)/.runtime
 	# found in it (see fixtures/roster_fy2022_notes.md).
 	$(PY) manage.py load_roster fixtures/roster_fy2022.csv --fiscal-year 2022 --expected-total 133
 	$(PY) manage.py seed_demo
+	# Without a broker nothing runs the hourly scan: raise the demo's flags now.
+	$(PY) manage.py scan_referrals
 
 ## run: install, set up and serve on http://127.0.0.1:8000
 run: setup

@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Consultation support")
 
     def ready(self) -> None:
+        import cases.rules  # noqa: F401  (registers the rules of consultation support)
         from cases.demo import seed_cases
         from portal.demo import register_seeder
 

@@ -23,6 +23,7 @@ from cases.models import (
     CaseEvent,
     Consent,
     Consultation,
+    Flag,
     Household,
     HouseholdMember,
     Meeting,
@@ -237,9 +238,15 @@ def case_page(user: Any, case_id: int) -> dict[str, Any]:
         timeline.extend(provider(case))
     timeline.sort(key=lambda t: t.at, reverse=True)
 
+    flags = list(
+        Flag.objects.filter(case=case, resolved_at__isnull=True)
+        .exclude(state=Flag.State.DISMISSED)
+        .order_by("raised_at")
+    )
     today = timezone.localdate()
     return {
         "case": case,
+        "flags": flags,
         "categories": categories,
         "consultations": consultations,
         "plans": plans,
@@ -307,7 +314,10 @@ def dashboard(user: User) -> dict[str, Any]:
         )
         .order_by("acknowledge_by")
     )
+    from cases.flags import flag_queue
+
     return {
+        "open_flags": flag_queue(user).count(),
         "my_open_cases": my_open,
         "follow_ups_today": [c for c in follow_ups if c.follow_up_on == today],
         "follow_ups_overdue": [c for c in follow_ups if c.follow_up_on < today],

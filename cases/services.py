@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.evaluation import enqueue_case_evaluation
 from cases.models import (
     Case,
     CaseCategory,
@@ -58,7 +59,9 @@ class CaseRuleError(Exception):
 
 def case_event_append(case: Case, actor: User | None, kind: str, **data: Any) -> CaseEvent:
     """Append to the case's history. Every service that changes a case, in any program
-    app, calls this inside its transaction."""
+    app, calls this inside its transaction; the referral rules re-run for the case
+    after commit."""
+    enqueue_case_evaluation(case)
     return CaseEvent.objects.create(
         municipality_id=case.municipality_id, case=case, actor=actor, kind=kind, data=data
     )

@@ -51,4 +51,7 @@ urlpatterns = [
     path("referrals/<int:referral_id>/respond/", views.referral_respond, name="referral_respond"),
     path("agencies/", views.agency_list, name="agency_list"),
     path("lists/", views.master_data, name="master_data"),
+    path("flags/", views.flag_queue, name="flag_queue"),
+    path("flags/<int:flag_id>/", views.flag_detail, name="flag_detail"),
+    path("rules/", views.rule_settings, name="rule_settings"),
 ]

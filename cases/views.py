@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import flags as flag_engine
 from cases import queries, services
 from cases.forms import (
     AgencyForm,
@@ -25,6 +26,9 @@ from cases.forms import (
     ConsentWithdrawForm,
     ConsultationAmendForm,
     ConsultationForm,
+    FlagDismissForm,
+    FlagReferForm,
+    FlagSnoozeForm,
     HouseholdForm,
     HouseholdMemberDetailsForm,
     HouseholdMemberForm,
@@ -36,6 +40,7 @@ from cases.forms import (
     ReasonForm,
     ReferralForm,
     ReferralResponseForm,
+    RuleSettingForm,
     SearchForm,
     StatusForm,
     add_rule_error,
@@ -50,6 +55,7 @@ from cases.models import (
     Program,
     Referral,
 )
+from cases.rules import all_rules, get_rule
 from cases.services import CaseRuleError
 from municipalities.audit import audit_view, audit_write
 from municipalities.decorators import role_required
@@ -863,5 +869,131 @@ def master_data(request: HttpRequest) -> HttpResponse:
         request,
         "cases/master_data.html",
         {"lists": lists, "form": form, "is_manager": is_manager},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- referral flags ---------------------------------------------------------------------
+
+
+@login_required
+def flag_queue(request: HttpRequest) -> HttpResponse:
+    if active_membership(request.user) is None or request.user.is_system_admin:
+        raise PermissionDenied
+    flags = list(flag_engine.flag_queue(request.user))
+    return render(
+        request,
+        "cases/flag_queue.html",
+        {
+            "flags": flags,
+            "can_see_cases": queries.can_see_cases(request.user),
+        },
+    )
+
+
+@login_required
+def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
+    flag = flag_engine.flag_get_for_user(request.user, flag_id)
+    rule = get_rule(flag.rule)
+    user = request.user
+    forms_ = {
+        "snooze": FlagSnoozeForm(
+            request.POST if request.POST.get("action") == "snooze" else None,
+            initial={"until": timezone.localdate() + datetime.timedelta(days=14)},
+        ),
+        "dismiss": FlagDismissForm(
+            request.POST if request.POST.get("action") == "dismiss" else None
+        ),
+        "refer": FlagReferForm(
+            request.POST if request.POST.get("action") == "refer" else None,
+            initial={"reason": rule.describe({}) if rule else ""},
+        ),
+    }
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = forms_.get(action)
+        if form is None:
+            return HttpResponseNotAllowed(["POST"])
+        if form.is_valid():
+            try:
+                if action == "snooze":
+                    flag_engine.flag_snooze(user=user, flag=flag, **form.cleaned_data)
+                elif action == "dismiss":
+                    flag_engine.flag_dismiss(user=user, flag=flag, **form.cleaned_data)
+                else:
+                    flag_engine.flag_refer(user=user, flag=flag, **form.cleaned_data)
+            except CaseRuleError as exc:
+                add_rule_error(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("cases:flag_queue")
+    else:
+        audit_write(
+            user=user,
+            municipality_id=flag.municipality_id,
+            action=AuditEvent.Action.VIEW,
+            obj=flag,
+            case_id=flag.case_id,
+            person_id=flag.case.person_id if flag.case_id else None,
+            request=request,
+        )
+    settings_ = flag_engine.rule_settings(flag.municipality_id)
+    return render(
+        request,
+        "cases/flag_detail.html",
+        {
+            "flag": flag,
+            "rule": rule,
+            "explanation": rule.describe(settings_[rule.code][1]) if rule else "",
+            "forms": forms_,
+            "can_see_cases": queries.can_see_cases(user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def rule_settings(request: HttpRequest) -> HttpResponse:
+    """Managers switch rules and set thresholds; everyone may read them."""
+    membership = active_membership(request.user)
+    if membership is None or request.user.is_system_admin:
+        raise PermissionDenied
+    is_manager = membership.role == Role.MANAGER
+    current = flag_engine.rule_settings(membership.municipality_id)
+    code = request.POST.get("rule")
+    rows = []
+    for rule in all_rules():
+        enabled, params = current[rule.code]
+        bound = request.method == "POST" and code == rule.code
+        form = RuleSettingForm(
+            request.POST if bound else None,
+            rule=rule,
+            params=params,
+            initial={"enabled": enabled},
+            prefix=rule.code,
+        )
+        if bound:
+            if not is_manager:
+                raise PermissionDenied
+            if form.is_valid():
+                data = dict(form.cleaned_data)
+                try:
+                    flag_engine.rule_setting_save(
+                        user=request.user,
+                        municipality=membership.municipality,
+                        rule=rule,
+                        enabled=data.pop("enabled"),
+                        params=data,
+                    )
+                except CaseRuleError as exc:
+                    add_rule_error(form, exc)
+                else:
+                    messages.success(request, _("The rule was saved."))
+                    return redirect("cases:rule_settings")
+        rows.append((rule, rule.describe(params), enabled, form))
+    return render(
+        request,
+        "cases/rule_settings.html",
+        {"rows": rows, "is_manager": is_manager},
         status=400 if request.method == "POST" else 200,
     )

@@ -9,6 +9,7 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community building")
 
     def ready(self) -> None:
+        import community.rules  # noqa: F401  (registers this program's referral rules)
         from cases.registry import register_timeline
         from community.queries import case_timeline
 

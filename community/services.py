@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import services as case_services
+from cases.flags import resolve_subject
 from cases.models import Case, ConsultationMethod, ContactRoute, Person
 from cases.services import CaseRuleError, case_event_append
 from community.models import (
@@ -248,6 +249,7 @@ def _take_up(user: User, concern: Concern, case: Case) -> Concern:
     concern.handled_at = timezone.now()
     concern.save()
     case_event_append(case, user, "concern_taken_up", concern=concern.pk)
+    resolve_subject(concern.municipality_id, "concern", concern.pk, _("Taken up by consultation."))
     _audit(user, AuditEvent.Action.UPDATE, concern, case_id=case.pk, person_id=case.person_id)
     return concern
 
@@ -323,6 +325,7 @@ def concern_close(*, user: User, concern: Concern, note: str) -> Concern:
     concern = _lock_received(concern)
     if not note.strip():
         raise CaseRuleError(_("Give the reason for closing without a case."), "note")
+    resolve_subject(concern.municipality_id, "concern", concern.pk, _("Closed without a case."))
     concern.status = Concern.Status.NO_ACTION
     concern.closing_note = note.strip()
     concern.handled_by = user

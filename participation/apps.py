@@ -9,6 +9,7 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Participation support")
 
     def ready(self) -> None:
+        import participation.rules  # noqa: F401  (registers this program's referral rules)
         from cases.registry import register_timeline
         from participation.queries import case_timeline
 

@@ -49,3 +49,100 @@ def test_real_worker_reads_the_same_database(real_worker):
     result = roster_summary.delay(2022)
     assert result.get(timeout=30) == {"implementation": 133}
     assert roster_summary.delay(2031).get(timeout=30) == {}
+
+
+@pytest.mark.celery_worker_test
+def test_saving_a_case_makes_the_worker_raise_its_flag(real_worker, personas):
+    """A case saved through the service is re-evaluated by the real worker after commit."""
+    import datetime
+    import time
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from cases import services
+    from cases.defaults import load as load_defaults
+    from cases.models import ContactRoute, Flag
+
+    load_defaults(apps)
+    person = services.person_create(
+        user=personas.caseworker_a,
+        municipality=personas.municipality_a,
+        name="音信 不通",
+        name_kana="オンシン フツウ",
+    )
+    case = services.case_open(
+        user=personas.caseworker_a,
+        person=person,
+        route=ContactRoute.objects.get(municipality__isnull=True, code="self"),
+        opened_on=timezone.localdate() - datetime.timedelta(days=70),
+        assigned_to=personas.caseworker_a,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if Flag.objects.filter(case=case, rule="out_of_touch").exists():
+            break
+        time.sleep(0.2)  # waiting for another process, not for a clock
+    flag = Flag.objects.get(case=case, rule="out_of_touch")
+    assert flag.assigned_to == personas.caseworker_a
+
+
+def test_the_same_scan_delivered_twice_adds_nothing(db, personas, world_a):
+    from cases.models import Flag
+    from cases.tasks import scan_municipality
+
+    later = "2027-09-01"
+    scan_municipality.apply(args=[personas.municipality_a.pk, later]).get()
+    count = Flag.objects.count()
+    assert count > 0
+    second = scan_municipality.apply(args=[personas.municipality_a.pk, later]).get()
+    assert sum(second.values()) == 0 and Flag.objects.count() == count
+    assert scan_municipality.apply(args=[10**9, later]).get() == {}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_scans_at_once_on_postgresql_add_each_flag_once(personas):
+    import datetime
+    import threading
+
+    from django.db import connection
+
+    from cases.flags import evaluate
+    from cases.models import Flag
+    from tests.worlds import build_world
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    build_world(
+        personas.municipality_a,
+        personas.caseworker_a,
+        personas.coordinator_a,
+        personas.community_worker_a,
+        name="並行 花子",
+        kana="ヘイコウ ハナコ",
+    )
+    as_of = datetime.date.today() + datetime.timedelta(days=200)
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def run():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait(timeout=10)
+            evaluate(personas.municipality_a.pk, as_of)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    alone = evaluate(personas.municipality_a.pk, as_of)
+    assert sum(o.raised for o in alone.values()) == 0
+    pairs = list(Flag.objects.values_list("rule", "subject_id"))
+    assert len(pairs) == len(set(pairs)) > 0

@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from cases import services
 from cases.defaults import load as load_default_master_data
+from cases.flags import evaluate
 from cases.models import (
     Case,
     Consent,
     Consultation,
     ConsultationMethod,
     ContactRoute,
+    Flag,
     HouseholdMember,
     IssueCategory,
     Meeting,
@@ -64,6 +66,7 @@ class World:
     outcome: Outcome
     concern: Concern
     link: CasePlace
+    flag: Flag
 
     def ids(self) -> dict[str, int]:
         return {
@@ -84,6 +87,7 @@ class World:
             "outcome_id": self.outcome.pk,
             "concern_id": self.concern.pk,
             "link_id": self.link.pk,
+            "flag_id": self.flag.pk,
         }
 
 
@@ -249,7 +253,11 @@ def build_world(
     link = community_services.case_place_link(
         user=caseworker, case=case, place=place, since=timezone.localdate()
     )
+    # Referral rules far in the future raise flags of every kind for this world.
+    evaluate(municipality.pk, timezone.localdate() + datetime.timedelta(days=200))
+    flag = Flag.objects.filter(municipality=municipality, case=case).order_by("pk").first()
     return World(
+        flag=flag,
         person=person,
         case=case,
         consultation=consultation,

@@ -155,7 +155,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # while it still runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# The referral engine scans every municipality hourly (saves re-evaluate one case at
+# once); the interval is an environment setting.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "referral-scan": {
+        "task": "cases.scan_all",
+        "schedule": env.int("REFERRAL_SCAN_INTERVAL_SECONDS", default=3600),
+    },
+}
 
 # --- Django REST framework --------------------------------------------------------
 REST_FRAMEWORK = {

@@ -246,8 +246,9 @@ def test_case_page_query_count_does_not_grow_with_rows(
 # session, user, membership; case (+person, route, assignee, household); categories;
 # consultations; plans; plan actions (prefetch); meeting items; referrals; household
 # members; consents; consent agencies (prefetch); agencies; status events; audit insert;
-# participation's timeline: assignments, session logs; community's: places, concerns
-QUERIES_CASE_PAGE = 20
+# participation's timeline: assignments, session logs; community's: places, concerns;
+# the case's flags
+QUERIES_CASE_PAGE = 21
 
 
 def build_more(personas, world):
@@ -302,8 +303,8 @@ def test_dashboard_query_count_is_constant(client, personas, world_a, django_ass
     client.force_login(personas.caseworker_a)
     url = reverse("cases:dashboard")
     client.get(url)
-    # session, user, membership, my open cases, follow-ups, waiting referrals
-    with django_assert_num_queries(6):
+    # session, user, membership, my open cases, follow-ups, waiting referrals, open flags
+    with django_assert_num_queries(7):
         client.get(url)
     build_more(personas, world_a)
     for i in range(3):
@@ -326,7 +327,7 @@ def test_dashboard_query_count_is_constant(client, personas, world_a, django_ass
             ),
             assigned_to=personas.caseworker_a,
         )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(url)
 
 

@@ -1,0 +1,33 @@
+"""Re-evaluating one case after a save, without making the save depend on the broker."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_case_evaluation(case: Any) -> None:
+    """After the current transaction commits, ask a worker to re-run the referral rules
+    for this case (a caseworker sees a flag appear within seconds). If the broker is
+    down the save has already succeeded; the failure is logged and the periodic scan
+    catches up."""
+    case_id = case if isinstance(case, int) else case.pk
+    connection = transaction.get_connection()
+    pending = {getattr(entry[1], "case_id", None) for entry in connection.run_on_commit}
+    if case_id in pending:
+        return  # one evaluation per case and transaction is enough
+
+    def send() -> None:
+        from cases.tasks import evaluate_case
+
+        try:
+            evaluate_case.delay(case_id)
+        except Exception:
+            logger.exception("could not enqueue evaluation of case %s", case_id)
+
+    send.case_id = case_id  # type: ignore[attr-defined]
+    transaction.on_commit(send)

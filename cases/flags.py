@@ -1,0 +1,280 @@
+"""The referral engine and what people do with its flags.
+
+``evaluate`` runs every enabled rule of one municipality as of a date: per rule one
+set-based query finds the subjects, new flags are inserted with ON CONFLICT DO NOTHING
+(the partial unique constraint makes re-runs, re-delivered tasks and concurrent scans
+add nothing), and unresolved flags whose subject no longer matches are resolved with
+the reason recorded. With ``case_ids`` it re-evaluates only those cases (after a save).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Flag, Referral, RuleSetting
+from cases.rules import Rule, all_rules, get_rule
+from cases.services import CaseRuleError, referral_create
+from municipalities.audit import audit_write
+from municipalities.models import AuditEvent, Municipality, Role, User
+from municipalities.scoping import active_membership, has_role
+
+FLAG_KEYS = ("flag_subject", "flag_case", "flag_user", "flag_audience")
+
+
+@dataclass
+class RuleOutcome:
+    matched: int = 0
+    raised: int = 0
+    resolved: int = 0
+
+
+def rule_settings(municipality_id: int) -> dict[str, tuple[bool, dict[str, int]]]:
+    """Each rule's switch and thresholds for the municipality (one query)."""
+    stored = {s.rule: s for s in RuleSetting.objects.filter(municipality_id=municipality_id)}
+    result = {}
+    for rule in all_rules():
+        setting = stored.get(rule.code)
+        params = {**rule.defaults, **(setting.params if setting else {})}
+        result[rule.code] = (setting.enabled if setting else True, params)
+    return result
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+def evaluate(
+    municipality_id: int,
+    as_of: datetime.date | None = None,
+    *,
+    case_ids: list[int] | None = None,
+    rules: list[Rule] | None = None,
+) -> dict[str, RuleOutcome]:
+    as_of = as_of or timezone.localdate()
+    settings = rule_settings(municipality_id)
+    outcomes: dict[str, RuleOutcome] = {}
+    for rule in rules or all_rules():
+        enabled, params = settings[rule.code]
+        if not enabled:
+            # A switched-off rule raises nothing; its open flags are resolved.
+            outcome = RuleOutcome()
+            outcome.resolved = _resolve(
+                municipality_id, rule, None, case_ids, _("The rule was switched off.")
+            )
+            outcomes[rule.code] = outcome
+            continue
+        if case_ids is not None and rule.subject == Flag.Subject.CONCERN:
+            continue  # concerns are not cases: the periodic scan covers them
+        outcomes[rule.code] = _evaluate_rule(municipality_id, rule, params, as_of, case_ids)
+    return outcomes
+
+
+def _evaluate_rule(
+    municipality_id: int,
+    rule: Rule,
+    params: dict[str, int],
+    as_of: datetime.date,
+    case_ids: list[int] | None,
+) -> RuleOutcome:
+    qs = rule.query(municipality_id, as_of, params)
+    if case_ids is not None:
+        qs = qs.filter(flag_case__in=case_ids)
+    rows = list(qs)  # the rule's one set-based query
+    outcome = RuleOutcome(matched=len(rows))
+    unresolved = Flag.objects.filter(
+        municipality_id=municipality_id, rule=rule.code, resolved_at__isnull=True
+    )
+    if case_ids is not None:
+        unresolved = unresolved.filter(case_id__in=case_ids)
+    existing = set(unresolved.values_list("subject_id", flat=True))
+    new = [
+        Flag(
+            municipality_id=municipality_id,
+            rule=rule.code,
+            subject_type=rule.subject,
+            subject_id=row["flag_subject"],
+            case_id=row.get("flag_case"),
+            assigned_to_id=row.get("flag_user"),
+            audience=row.get("flag_audience") or rule.audience,
+            detail={k: _json(v) for k, v in row.items() if k not in FLAG_KEYS},
+            as_of=as_of,
+        )
+        for row in rows
+        if row["flag_subject"] not in existing
+    ]
+    if new:
+        Flag.objects.bulk_create(new, ignore_conflicts=True)
+    outcome.raised = len(new)
+    matched = [row["flag_subject"] for row in rows]
+    outcome.resolved = _resolve(
+        municipality_id, rule, matched, case_ids, _("The condition no longer holds.")
+    )
+    return outcome
+
+
+def _resolve(
+    municipality_id: int,
+    rule: Rule,
+    still_matching: list[int] | None,
+    case_ids: list[int] | None,
+    reason: str,
+) -> int:
+    qs = Flag.objects.filter(
+        municipality_id=municipality_id, rule=rule.code, resolved_at__isnull=True
+    )
+    if case_ids is not None:
+        qs = qs.filter(case_id__in=case_ids)
+    if still_matching:
+        qs = qs.exclude(subject_id__in=still_matching)
+    return qs.update(resolved_at=timezone.now(), resolution=reason)
+
+
+def resolve_subject(municipality_id: int, subject_type: str, subject_id: int, reason: str) -> int:
+    """Resolve every unresolved flag about one subject (e.g. a concern just taken up)."""
+    return Flag.objects.filter(
+        municipality_id=municipality_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        resolved_at__isnull=True,
+    ).update(resolved_at=timezone.now(), resolution=reason)
+
+
+# --- what people see and do ------------------------------------------------------------
+
+
+def flags_visible_to(user: Any) -> QuerySet[Flag]:
+    """Unresolved flags of the user's municipality for their role or assigned to them;
+    managers see all. Snoozed flags come back on their date."""
+    membership = active_membership(user)
+    if membership is None or getattr(user, "is_system_admin", False):
+        return Flag.objects.none()
+    qs = Flag.objects.filter(municipality_id=membership.municipality_id, resolved_at__isnull=True)
+    if membership.role != Role.MANAGER:
+        qs = qs.filter(Q(audience=membership.role) | Q(assigned_to=user))
+    return qs
+
+
+def flag_queue(user: Any, *, today: datetime.date | None = None) -> QuerySet[Flag]:
+    today = today or timezone.localdate()
+    return (
+        flags_visible_to(user)
+        .filter(Q(state=Flag.State.OPEN) | Q(state=Flag.State.SNOOZED, snoozed_until__lte=today))
+        .select_related("case", "case__person", "case__assigned_to", "assigned_to")
+        .order_by("raised_at", "pk")
+    )
+
+
+def flag_get_for_user(user: Any, flag_id: int) -> Flag:
+    from django.http import Http404
+
+    flag = flags_visible_to(user).select_related("case", "case__person").filter(pk=flag_id).first()
+    if flag is None:
+        raise Http404
+    return flag
+
+
+def _audit(user: User, flag: Flag, **detail: Any) -> None:
+    audit_write(
+        user=user,
+        municipality_id=flag.municipality_id,
+        action=AuditEvent.Action.UPDATE,
+        obj=flag,
+        case_id=flag.case_id,
+        person_id=flag.case.person_id if flag.case_id else None,
+        detail=detail,
+    )
+
+
+def _lock_open(flag: Flag) -> Flag:
+    flag = Flag.objects.select_for_update(of=("self",)).select_related("case").get(pk=flag.pk)
+    if flag.resolved_at is not None or flag.state in (Flag.State.REFERRED, Flag.State.DISMISSED):
+        raise CaseRuleError(_("This flag has already been handled."))
+    return flag
+
+
+@transaction.atomic
+def flag_snooze(*, user: User, flag: Flag, until: datetime.date) -> Flag:
+    flag = _lock_open(flag)
+    if until <= timezone.localdate():
+        raise CaseRuleError(_("Snooze until a later date."), "until")
+    if until > timezone.localdate() + datetime.timedelta(days=365):
+        raise CaseRuleError(_("Snooze for at most a year."), "until")
+    flag.state = Flag.State.SNOOZED
+    flag.snoozed_until = until
+    flag.handled_by, flag.handled_at = user, timezone.now()
+    flag.save()
+    _audit(user, flag, action="snooze", until=until.isoformat())
+    return flag
+
+
+@transaction.atomic
+def flag_dismiss(*, user: User, flag: Flag, reason: str) -> Flag:
+    flag = _lock_open(flag)
+    if not reason.strip():
+        raise CaseRuleError(_("Give the reason for dismissing the flag."), "reason")
+    flag.state = Flag.State.DISMISSED
+    flag.note = reason.strip()
+    flag.handled_by, flag.handled_at = user, timezone.now()
+    flag.save()
+    _audit(user, flag, action="dismiss", reason=flag.note)
+    return flag
+
+
+@transaction.atomic
+def flag_refer(*, user: User, flag: Flag, reason: str) -> Referral:
+    """Turn the flag into a referral, pre-filled from the rule."""
+    flag = _lock_open(flag)
+    rule = get_rule(flag.rule)
+    if rule is None or rule.refer is None or flag.case_id is None:
+        raise CaseRuleError(_("This flag cannot become a referral."))
+    from_program, to_program = rule.refer
+    referral = referral_create(
+        user=user,
+        case=flag.case,
+        from_program=from_program,
+        to_program=to_program,
+        reason=reason,
+    )
+    flag.state = Flag.State.REFERRED
+    flag.referral = referral
+    flag.handled_by, flag.handled_at = user, timezone.now()
+    flag.save()
+    _audit(user, flag, action="refer", referral=referral.pk)
+    return referral
+
+
+@transaction.atomic
+def rule_setting_save(
+    *, user: User, municipality: Municipality, rule: Rule, enabled: bool, params: dict[str, int]
+) -> RuleSetting:
+    if not has_role(user, Role.MANAGER):
+        raise CaseRuleError(_("Only managers change the rules."))
+    unknown = set(params) - set(rule.defaults)
+    if unknown:
+        raise CaseRuleError(_("Unknown value: %(values)s") % {"values": ", ".join(unknown)})
+    for key, value in params.items():
+        if not isinstance(value, int) or value < 0 or value > 3650:
+            raise CaseRuleError(_("Thresholds are whole numbers from 0 to 3650."), key)
+    setting, _created = RuleSetting.objects.get_or_create(municipality=municipality, rule=rule.code)
+    before = {"enabled": setting.enabled, "params": setting.params}
+    setting.enabled = enabled
+    setting.params = {k: v for k, v in params.items() if v != rule.defaults.get(k)}
+    setting.updated_by = user
+    setting.save()
+    audit_write(
+        user=user,
+        municipality_id=municipality.pk,
+        action=AuditEvent.Action.UPDATE,
+        obj=setting,
+        detail={"before": before, "after": {"enabled": enabled, "params": setting.params}},
+    )
+    return setting

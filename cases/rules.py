@@ -1,0 +1,324 @@
+"""Referral rules: the registry and the rules of consultation support.
+
+A rule is a small named unit: a Japanese title and explanation, who the flag is for,
+per-municipality thresholds with defaults, and one set-based query that returns the
+subjects for which the rule holds as of a date. The engine (``cases.flags``) raises a
+flag for each new subject and resolves flags whose subject no longer appears.
+
+Program apps register their own rules from ``AppConfig.ready()`` (``register_rule``),
+so ``cases`` never imports them.
+
+A rule's query returns ``.values()`` rows with the keys
+``flag_subject`` (id of the case, concern or referral), ``flag_case`` (case id or None),
+``flag_user`` (the staff member the flag is also for, or None) and optionally
+``flag_audience`` (a role that overrides the rule's); other keys are kept as the
+flag's detail ("what the rule saw").
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    Case,
+    CaseCategory,
+    HouseholdMember,
+    Meeting,
+    MeetingCase,
+    Program,
+    Referral,
+    SupportPlan,
+)
+
+Query = Callable[[int, datetime.date, dict[str, int]], QuerySet]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    title: Any  # lazy Japanese text
+    explanation: Any  # may use {param} placeholders filled from the thresholds
+    audience: str  # a municipalities.Role value
+    subject: str  # "case" | "concern" | "referral"
+    defaults: dict[str, int]
+    query: Query
+    param_labels: dict[str, Any] = field(default_factory=dict)
+    # (from program, to program) when the flag can be turned into a referral.
+    refer: tuple[str, str] | None = None
+    order: int = 100
+
+    def describe(self, params: dict[str, int]) -> str:
+        try:
+            return str(self.explanation).format(**{**self.defaults, **params})
+        except (KeyError, IndexError):
+            return str(self.explanation)
+
+
+_rules: dict[str, Rule] = {}
+
+
+def register_rule(rule: Rule) -> Rule:
+    _rules[rule.code] = rule
+    return rule
+
+
+def all_rules() -> list[Rule]:
+    return sorted(_rules.values(), key=lambda r: (r.order, r.code))
+
+
+def get_rule(code: str) -> Rule | None:
+    return _rules.get(code)
+
+
+# --- helpers for rule queries -------------------------------------------------------
+
+
+def open_cases(municipality_id: int) -> QuerySet[Case]:
+    return Case.objects.filter(municipality_id=municipality_id, deleted_at__isnull=True).exclude(
+        status=Case.Status.CLOSED
+    )
+
+
+def case_rows(qs: QuerySet[Case], *detail: str) -> QuerySet:
+    """Rows for the engine; ``detail``: field or annotation names kept on the flag."""
+    return qs.values(
+        *detail, flag_subject=F("pk"), flag_case=F("pk"), flag_user=F("assigned_to_id")
+    )
+
+
+def has_category(codes: list[str]) -> Exists:
+    return Exists(CaseCategory.objects.filter(case=OuterRef("pk"), category__code__in=codes))
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+# --- the rules of consultation support ------------------------------------------------
+
+
+def _out_of_touch(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    qs = open_cases(mid).annotate(
+        last_contact=Coalesce(
+            TruncDate(
+                Max("consultations__occurred_at", filter=Q(consultations__deleted_at__isnull=True))
+            ),
+            F("opened_on"),
+        )
+    )
+    cutoff = as_of - datetime.timedelta(days=p["days"])
+    return case_rows(qs.filter(last_contact__lt=cutoff), "last_contact")
+
+
+register_rule(
+    Rule(
+        code="out_of_touch",
+        title=_("Out of touch"),
+        explanation=_(
+            "No consultation or contact on this open case for {days} days. Consider outreach "
+            "(継続的支援)."
+        ),
+        audience="caseworker",
+        subject="case",
+        defaults={"days": 60},
+        param_labels={"days": _("days without contact")},
+        query=_out_of_touch,
+        order=50,
+    )
+)
+
+
+def _plan_review_due(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    cutoff = as_of - datetime.timedelta(days=p["grace_days"])
+    due = SupportPlan.objects.filter(
+        case=OuterRef("pk"), status=SupportPlan.Status.DECIDED, review_on__lt=cutoff
+    )
+    qs = (
+        open_cases(mid)
+        .filter(Exists(due))
+        .annotate(
+            review_on=Max("plans__review_on", filter=Q(plans__status=SupportPlan.Status.DECIDED))
+        )
+    )
+    return case_rows(qs, "review_on")
+
+
+register_rule(
+    Rule(
+        code="plan_review_due",
+        title=_("Plan review due"),
+        explanation=_("The review date of the decided support plan has passed."),
+        audience="caseworker",
+        subject="case",
+        defaults={"grace_days": 0},
+        param_labels={"grace_days": _("days of grace after the review date")},
+        query=_plan_review_due,
+        order=60,
+    )
+)
+
+
+def _needs_multiagency(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    meeting = MeetingCase.objects.filter(
+        case=OuterRef("pk"), meeting__kind=Meeting.Kind.MULTIAGENCY
+    )
+    qs = (
+        open_cases(mid)
+        .filter(opened_on__lte=as_of - datetime.timedelta(days=p["days"]))
+        .annotate(fields=Count("case_categories__category__field", distinct=True))
+        .filter(fields__gte=p["fields"])
+        .filter(~Exists(meeting))
+    )
+    return case_rows(qs, "fields")
+
+
+register_rule(
+    Rule(
+        code="needs_multiagency",
+        title=_("Needs multi-agency collaboration"),
+        explanation=_(
+            "The case has issues from {fields} or more fields and has not been taken up at a "
+            "multi-agency support meeting."
+        ),
+        audience="manager",
+        subject="case",
+        defaults={"fields": 2, "days": 14},
+        param_labels={
+            "fields": _("number of fields"),
+            "days": _("days the case has been open"),
+        },
+        query=_needs_multiagency,
+        order=70,
+    )
+)
+
+AUDIENCE_OF_PROGRAM = {
+    Program.CONSULTATION: "caseworker",
+    Program.PARTICIPATION: "coordinator",
+    Program.COMMUNITY: "community_worker",
+    Program.AGENCY: "caseworker",
+}
+
+
+def _referral_not_acknowledged(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    cutoff = as_of - datetime.timedelta(days=p["grace_days"])
+    audience = SqlCase(
+        *(When(to_program=prog, then=Value(role)) for prog, role in AUDIENCE_OF_PROGRAM.items()),
+        output_field=CharField(),
+    )
+    return Referral.objects.filter(
+        municipality_id=mid,
+        status=Referral.Status.PROPOSED,
+        acknowledge_by__lt=cutoff,
+        case__deleted_at__isnull=True,
+    ).values(
+        "acknowledge_by",
+        "to_program",
+        flag_subject=F("pk"),
+        flag_case=F("case_id"),
+        flag_user=F("created_by_id"),
+        flag_audience=audience,
+    )
+
+
+register_rule(
+    Rule(
+        code="referral_not_acknowledged",
+        title=_("Referral not acknowledged"),
+        explanation=_(
+            "The receiving side has not answered the referral by its deadline. The flag "
+            "goes to the receiving team and to the sender."
+        ),
+        audience="caseworker",
+        subject="referral",
+        defaults={"grace_days": 0},
+        param_labels={"grace_days": _("days of grace after the deadline")},
+        query=_referral_not_acknowledged,
+        order=80,
+    )
+)
+
+
+def _household_pattern(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    members = HouseholdMember.objects.filter(
+        household_id=OuterRef("household_id"), left_at__isnull=True
+    )
+    elderly = years_before(as_of, p["elderly_age"])
+    middle_young = years_before(as_of, p["middle_age_min"])
+    middle_old = years_before(as_of, p["middle_age_max"] + 1)
+    minor = years_before(as_of, p["minor_age"])
+    p8050 = Exists(members.filter(person__birth_date__lte=elderly)) & Exists(
+        members.filter(
+            person__birth_date__lte=middle_young,
+            person__birth_date__gt=middle_old,
+            works=False,
+        )
+    )
+    double_care = (
+        Exists(members.filter(is_carer=True))
+        & Exists(members.filter(needs_care=True, person__birth_date__lte=elderly))
+        & Exists(
+            members.filter(
+                person__birth_date__gt=minor, relationship__in=["son", "daughter", "grandchild"]
+            )
+        )
+    )
+    young_carer = Exists(members.filter(is_carer=True, person__birth_date__gt=minor))
+    qs = (
+        open_cases(mid)
+        .filter(household__isnull=False)
+        .annotate(
+            p8050=p8050 & ~has_category(["p8050"]),
+            double_care=double_care & ~has_category(["double_care"]),
+            young_carer=young_carer & ~has_category(["young_carer"]),
+        )
+        .filter(Q(p8050=True) | Q(double_care=True) | Q(young_carer=True))
+    )
+    return case_rows(qs, "p8050", "double_care", "young_carer")
+
+
+register_rule(
+    Rule(
+        code="household_pattern",
+        title=_("Household pattern without its category"),
+        explanation=_(
+            "The household looks like 8050 (a parent aged {elderly_age}+ and a child aged "
+            "{middle_age_min}–{middle_age_max} without work), ダブルケア (a carer with an elderly "
+            "person needing care and a child) or ヤングケアラー (a carer under {minor_age}), but "
+            "the case does not have that issue category."
+        ),
+        audience="caseworker",
+        subject="case",
+        defaults={"elderly_age": 75, "middle_age_min": 40, "middle_age_max": 64, "minor_age": 18},
+        param_labels={
+            "elderly_age": _("age of the elderly parent"),
+            "middle_age_min": _("youngest age of the middle-aged child"),
+            "middle_age_max": _("oldest age of the middle-aged child"),
+            "minor_age": _("age under which a carer is a young carer"),
+        },
+        query=_household_pattern,
+        order=90,
+    )
+)

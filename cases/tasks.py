@@ -1,0 +1,63 @@
+"""Celery tasks of the referral engine. Thin: take ids, re-fetch, call ``cases.flags``.
+
+All are idempotent (the engine's inserts are ON CONFLICT DO NOTHING and its updates
+converge), so they run with ``acks_late`` and are retried with backoff on database or
+broker errors."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from cases import flags
+
+logger = logging.getLogger(__name__)
+
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError, ConnectionError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+@shared_task(name="cases.scan_all", time_limit=300, soft_time_limit=240, **RETRY)
+def scan_all(as_of: str | None = None) -> int:
+    """Fan out one scan per municipality that has cases (Celery beat calls this)."""
+    from cases.models import Case
+
+    ids = list(Case.objects.values_list("municipality_id", flat=True).distinct().order_by())
+    for municipality_id in ids:
+        scan_municipality.delay(municipality_id, as_of)
+    return len(ids)
+
+
+@shared_task(name="cases.scan_municipality", time_limit=900, soft_time_limit=840, **RETRY)
+def scan_municipality(municipality_id: int, as_of: str | None = None) -> dict[str, int]:
+    from municipalities.models import Municipality
+
+    if not Municipality.objects.filter(pk=municipality_id).exists():
+        return {}
+    outcomes = flags.evaluate(municipality_id, _date(as_of))
+    return {code: o.raised for code, o in outcomes.items()}
+
+
+@shared_task(name="cases.evaluate_case", time_limit=60, soft_time_limit=50, **RETRY)
+def evaluate_case(case_id: int, as_of: str | None = None) -> dict[str, int]:
+    from cases.models import Case
+
+    case = Case.objects.filter(pk=case_id).values("municipality_id").first()
+    if case is None:
+        return {}
+    outcomes = flags.evaluate(case["municipality_id"], _date(as_of), case_ids=[case_id])
+    return {code: o.raised for code, o in outcomes.items()}

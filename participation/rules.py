@@ -1,0 +1,112 @@
+"""Referral rules that involve participation support (registered from ``ready()``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Program, Referral
+from cases.rules import Rule, case_rows, has_category, open_cases, register_rule
+from participation.models import Assignment, SessionLog
+
+NEEDS_PARTICIPATION_CATEGORIES = ["isolation", "hikikomori", "job_search"]
+
+
+def _needs_participation(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    taking_part = Assignment.objects.filter(
+        case=OuterRef("pk"), status__in=[Assignment.Status.TRIAL, Assignment.Status.ACTIVE]
+    )
+    referred = Referral.objects.filter(
+        case=OuterRef("pk"),
+        to_program=Program.PARTICIPATION,
+        status__in=[Referral.Status.PROPOSED, Referral.Status.ACCEPTED],
+    )
+    qs = (
+        open_cases(mid)
+        .filter(opened_on__lte=as_of - datetime.timedelta(days=p["days"]))
+        .filter(has_category(NEEDS_PARTICIPATION_CATEGORIES))
+        .filter(~Exists(taking_part), ~Exists(referred))
+    )
+    return case_rows(qs, "opened_on")
+
+
+register_rule(
+    Rule(
+        code="needs_participation",
+        title=_("Needs participation"),
+        explanation=_(
+            "A case about isolation, withdrawal or work has been open {days} days without "
+            "participation support."
+        ),
+        audience="coordinator",
+        subject="case",
+        defaults={"days": 30},
+        param_labels={"days": _("days the case has been open")},
+        query=_needs_participation,
+        refer=(Program.PARTICIPATION, Program.CONSULTATION),
+        order=10,
+    )
+)
+
+
+def _participation_concern(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    since = as_of - datetime.timedelta(days=p["days"])
+    concern = SessionLog.objects.filter(
+        assignment__case=OuterRef("pk"), held_on__gte=since, held_on__lte=as_of
+    ).exclude(concerns=[])
+    # Absences after the last attendance, per active assignment of the case.
+    last_present = (
+        SessionLog.objects.filter(assignment=OuterRef("pk"))
+        .exclude(attendance=SessionLog.Attendance.ABSENT)
+        .order_by("-held_on")
+        .values("held_on")[:1]
+    )
+    missing = (
+        Assignment.objects.filter(
+            case=OuterRef("pk"),
+            status__in=[Assignment.Status.TRIAL, Assignment.Status.ACTIVE],
+        )
+        .annotate(
+            since_present=Coalesce(
+                Subquery(last_present), F("start_on"), F("menu__created_at__date")
+            )
+        )
+        .annotate(
+            missed=Count(
+                "logs",
+                filter=Q(logs__attendance=SessionLog.Attendance.ABSENT)
+                & Q(logs__held_on__gt=F("since_present")),
+            )
+        )
+        .filter(missed__gte=p["missed"])
+    )
+    qs = (
+        open_cases(mid)
+        .annotate(concern=Exists(concern), missed_in_a_row=Exists(missing))
+        .filter(Q(concern=True) | Q(missed_in_a_row=True))
+    )
+    return case_rows(qs, "concern", "missed_in_a_row")
+
+
+register_rule(
+    Rule(
+        code="participation_concern",
+        title=_("Concern from participation"),
+        explanation=_(
+            "A participation log in the last {days} days records a concern, or the person "
+            "missed {missed} sessions in a row."
+        ),
+        audience="caseworker",
+        subject="case",
+        defaults={"days": 14, "missed": 3},
+        param_labels={
+            "days": _("days a logged concern stays relevant"),
+            "missed": _("sessions missed in a row"),
+        },
+        query=_participation_concern,
+        order=20,
+    )
+)

@@ -1,0 +1,453 @@
+"""The referral engine: each rule just inside and just outside its threshold (fixed
+``as_of``), idempotence, automatic resolution, people's actions, tenant isolation."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services
+from cases.flags import evaluate, flag_dismiss, flag_refer, flag_snooze, rule_setting_save
+from cases.models import (
+    Case,
+    ConsultationMethod,
+    ContactRoute,
+    Flag,
+    IssueCategory,
+    Referral,
+)
+from cases.rules import get_rule
+from cases.services import CaseRuleError
+from community import services as community_services
+from municipalities.models import AuditEvent
+from participation import services as participation_services
+from tests.worlds import master
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+D = datetime.timedelta
+
+
+def open_case(personas, *, categories=(), days_ago=0, name="試験 太郎", birth=None, consult=True):
+    user = personas.caseworker_a
+    person = services.person_create(
+        user=user,
+        municipality=personas.municipality_a,
+        name=name,
+        name_kana="シケン タロウ",
+        birth_date=birth,
+    )
+    case = services.case_open(
+        user=user,
+        person=person,
+        route=master(ContactRoute, "self"),
+        categories=[master(IssueCategory, c) for c in categories],
+        opened_on=TODAY - D(days=days_ago),
+        assigned_to=user,
+    )
+    if consult:
+        services.consultation_log(
+            user=user,
+            case=case,
+            data=services.ConsultationData(
+                occurred_at=timezone.now() - D(days=days_ago),
+                method=master(ConsultationMethod, "phone"),
+                summary="初回",
+            ),
+        )
+    return case
+
+
+def flags(rule, **kw):
+    return Flag.objects.filter(rule=rule, resolved_at__isnull=True, **kw)
+
+
+def scan(personas, as_of=TODAY, **kw):
+    return evaluate(personas.municipality_a.pk, as_of, **kw)
+
+
+# --- each rule at its threshold --------------------------------------------------------
+
+
+def test_out_of_touch_just_inside_and_outside(personas):
+    case = open_case(personas, days_ago=60)
+    scan(personas, TODAY)  # last contact exactly 60 days ago: not yet
+    assert not flags("out_of_touch", case=case).exists()
+    scan(personas, TODAY + D(days=1))  # 61 days
+    flag = flags("out_of_touch", case=case).get()
+    assert flag.audience == "caseworker" and flag.assigned_to == personas.caseworker_a
+    assert flag.detail["last_contact"] == (TODAY - D(days=60)).isoformat()
+    # A new consultation resolves it.
+    services.consultation_log(
+        user=personas.caseworker_a,
+        case=case,
+        data=services.ConsultationData(
+            occurred_at=timezone.now(),
+            method=master(ConsultationMethod, "home_visit"),
+            summary="訪問",
+        ),
+    )
+    scan(personas, TODAY + D(days=1))
+    flag.refresh_from_db()
+    assert flag.resolved_at and flag.resolution == "条件が解消しました。"
+
+
+def test_needs_participation_threshold_and_what_stops_it(personas, world_a):
+    case = open_case(personas, categories=["hikikomori"], days_ago=30)
+    scan(personas, TODAY - D(days=1))  # open 29 days as of then
+    assert not flags("needs_participation", case=case).exists()
+    scan(personas, TODAY)
+    flag = flags("needs_participation", case=case).get()
+    assert flag.audience == "coordinator"
+    other = open_case(personas, categories=["debt"], days_ago=90, name="借金 一郎")
+    scan(personas, TODAY)
+    assert not flags("needs_participation", case=other).exists()
+    # A referral to participation stops it.
+    services.referral_create(
+        user=personas.caseworker_a,
+        case=case,
+        from_program="consultation",
+        to_program="participation",
+        reason="居場所",
+    )
+    scan(personas, TODAY)
+    assert not flags("needs_participation", case=case).exists()
+
+
+def test_participation_concern_and_missed_sessions(personas, world_a):
+    assignment = world_a.assignment  # active since 14 days ago
+    case = assignment.case
+    for days in (6, 4, 2):
+        participation_services.session_log(
+            user=world_a.coordinator,
+            assignment=assignment,
+            held_on=TODAY - D(days=days),
+            attendance="present",
+        )
+    participation_services.session_log(
+        user=world_a.coordinator,
+        assignment=assignment,
+        held_on=TODAY - D(days=1),
+        attendance="absent",
+    )
+    scan(personas)
+    assert not flags("participation_concern", case=case).exists()  # only 1 missed
+    for _ in range(2):
+        participation_services.session_log(
+            user=world_a.coordinator, assignment=assignment, held_on=TODAY, attendance="absent"
+        )
+    scan(personas)
+    flag = flags("participation_concern", case=case).get()
+    assert flag.detail["missed_in_a_row"] is True and flag.audience == "caseworker"
+    participation_services.session_log(
+        user=world_a.coordinator, assignment=assignment, held_on=TODAY, attendance="present"
+    )
+    scan(personas)
+    assert not flags("participation_concern", case=case).exists()
+    # A logged concern raises it for 14 days.
+    participation_services.session_log(
+        user=world_a.coordinator,
+        assignment=assignment,
+        held_on=TODAY - D(days=3),
+        attendance="present",
+        concerns=["money"],
+    )
+    scan(personas)
+    assert flags("participation_concern", case=case).get().detail["concern"] is True
+    scan(personas, TODAY + D(days=12))  # 15 days after the log
+    assert not flags("participation_concern", case=case).exists()
+
+
+def test_community_concern_unanswered(personas):
+    concern = community_services.concern_record(
+        user=personas.community_worker_a,
+        municipality=personas.municipality_a,
+        reporter_kind="resident",
+        observation="夜中に大声",
+        urgency="normal",
+    )
+    scan(personas, TODAY + D(days=2))
+    assert not flags("community_concern_unanswered").exists()
+    scan(personas, TODAY + D(days=3))
+    flag = flags("community_concern_unanswered").get()
+    assert flag.subject_type == "concern" and flag.subject_id == concern.pk
+    assert flag.assigned_to == personas.community_worker_a  # the reporter hears of it too
+    community_services.concern_open_case(user=personas.caseworker_a, concern=concern)
+    flag.refresh_from_db()
+    assert flag.resolved_at is not None  # taken up → resolved at once
+
+
+def test_isolation_no_place(personas, world_a):
+    case = open_case(personas, categories=["isolation"], days_ago=14)
+    scan(personas, TODAY - D(days=1))
+    assert not flags("isolation_no_place", case=case).exists()
+    scan(personas)
+    assert flags("isolation_no_place", case=case).get().audience == "community_worker"
+    community_services.case_place_link(
+        user=personas.caseworker_a, case=case, place=world_a.place, since=TODAY
+    )
+    scan(personas)
+    assert not flags("isolation_no_place", case=case).exists()
+
+
+def test_plan_review_due(personas, world_a):
+    plan = world_a.plan  # decided, review in 90 days
+    scan(personas, plan.review_on)
+    assert not flags("plan_review_due", case=world_a.case).exists()
+    scan(personas, plan.review_on + D(days=1))
+    flag = flags("plan_review_due", case=world_a.case).get()
+    assert flag.detail["review_on"] == plan.review_on.isoformat()
+
+
+def test_needs_multiagency(personas, world_a):
+    two_fields = open_case(personas, categories=["debt", "care"], days_ago=14)  # poverty+elderly
+    one_field = open_case(personas, categories=["debt", "income"], days_ago=30, name="一分野")
+    scan(personas, TODAY - D(days=1))
+    assert not flags("needs_multiagency", case=two_fields).exists()
+    scan(personas)
+    assert flags("needs_multiagency", case=two_fields).get().audience == "manager"
+    assert not flags("needs_multiagency", case=one_field).exists()
+    # world_a's case was taken up at a 重層的支援会議: never flagged.
+    assert not flags("needs_multiagency", case=world_a.case).exists()
+
+
+def test_referral_not_acknowledged(personas, world_a):
+    referral = world_a.referral  # to participation, deadline in 3 days
+    scan(personas, referral.acknowledge_by)
+    assert not flags("referral_not_acknowledged").exists()
+    scan(personas, referral.acknowledge_by + D(days=1))
+    flag = flags("referral_not_acknowledged").get()
+    assert flag.audience == "coordinator" and flag.assigned_to == personas.caseworker_a
+    services.referral_respond(user=personas.coordinator_a, referral=referral, accept=True)
+    scan(personas, referral.acknowledge_by + D(days=1))
+    assert not flags("referral_not_acknowledged").exists()
+
+
+def test_household_patterns(personas):
+    user = personas.caseworker_a
+
+    def household(case, members):
+        services.household_create(user=user, case=case, name="世帯")
+        for name, birth, rel, extra in members:
+            person = services.person_create(
+                user=user,
+                municipality=personas.municipality_a,
+                name=name,
+                name_kana="セタイ",
+                birth_date=birth,
+            )
+            services.household_add_member(
+                user=user, case=case, person=person, relationship=rel, **extra
+            )
+
+    def years(n, days=0):
+        return TODAY.replace(year=TODAY.year - n) - D(days=days)
+
+    p8050 = open_case(personas, birth=years(80), name="母 8050")
+    household(p8050, [("子 8050", years(52), "son", {"works": False})])
+    working = open_case(personas, birth=years(80), name="母 就労")
+    household(working, [("子 就労", years(52), "son", {"works": True})])
+    young = open_case(personas, birth=years(45), name="母 YC")
+    household(young, [("子 YC", years(15), "daughter", {"is_carer": True})])
+    just_adult = open_case(personas, birth=years(45), name="母 成人")
+    household(just_adult, [("子 成人", years(18), "daughter", {"is_carer": True})])
+    scan(personas)
+    assert flags("household_pattern", case=p8050).get().detail["p8050"] is True
+    assert not flags("household_pattern", case=working).exists()
+    assert flags("household_pattern", case=young).get().detail["young_carer"] is True
+    assert not flags("household_pattern", case=just_adult).exists()
+    # Adding the category resolves it.
+    services.case_update(
+        user=user,
+        case=young,
+        route=young.route,
+        categories=[master(IssueCategory, "young_carer")],
+        primary_category=None,
+        assigned_to=user,
+        agencies=[],
+        is_sensitive=False,
+    )
+    scan(personas)
+    assert not flags("household_pattern", case=young).exists()
+
+
+# --- engine properties -----------------------------------------------------------------
+
+
+def test_scanning_twice_adds_nothing_and_single_case_mode_matches(personas, world_a):
+    open_case(personas, days_ago=70)
+    scan(personas)
+    unresolved = Flag.objects.filter(resolved_at__isnull=True)
+    count = unresolved.count()
+    assert count > 0
+    second = scan(personas)
+    assert sum(o.raised for o in second.values()) == 0 and unresolved.count() == count
+    expected = set(unresolved.exclude(subject_type="concern").values_list("rule", "subject_id"))
+    Flag.objects.all().delete()
+    for case_id in Case.objects.values_list("pk", flat=True):
+        evaluate(personas.municipality_a.pk, TODAY, case_ids=[case_id])
+    assert set(unresolved.values_list("rule", "subject_id")) == expected
+
+
+def test_flags_never_cross_municipalities(personas, world_a, world_b):
+    b_flags = Flag.objects.filter(municipality=personas.municipality_b).count()
+    evaluate(personas.municipality_a.pk, TODAY + D(days=300))
+    assert Flag.objects.filter(municipality=personas.municipality_b).count() == b_flags
+    assert (
+        not Flag.objects.filter(municipality=personas.municipality_a)
+        .exclude(case__municipality=personas.municipality_a)
+        .filter(case__isnull=False)
+        .exists()
+    )
+    flag_b = world_b.flag
+    for persona in ("caseworker_a", "manager_a", "coordinator_a"):
+        from django.test import Client
+
+        client = Client()
+        client.force_login(personas.all()[persona])
+        assert client.get(reverse("cases:flag_detail", args=[flag_b.pk])).status_code == 404
+        queue = client.get(reverse("cases:flag_queue")).content.decode()
+        assert flag_b.case.person.name not in queue
+
+
+def test_switching_a_rule_off_resolves_its_flags_and_changes_are_audited(personas):
+    case = open_case(personas, days_ago=70)
+    scan(personas)
+    assert flags("out_of_touch", case=case).exists()
+    rule = get_rule("out_of_touch")
+    rule_setting_save(
+        user=personas.manager_a,
+        municipality=personas.municipality_a,
+        rule=rule,
+        enabled=False,
+        params={"days": 60},
+    )
+    scan(personas)
+    assert not flags("out_of_touch").exists()
+    rule_setting_save(
+        user=personas.manager_a,
+        municipality=personas.municipality_a,
+        rule=rule,
+        enabled=True,
+        params={"days": 90},
+    )
+    scan(personas)
+    assert not flags("out_of_touch", case=case).exists()  # 70 < 90
+    assert AuditEvent.objects.filter(object_type="cases.rulesetting").count() == 2
+    with pytest.raises(CaseRuleError):
+        rule_setting_save(
+            user=personas.caseworker_a,
+            municipality=personas.municipality_a,
+            rule=rule,
+            enabled=True,
+            params={"days": 1},
+        )
+    with pytest.raises(CaseRuleError):
+        rule_setting_save(
+            user=personas.manager_a,
+            municipality=personas.municipality_a,
+            rule=rule,
+            enabled=True,
+            params={"days": -1},
+        )
+
+
+def test_people_snooze_dismiss_and_refer(client, personas, world_a):
+    case = open_case(personas, categories=["isolation", "debt"], days_ago=30)
+    scan(personas)
+    flag = flags("isolation_no_place", case=case).get()
+    with pytest.raises(CaseRuleError):
+        flag_snooze(user=personas.community_worker_a, flag=flag, until=TODAY)
+    flag_snooze(user=personas.community_worker_a, flag=flag, until=TODAY + D(days=7))
+    client.force_login(personas.community_worker_a)
+    assert case.number not in client.get(reverse("cases:flag_queue")).content.decode()
+    referral = flag_refer(
+        user=personas.community_worker_a, flag=flag, reason="サロンの紹介を相談したい"
+    )
+    assert (referral.from_program, referral.to_program) == ("community", "consultation")
+    with pytest.raises(CaseRuleError):
+        flag_dismiss(user=personas.community_worker_a, flag=flag, reason="x")
+    other = flags("needs_multiagency", case=case).get()
+    with pytest.raises(CaseRuleError):
+        flag_dismiss(user=personas.manager_a, flag=other, reason=" ")
+    flag_dismiss(user=personas.manager_a, flag=other, reason="既に関係機関と協議済み")
+    scan(personas)  # a dismissed flag is not raised again while the condition holds
+    assert flags("needs_multiagency", case=case).get().state == "dismissed"
+    assert AuditEvent.objects.filter(object_type="cases.flag", action="update").count() == 3
+
+
+def test_flag_pages_and_counts(client, personas, world_a, django_assert_num_queries):
+    open_case(personas, categories=["isolation"], days_ago=30)
+    scan(personas)
+    client.force_login(personas.community_worker_a)
+    html = client.get(reverse("cases:flag_queue")).content.decode()
+    assert "孤立" in html and "試験 太郎" not in html  # no personal data for this role
+    client.force_login(personas.caseworker_a)
+    dashboard = client.get(reverse("cases:dashboard")).content.decode()
+    assert "未対応のフラグ" in dashboard
+    url = reverse("cases:flag_queue")
+    client.get(url)
+    # session, user, membership, flags (+case, person, caseworker, assignee)
+    with django_assert_num_queries(4):
+        client.get(url)
+    for i in range(3):
+        open_case(personas, days_ago=80, name=f"連絡 途絶{i}")
+    scan(personas)
+    with django_assert_num_queries(4):
+        html = client.get(url).content.decode()
+    assert html.count("連絡 途絶") == 3
+
+
+def test_flag_form_errors(client, personas):
+    case = open_case(personas, categories=["isolation"], days_ago=30)
+    scan(personas)
+    flag = flags("isolation_no_place", case=case).get()
+    client.force_login(personas.community_worker_a)
+    url = reverse("cases:flag_detail", args=[flag.pk])
+    assert client.post(url, {"action": "snooze", "until": "yesterday"}).status_code == 400
+    assert client.post(url, {"action": "dismiss", "reason": ""}).status_code == 400
+    assert client.post(url, {"action": "explode"}).status_code == 405
+    flag.refresh_from_db()
+    assert flag.state == "open"
+    assert client.post(url, {"action": "refer", "reason": "居場所を紹介したい"}).status_code == 302
+    assert Referral.objects.filter(case=case, from_program="community").exists()
+
+
+def test_scan_referrals_command(personas, capsys):
+    open_case(personas, days_ago=70)
+    call_command(
+        "scan_referrals",
+        "--municipality",
+        personas.municipality_a.code,
+        "--as-of",
+        TODAY.isoformat(),
+    )
+    out = capsys.readouterr().out
+    assert "out_of_touch" in out and "raised" in out
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("scan_referrals", "--as-of", "2026-13-40")
+    with pytest.raises(CommandError):
+        call_command("scan_referrals", "--municipality", "999997")
+
+
+def test_a_save_succeeds_when_the_broker_is_down(
+    personas, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    from cases import tasks
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.evaluate_case, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = open_case(personas)
+    assert Case.objects.filter(pk=case.pk).exists()
+    assert "could not enqueue evaluation" in caplog.text
