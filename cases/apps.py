@@ -9,7 +9,8 @@ class CasesConfig(AppConfig):
     verbose_name = _("Consultation support")
 
     def ready(self) -> None:
-        import cases.rules  # noqa: F401  (registers the rules of consultation support)
+        import cases.rules
+        import cases.statistics  # noqa: F401  (registers its statistics)
         from cases.demo import seed_cases
         from portal.demo import register_seeder
 

@@ -808,3 +808,24 @@ class RuleSetting(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "rule"], name="rulesetting_once"),
         ]
+
+
+class IndicatorTarget(TenantModel):
+    """A yearly target a manager sets for one national indicator (実施計画の目標値)."""
+
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    indicator = models.CharField(_("indicator"), max_length=40)
+    target = models.PositiveIntegerField(_("target"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("indicator target")
+        verbose_name_plural = _("indicator targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "fiscal_year", "indicator"], name="target_once"
+            ),
+        ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cases import views
+from cases import views, views_statistics
 
 app_name = "cases"
 
@@ -54,4 +54,7 @@ urlpatterns = [
     path("flags/", views.flag_queue, name="flag_queue"),
     path("flags/<int:flag_id>/", views.flag_detail, name="flag_detail"),
     path("rules/", views.rule_settings, name="rule_settings"),
+    path("statistics/", views_statistics.statistics, name="statistics"),
+    path("statistics/targets/", views_statistics.statistics_targets, name="statistics_targets"),
+    path("statistics/national/", views_statistics.national_statistics, name="national_statistics"),
 ]

@@ -9,7 +9,8 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community building")
 
     def ready(self) -> None:
-        import community.rules  # noqa: F401  (registers this program's referral rules)
+        import community.rules
+        import community.statistics  # noqa: F401  (registers its statistics)
         from cases.registry import register_timeline
         from community.queries import case_timeline
 

@@ -9,7 +9,8 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Participation support")
 
     def ready(self) -> None:
-        import participation.rules  # noqa: F401  (registers this program's referral rules)
+        import participation.rules
+        import participation.statistics  # noqa: F401  (registers its statistics)
         from cases.registry import register_timeline
         from participation.queries import case_timeline
 

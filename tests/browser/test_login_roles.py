@@ -56,3 +56,12 @@ def test_wrong_password_shows_japanese_error(page, live_server, demo, screenshot
     log_in(page, live_server.url, "a-caseworker", "wrong-password")
     assert "正しいユーザー名とパスワードを入力してください" in page.locator("body").inner_text()
     screenshot("login-error")
+
+
+def test_manager_opens_statistics_and_sees_the_charts(page, live_server, demo, screenshot):
+    log_in(page, live_server.url, "a-manager", demo)
+    page.goto(f"{live_server.url}/cases/statistics/")
+    page.wait_for_selector("#chart-monthly[data-rendered=true]")
+    page.wait_for_selector("#chart-flows[data-rendered=true]")
+    assert "統計" in page.locator("h1").inner_text()
+    screenshot("statistics")

@@ -1,0 +1,200 @@
+"""Fiscal-year statistics on a hand-built data set whose right answers are known."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from cases import services
+from cases.models import ConsultationMethod, ContactRoute, IndicatorTarget, IssueCategory
+from cases.statistics import Period, indicators, suppress
+from portal.exports import neutralise
+from tests.worlds import master
+
+pytestmark = pytest.mark.django_db
+
+FY = 2025  # 令和7年度: 2025-04-01 .. 2026-03-31
+
+
+def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+@pytest.fixture
+def dataset(personas):
+    """Three cases in FY2025 (two via 民生委員, one via the person), one in FY2024,
+    consultations by phone and home visit, one case closed in the fiscal year."""
+    user = personas.caseworker_a
+
+    def case(name, opened, route, cats, visits):
+        person = services.person_create(
+            user=user, municipality=personas.municipality_a, name=name, name_kana="トウケイ"
+        )
+        c = services.case_open(
+            user=user,
+            person=person,
+            route=master(ContactRoute, route),
+            categories=[master(IssueCategory, x) for x in cats],
+            opened_on=opened,
+            assigned_to=user,
+        )
+        for day, method in visits:
+            services.consultation_log(
+                user=user,
+                case=c,
+                data=services.ConsultationData(
+                    occurred_at=at(day), method=master(ConsultationMethod, method), summary="記録"
+                ),
+            )
+        return c
+
+    a = case(
+        "統計 一",
+        datetime.date(2025, 4, 10),
+        "minsei",
+        ["debt", "income"],
+        [(datetime.date(2025, 4, 10), "phone"), (datetime.date(2025, 5, 2), "home_visit")],
+    )
+    case(
+        "統計 二",
+        datetime.date(2025, 6, 1),
+        "minsei",
+        ["debt"],
+        [(datetime.date(2025, 6, 1), "phone")],
+    )
+    case(
+        "統計 三",
+        datetime.date(2026, 3, 31),
+        "self",
+        ["isolation"],
+        [(datetime.date(2026, 3, 31), "visit")],
+    )
+    case(
+        "統計 前年",
+        datetime.date(2025, 3, 31),
+        "self",
+        ["debt"],
+        [(datetime.date(2025, 3, 31), "phone")],
+    )
+    services.case_change_status(
+        user=user, case=a, to_status="closed", reason="解決", on=datetime.date(2025, 9, 1)
+    )
+    return a
+
+
+def table(tables, key):
+    return {tuple(row[:-1]): row[-1] for row in next(t for t in tables if t.key == key).rows}
+
+
+def test_indicators_and_sections_count_the_fiscal_year(personas, dataset):
+    from cases.statistics import consultation_sections
+
+    mid = personas.municipality_a.pk
+    period = Period.of(FY)
+    counts = {i.code: i.count([mid], period).get(mid, 0) for i in indicators()}
+    assert counts["consultations_received"] == 3  # the FY2024 case is not counted
+    assert counts["outreach_people"] == 1  # one person reached by a home visit
+    tables = consultation_sections(mid, period)
+    assert table(tables, "cases_by_route") == {("民生委員・児童委員",): 2, ("本人",): 1}
+    assert table(tables, "cases_by_category")[("債務",)] == 2
+    assert table(tables, "consultations_by_method") == {("電話",): 2, ("訪問",): 1, ("来所",): 1}
+    # The status history is read as of the end of the period (the closure was "now").
+    by_status = table(tables, "cases_by_status")
+    assert sum(by_status.values()) == 4
+
+
+def test_a_month_range(personas, dataset):
+    mid = personas.municipality_a.pk
+    april_may = Period.of(FY, 4, 5)
+    assert (april_may.start, april_may.end) == (
+        datetime.date(2025, 4, 1),
+        datetime.date(2025, 5, 31),
+    )
+    count = next(i for i in indicators() if i.code == "consultations_received")
+    assert count.count([mid], april_may) == {mid: 1}
+    assert Period.of(FY, 1, 3).start == datetime.date(2026, 1, 1)
+    with pytest.raises(ValueError):
+        Period.of(FY, 3, 4)  # March comes after April in a fiscal year
+
+
+def test_small_counts_are_suppressed():
+    assert [suppress(n) for n in (0, 1, 4, 5, 120)] == [0, "<5", "<5", 5, 120]
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "=HYPERLINK()"])
+def test_formulas_are_neutralised(value):
+    assert neutralise(value) == "'" + value
+    assert neutralise("普通の値") == "普通の値" and neutralise(-3) == -3
+
+
+def test_manager_page_targets_and_exports(client, personas, dataset):
+    client.force_login(personas.manager_a)
+    url = reverse("cases:statistics")
+    html = client.get(url, {"fiscal_year": FY}).content.decode()
+    assert "令和7年度" in html and "chart-data" in html
+    response = client.post(
+        reverse("cases:statistics_targets"), {"fiscal_year": FY, "consultations_received": "6"}
+    )
+    assert response.status_code == 302
+    assert IndicatorTarget.objects.get(indicator="consultations_received").target == 6
+    html = client.get(url, {"fiscal_year": FY}).content.decode()
+    assert "50%" in html  # 3 of 6
+    bad = client.post(
+        reverse("cases:statistics_targets"), {"fiscal_year": FY, "consultations_received": "-1"}
+    )
+    assert bad.status_code == 302 and IndicatorTarget.objects.get().target == 6
+    # A person's name that looks like a formula is neutralised in the export.
+    services.person_create(
+        user=personas.caseworker_a,
+        municipality=personas.municipality_a,
+        name="=cmd|' /C calc'!A0",
+        name_kana="ケイサン",
+    )
+    response = client.get(url, {"fiscal_year": FY, "export": "csv"})
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff") and "相談受付件数" in body
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert any(row[:2] == ["民生委員・児童委員", "2"] for row in rows)
+    response = client.get(url, {"fiscal_year": FY, "export": "xlsx"})
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert len(workbook.sheetnames) > 3
+    from municipalities.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="export", user=personas.manager_a).count() == 2
+
+
+@pytest.mark.parametrize("persona", ["caseworker_a", "coordinator_a", "community_worker_a"])
+def test_only_managers_see_municipal_statistics(client, personas, persona):
+    client.force_login(personas.all()[persona])
+    assert client.get(reverse("cases:statistics")).status_code == 403
+    assert client.get(reverse("cases:national_statistics")).status_code == 403
+
+
+def test_system_admin_sees_national_totals_with_suppression_and_no_person(
+    client, personas, dataset
+):
+    client.force_login(personas.system_admin)
+    assert client.get(reverse("cases:statistics")).status_code == 403
+    response = client.get(reverse("cases:national_statistics"), {"fiscal_year": FY})
+    html = response.content.decode()
+    assert response.status_code == 200 and "大阪府" in html
+    assert "&lt;5" in html and "統計 一" not in html
+    csv_body = client.get(
+        reverse("cases:national_statistics"), {"fiscal_year": FY, "export": "csv"}
+    ).content.decode()
+    assert "<5" in csv_body and "統計 一" not in csv_body
+
+
+def test_statistics_page_query_count_does_not_grow(
+    client, personas, dataset, django_assert_max_num_queries
+):
+    client.force_login(personas.manager_a)
+    url = reverse("cases:statistics")
+    with django_assert_max_num_queries(45):
+        client.get(url, {"fiscal_year": FY})
