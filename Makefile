@@ -40,11 +40,12 @@ run: setup
 test: $(VENV)/.dev
 	$(PY) -m pytest
 
-## lint: ruff, migrations in sync, deploy checks of the production settings
+## lint: ruff, migrations in sync, a valid OpenAPI schema, deploy checks of production settings
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --fail-on-warn --validate --file /dev/null
 	DJANGO_SETTINGS_MODULE=portal.settings.production \
 	DJANGO_SECRET_KEY=lint-only-$$(printf '%064d' 0) \
 	DJANGO_ALLOWED_HOSTS=portal.example.jp \

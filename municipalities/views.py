@@ -53,3 +53,54 @@ def home(request: HttpRequest) -> HttpResponse:
         active=Count("pk", filter=Q(is_active=True))
     )
     return render(request, "municipalities/home.html", context)
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Managers issue and revoke API tokens for their municipality's staff. A token acts
+    as its staff account: same municipality, same role, same audit."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+    from rest_framework.authtoken.models import Token
+
+    from municipalities.audit import audit_write
+    from municipalities.models import AuditEvent, Role
+
+    membership = active_membership(request.user)
+    if membership is None or membership.role != Role.MANAGER:
+        raise PermissionDenied
+    staff = (
+        Membership.objects.for_user(request.user)
+        .filter(is_active=True)
+        .select_related("user", "user__auth_token", "organisation")
+        .order_by("role", "user__username")
+    )
+    new_key = None
+    if request.method == "POST":
+        target = staff.filter(user_id=request.POST.get("user")).first()
+        if target is None:
+            raise PermissionDenied
+        with transaction.atomic():
+            Token.objects.filter(user=target.user).delete()
+            action = request.POST.get("action")
+            if action == "issue":
+                new_key = Token.objects.create(user=target.user).key
+                messages.success(
+                    request, _("A new token was issued. Copy it now: it is shown only once.")
+                )
+            else:
+                messages.success(request, _("The token was revoked."))
+            audit_write(
+                user=request.user,
+                municipality_id=membership.municipality_id,
+                action=AuditEvent.Action.UPDATE,
+                detail={"api_token": action, "for": target.user_id},
+                request=request,
+            )
+        if new_key is None:
+            return redirect("api_tokens")
+    rows = [(m, hasattr(m.user, "auth_token")) for m in staff]
+    return render(request, "municipalities/api_tokens.html", {"rows": rows, "new_key": new_key})

@@ -14,6 +14,7 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", municipality_views.home, name="home"),
+    path("staff/api-tokens/", municipality_views.api_tokens, name="api_tokens"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("participation/", include("participation.urls")),
     path("community/", include("community.urls")),
+    path("api/", include("portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", portal_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

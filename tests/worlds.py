@@ -105,7 +105,7 @@ def build_world(
     agency = services.agency_create(
         user=caseworker,
         municipality=municipality,
-        name=f"{municipality.name}地域包括支援センター",
+        name=f"{municipality.name}{name.split()[0]}地域包括支援センター",
         field="elderly",
         kind="地域包括支援センター",
     )
@@ -193,7 +193,7 @@ def build_world(
     provider = participation_services.provider_save(
         user=coordinator,
         municipality=municipality,
-        name=f"{municipality.name}ベーカリー",
+        name=f"{municipality.name}{name.split()[0]}ベーカリー",
         kind="welfare",
         area="中部",
     )

@@ -1,0 +1,553 @@
+"""REST API of consultation support. Reads go through ``cases.queries`` and
+``cases.flags`` (the same scoped layer as the pages); writes go through
+``cases.services``, so every rule holds here too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import flags, queries, services
+from cases.models import (
+    Case,
+    Consent,
+    Consultation,
+    ConsultationMethod,
+    ContactRoute,
+    Flag,
+    Household,
+    IssueCategory,
+    Meeting,
+    MeetingCase,
+    Person,
+    Program,
+    Referral,
+    SupportAgency,
+    SupportPlan,
+)
+from municipalities.scoping import active_membership
+from portal.api import ScopedViewSet
+
+# --- output serializers ---------------------------------------------------------------
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "name",
+            "name_kana",
+            "birth_date",
+            "sex",
+            "address",
+            "phone_home",
+            "phone_mobile",
+            "email",
+            "created_at",
+        ]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    route = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    categories = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "person",
+            "household",
+            "status",
+            "route",
+            "categories",
+            "assigned_to",
+            "opened_on",
+            "closed_on",
+            "close_reason",
+            "is_sensitive",
+        ]
+
+    def get_categories(self, case: Case) -> list[str]:
+        return [c.category.code for c in case.case_categories.all()]
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "id",
+            "case",
+            "occurred_at",
+            "method",
+            "staff",
+            "summary",
+            "follow_up_on",
+            "visitor_name",
+            "visitor_relationship",
+            "deleted_at",
+        ]
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "person",
+            "case",
+            "agencies",
+            "purpose",
+            "scope",
+            "covers_multiagency_meeting",
+            "legal_basis",
+            "method",
+            "given_on",
+            "withdrawn_on",
+        ]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SupportPlan
+        fields = [
+            "id",
+            "case",
+            "version",
+            "created_on",
+            "goals",
+            "review_on",
+            "status",
+            "decided_at_meeting",
+            "uses_participation",
+            "uses_outreach",
+            "actions",
+        ]
+
+    def get_actions(self, plan: SupportPlan) -> list[dict[str, Any]]:
+        return [{"agency": a.agency_id, "action": a.action} for a in plan.actions.all()]
+
+
+class MeetingItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingCase
+        fields = ["case", "decision", "plan", "note"]
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    items = MeetingItemSerializer(source="case_items", many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "kind", "held_on", "title", "items"]
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "case",
+            "from_program",
+            "to_program",
+            "to_agency",
+            "reason",
+            "status",
+            "acknowledge_by",
+            "created_at",
+            "responded_at",
+            "response_note",
+        ]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Household
+        fields = ["id", "name", "members"]
+
+    def get_members(self, household: Household) -> list[dict[str, Any]]:
+        return [
+            {
+                "person": m.person_id,
+                "relationship": m.relationship,
+                "is_carer": m.is_carer,
+                "needs_care": m.needs_care,
+            }
+            for m in household.members.all()
+            if m.left_at is None
+        ]
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="rule_title", read_only=True)
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "rule",
+            "title",
+            "subject_type",
+            "subject_id",
+            "case",
+            "audience",
+            "state",
+            "detail",
+            "raised_at",
+            "snoozed_until",
+        ]
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupportAgency
+        fields = ["id", "name", "field", "kind", "contact"]
+
+
+# --- input serializers ----------------------------------------------------------------
+
+
+def _code(model: Any, municipality_id: int, code: str) -> Any:
+    obj = model.available_to(municipality_id).filter(code=code).first()
+    if obj is None:
+        raise serializers.ValidationError(f"unknown code: {code}")
+    return obj
+
+
+class CaseInput(serializers.Serializer):
+    person = serializers.IntegerField(required=False)
+    name = serializers.CharField(max_length=100, required=False)
+    name_kana = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    route = serializers.CharField(max_length=30)
+    categories = serializers.ListField(child=serializers.CharField(max_length=30), required=False)
+    primary_category = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    opened_on = serializers.DateField(required=False)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if not data.get("person") and not data.get("name"):
+            raise serializers.ValidationError({"name": ["person or name is required"]})
+        if data.get("opened_on") and data["opened_on"] > timezone.localdate():
+            raise serializers.ValidationError({"opened_on": ["cannot be in the future"]})
+        return data
+
+
+class StatusInput(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=Case.Status.choices)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ConsultationInput(serializers.Serializer):
+    case = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    method = serializers.CharField(max_length=30)
+    summary = serializers.CharField(max_length=10000)
+    follow_up_on = serializers.DateField(required=False, allow_null=True)
+
+
+class AttendeeInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    organisation = serializers.CharField(max_length=100, allow_blank=True, default="")
+    secrecy_acknowledged = serializers.BooleanField(default=False)
+
+
+class MeetingItemInput(serializers.Serializer):
+    case = serializers.IntegerField()
+    decision = serializers.ChoiceField(
+        choices=MeetingCase.Decision.choices, default=MeetingCase.Decision.DISCUSSED
+    )
+    plan = serializers.IntegerField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class MeetingInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
+    held_on = serializers.DateField()
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    attendees = AttendeeInput(many=True)
+    items = MeetingItemInput(many=True)
+
+
+class ReferralInput(serializers.Serializer):
+    case = serializers.IntegerField()
+    to_program = serializers.ChoiceField(choices=Program.choices)
+    to_agency = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.CharField(max_length=5000)
+
+
+class RespondInput(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+# --- view sets --------------------------------------------------------------------------
+
+
+class PersonViewSet(ScopedViewSet):
+    model = Person
+    serializer_class = PersonSerializer
+    ordering_fields = ["name_kana", "created_at"]
+
+    def scoped(self, user: Any) -> Any:
+        return queries.persons_visible_to(user).order_by("search_kana", "pk")
+
+    def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:
+        return None, obj.pk
+
+
+class CaseViewSet(ScopedViewSet):
+    model = Case
+    serializer_class = CaseSerializer
+    filterset_fields = ["status", "assigned_to"]
+    ordering_fields = ["opened_on", "number"]
+
+    def scoped(self, user: Any) -> Any:
+        return queries.cases_visible_to(user).prefetch_related("case_categories__category")
+
+    def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:
+        return obj.pk, obj.person_id
+
+    @extend_schema(request=CaseInput, responses={201: CaseSerializer})
+    def create(self, request: Request) -> Response:
+        if not queries.can_see_cases(request.user):
+            raise PermissionDenied
+        data = CaseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        municipality = active_membership(request.user).municipality
+        mid = municipality.pk
+        person = (
+            queries.person_get_for_user(request.user, d["person"])
+            if d.get("person")
+            else services.person_create(
+                user=request.user,
+                municipality=municipality,
+                name=d["name"],
+                name_kana=d.get("name_kana", ""),
+                birth_date=d.get("birth_date"),
+            )
+        )
+        categories = [_code(IssueCategory, mid, c) for c in d.get("categories", [])]
+        primary = (
+            _code(IssueCategory, mid, d["primary_category"]) if d.get("primary_category") else None
+        )
+        case = services.case_open(
+            user=request.user,
+            person=person,
+            route=_code(ContactRoute, mid, d["route"]),
+            categories=categories,
+            primary_category=primary,
+            opened_on=d.get("opened_on"),
+            assigned_to=request.user,
+        )
+        return self.created(self.scoped(request.user).get(pk=case.pk))
+
+    @extend_schema(request=StatusInput, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = StatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.case_change_status(user=request.user, case=case, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+
+class ConsultationViewSet(ScopedViewSet):
+    model = Consultation
+    serializer_class = ConsultationSerializer
+    filterset_fields = ["case"]
+
+    def scoped(self, user: Any) -> Any:
+        return (
+            Consultation.objects.for_user(user)
+            .select_related("method")
+            .filter(case__deleted_at__isnull=True)
+            if queries.can_see_cases(user)
+            else Consultation.objects.none()
+        ).order_by("-occurred_at", "-pk")
+
+    def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:
+        return obj.case_id, None
+
+    @extend_schema(request=ConsultationInput, responses={201: ConsultationSerializer})
+    def create(self, request: Request) -> Response:
+        data = ConsultationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        case = queries.case_get_for_user(request.user, d["case"])
+        consultation = services.consultation_log(
+            user=request.user,
+            case=case,
+            data=services.ConsultationData(
+                occurred_at=d["occurred_at"],
+                method=_code(ConsultationMethod, case.municipality_id, d["method"]),
+                summary=d["summary"],
+                follow_up_on=d.get("follow_up_on"),
+            ),
+        )
+        return self.created(consultation)
+
+
+class ConsentViewSet(ScopedViewSet):
+    model = Consent
+    serializer_class = ConsentSerializer
+    filterset_fields = ["person", "case"]
+
+    def scoped(self, user: Any) -> Any:
+        qs = (
+            Consent.objects.for_user(user)
+            if queries.can_see_cases(user)
+            else Consent.objects.none()
+        )
+        return qs.prefetch_related("agencies").order_by("-given_on", "-pk")
+
+
+class PlanViewSet(ScopedViewSet):
+    model = SupportPlan
+    serializer_class = PlanSerializer
+    filterset_fields = ["case", "status"]
+
+    def scoped(self, user: Any) -> Any:
+        qs = (
+            SupportPlan.objects.for_user(user)
+            if queries.can_see_cases(user)
+            else SupportPlan.objects.none()
+        )
+        return qs.prefetch_related("actions").order_by("case", "-version")
+
+
+class MeetingViewSet(ScopedViewSet):
+    model = Meeting
+    serializer_class = MeetingSerializer
+    filterset_fields = ["kind"]
+
+    def scoped(self, user: Any) -> Any:
+        return (
+            queries.meetings_visible_to(user)
+            .prefetch_related("case_items")
+            .order_by("-held_on", "-pk")
+        )
+
+    @extend_schema(request=MeetingInput, responses={201: MeetingSerializer})
+    def create(self, request: Request) -> Response:
+        data = MeetingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        user = request.user
+        items = []
+        for item in d["items"]:
+            case = queries.case_get_for_user(user, item["case"])
+            plan = queries.plan_get_for_user(user, item["plan"]) if item.get("plan") else None
+            items.append(
+                services.MeetingItemData(
+                    case=case, decision=item["decision"], plan=plan, note=item["note"]
+                )
+            )
+        meeting = services.meeting_record(
+            user=user,
+            municipality=active_membership(user).municipality,
+            kind=d["kind"],
+            held_on=d["held_on"],
+            title=d["title"],
+            attendees=[services.AttendeeData(**a) for a in d["attendees"]],
+            items=items,
+        )
+        return self.created(self.scoped(user).get(pk=meeting.pk))
+
+
+class ReferralViewSet(ScopedViewSet):
+    model = Referral
+    serializer_class = ReferralSerializer
+    filterset_fields = ["case", "to_program", "status"]
+
+    def scoped(self, user: Any) -> Any:
+        return queries.referrals_visible_to(user).order_by("-created_at", "-pk")
+
+    @extend_schema(request=ReferralInput, responses={201: ReferralSerializer})
+    def create(self, request: Request) -> Response:
+        data = ReferralInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        case = queries.case_get_for_user(request.user, d["case"])
+        agency = (
+            queries.agencies_visible_to(request.user).filter(pk=d["to_agency"]).first()
+            if d.get("to_agency")
+            else None
+        )
+        if d.get("to_agency") and agency is None:
+            raise Http404
+        referral = services.referral_create(
+            user=request.user,
+            case=case,
+            from_program=Program.CONSULTATION,
+            to_program=d["to_program"],
+            to_agency=agency,
+            reason=d["reason"],
+        )
+        return self.created(referral)
+
+    @extend_schema(request=RespondInput, responses={200: ReferralSerializer})
+    @action(detail=True, methods=["post"])
+    def respond(self, request: Request, pk: str | None = None) -> Response:
+        referral = self.get_object()
+        data = RespondInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral = services.referral_respond(
+            user=request.user, referral=referral, **data.validated_data
+        )
+        return Response(self.get_serializer(referral).data)
+
+
+class HouseholdViewSet(ScopedViewSet):
+    model = Household
+    serializer_class = HouseholdSerializer
+
+    def scoped(self, user: Any) -> Any:
+        return queries.households_visible_to(user).prefetch_related("members").order_by("pk")
+
+
+class FlagViewSet(ScopedViewSet):
+    model = Flag
+    serializer_class = FlagSerializer
+    filterset_fields = ["rule", "state"]
+
+    def scoped(self, user: Any) -> Any:
+        return flags.flags_visible_to(user).order_by("raised_at", "pk")
+
+
+class AgencyViewSet(ScopedViewSet):
+    model = SupportAgency
+    serializer_class = AgencySerializer
+    personal = False
+
+    def scoped(self, user: Any) -> Any:
+        return queries.agencies_visible_to(user).order_by("field", "name")
+
+
+ROUTES = [
+    ("persons", PersonViewSet),
+    ("cases", CaseViewSet),
+    ("consultations", ConsultationViewSet),
+    ("consents", ConsentViewSet),
+    ("plans", PlanViewSet),
+    ("meetings", MeetingViewSet),
+    ("referrals", ReferralViewSet),
+    ("households", HouseholdViewSet),
+    ("flags", FlagViewSet),
+    ("agencies", AgencyViewSet),
+]

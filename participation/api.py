@@ -1,0 +1,166 @@
+"""REST API of participation support (reads through ``participation.queries``, writes
+through ``participation.services``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from participation import queries, services
+from participation.models import Assignment, Menu, Provider, SessionLog
+from portal.api import ScopedViewSet
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "contact_person",
+            "phone",
+            "area",
+            "host_support",
+            "is_active",
+        ]
+
+
+class MenuSerializer(serializers.ModelSerializer):
+    in_use = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Menu
+        fields = [
+            "id",
+            "provider",
+            "name",
+            "description",
+            "kind",
+            "area",
+            "days",
+            "schedule",
+            "capacity",
+            "in_use",
+            "interests",
+            "accommodations",
+            "status",
+            "is_open",
+        ]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assignment
+        fields = ["id", "case", "menu", "referral", "status", "start_on", "end_on", "coordinator"]
+
+
+class SessionLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SessionLog
+        fields = [
+            "id",
+            "assignment",
+            "held_on",
+            "attendance",
+            "observation",
+            "concerns",
+            "concern_note",
+            "referral",
+        ]
+
+
+class AssignmentStatusInput(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=Assignment.Status.choices)
+    on = serializers.DateField(required=False)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class SessionLogInput(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    held_on = serializers.DateField()
+    attendance = serializers.ChoiceField(choices=SessionLog.Attendance.choices)
+    observation = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    concerns = serializers.ListField(
+        child=serializers.ChoiceField(choices=SessionLog.Concern.choices),
+        required=False,
+        default=list,
+    )
+    concern_note = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+
+
+class ProviderViewSet(ScopedViewSet):
+    model = Provider
+    serializer_class = ProviderSerializer
+    personal = False
+
+    def scoped(self, user: Any) -> Any:
+        return queries.providers_visible_to(user).order_by("name", "pk")
+
+
+class MenuViewSet(ScopedViewSet):
+    model = Menu
+    serializer_class = MenuSerializer
+    personal = False
+    filterset_fields = ["kind", "area", "status"]
+
+    def scoped(self, user: Any) -> Any:
+        return queries.menus_visible_to(user).order_by("name", "pk")
+
+
+class AssignmentViewSet(ScopedViewSet):
+    model = Assignment
+    serializer_class = AssignmentSerializer
+    filterset_fields = ["case", "menu", "status"]
+
+    def scoped(self, user: Any) -> Any:
+        return queries.assignments_visible_to(user).order_by("-created_at", "-pk")
+
+    @extend_schema(request=AssignmentStatusInput, responses={200: AssignmentSerializer})
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, pk: str | None = None) -> Response:
+        assignment = self.get_object()
+        data = AssignmentStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.assignment_change_status(
+            user=request.user, assignment=assignment, **data.validated_data
+        )
+        return Response(self.get_serializer(assignment).data)
+
+
+class SessionLogViewSet(ScopedViewSet):
+    model = SessionLog
+    serializer_class = SessionLogSerializer
+    filterset_fields = ["assignment"]
+
+    def scoped(self, user: Any) -> Any:
+        assignments = queries.assignments_visible_to(user)
+        return SessionLog.objects.filter(assignment__in=assignments).order_by("-held_on", "-pk")
+
+    def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:
+        return obj.assignment.case_id, None
+
+    @extend_schema(request=SessionLogInput, responses={201: SessionLogSerializer})
+    def create(self, request: Request) -> Response:
+        data = SessionLogInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        assignment = queries.assignment_get_for_user(request.user, d.pop("assignment"))
+        return self.created(services.session_log(user=request.user, assignment=assignment, **d))
+
+
+ROUTES = [
+    ("providers", ProviderViewSet),
+    ("menus", MenuViewSet),
+    ("assignments", AssignmentViewSet),
+    ("session-logs", SessionLogViewSet),
+]

@@ -1,0 +1,56 @@
+"""Hooks named in the REST framework settings. Kept apart from the view code so that
+importing them does not import DRF's views (which read these settings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error as {"error": {"code", "message", "fields"}} with a Japanese message."""
+    from rest_framework.views import exception_handler
+
+    from cases.services import CaseRuleError
+
+    if isinstance(exc, CaseRuleError):
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return Response(
+            {"error": {"code": "rule_violation", "message": exc.message, "fields": fields}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {
+            "error": {"code": "invalid", "message": _("The input is not valid."), "fields": detail}
+        }
+    else:
+        code = getattr(exc, "default_code", "error")
+        message = str(getattr(exc, "detail", exc))
+        response.data = {"error": {"code": code, "message": message, "fields": {}}}
+    return response
+
+
+class TokenRateThrottle(UserRateThrottle):
+    """Rate-limit systems that use a token; browser sessions are not throttled here."""
+
+    scope = "token"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if not isinstance(request.successful_authenticator, TokenAuthentication):
+            return True
+        return super().allow_request(request, view)
