@@ -1,0 +1,41 @@
+"""Schemathesis against the OpenAPI schema, in-process (WSGI), with bounded examples:
+no request the schema allows may end in a server error."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api_schema(personas, world_a):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    loaded = schemathesis.openapi.from_dict(schema)
+    loaded.app = get_wsgi_application()
+    return loaded
+
+
+@pytest.fixture
+def token(personas):
+    return Token.objects.create(user=personas.manager_a).key
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_no_server_error(case, token):
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    assert response.status_code < 500, (
+        case.method,
+        case.path,
+        response.status_code,
+        response.text[:300],
+    )
