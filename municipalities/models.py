@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.codes import validate_local_government_code
@@ -295,7 +296,11 @@ class AuditEvent(models.Model):
     case_id = models.BigIntegerField(_("case id"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=False)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    # Each event is chained to the previous event of its municipality: editing or
+    # deleting a row breaks the chain, which ``manage.py verify_audit`` reports.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = TenantQuerySet.as_manager()
 
@@ -323,3 +328,29 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit events are append-only")
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the previous hash and this event's content."""
+        import hashlib
+        import json
+
+        payload = json.dumps(
+            [
+                self.prev_hash,
+                self.municipality_id,
+                self.user_id,
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.person_id,
+                self.case_id,
+                self.detail,
+                self.ip_address,
+                self.at.isoformat() if self.at else None,
+            ],
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+            default=str,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()

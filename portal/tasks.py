@@ -19,3 +19,13 @@ def roster_summary(fiscal_year: int) -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {row["kind"]: row["n"] for row in rows}
+
+
+@shared_task(name="portal.seal_audit", time_limit=120, soft_time_limit=100, acks_late=True)
+def seal_audit() -> int:
+    """Chain new audit events of every municipality (idempotent)."""
+    from municipalities.audit import seal_chain
+    from municipalities.models import AuditEvent
+
+    ids = AuditEvent.objects.filter(hash="").values_list("municipality_id", flat=True)
+    return sum(seal_chain(mid) for mid in set(ids))

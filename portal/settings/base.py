@@ -162,6 +162,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # The referral engine scans every municipality hourly (saves re-evaluate one case at
 # once); the interval is an environment setting.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # New audit events are chained by hash within a minute (see municipalities.audit).
+    "audit-seal": {"task": "portal.seal_audit", "schedule": 60},
     "referral-scan": {
         "task": "cases.scan_all",
         "schedule": env.int("REFERRAL_SCAN_INTERVAL_SECONDS", default=3600),

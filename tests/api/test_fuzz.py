@@ -15,10 +15,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api_schema(personas, world_a):
+    from django.core import signals
+    from django.db import close_old_connections
+
     schema = SchemaGenerator().get_schema(request=None, public=True)
     loaded = schemathesis.openapi.from_dict(schema)
     loaded.app = get_wsgi_application()
-    return loaded
+    # As Django's test client does: the test's transaction must survive each request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield loaded
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
