@@ -57,7 +57,7 @@ from cases.models import (
 )
 from cases.rules import all_rules, get_rule
 from cases.services import CaseRuleError
-from municipalities.audit import audit_view, audit_write
+from municipalities.audit import audit_list, audit_view, audit_write
 from municipalities.decorators import role_required
 from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership, has_role
@@ -90,6 +90,15 @@ def _form_page(
 @case_staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = queries.dashboard(request.user)
+    audit_list(
+        request,
+        "dashboard",
+        [
+            *(c.pk for c in context["my_open_cases"]),
+            *(c.case_id for c in context["follow_ups_today"] + context["follow_ups_overdue"]),
+            *(r.case_id for r in context["referrals_waiting"]),
+        ],
+    )
     return render(request, "cases/dashboard.html", context)
 
 
@@ -746,6 +755,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     program = queries.PROGRAM_OF_ROLE.get(membership.role, Program.CONSULTATION)
     referrals = queries.referral_inbox(request.user, program)
+    audit_list(request, "referral_inbox", [r.case_id for r in referrals])
     return render(
         request, "cases/referral_inbox.html", {"referrals": referrals, "program": Program(program)}
     )
@@ -881,6 +891,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     if active_membership(request.user) is None or request.user.is_system_admin:
         raise PermissionDenied
     flags = list(flag_engine.flag_queue(request.user))
+    audit_list(request, "flags", [f.case_id for f in flags if f.case_id])
     return render(
         request,
         "cases/flag_queue.html",

@@ -27,9 +27,9 @@ from community.forms import (
     PlatformSessionForm,
     RegisterFilterForm,
 )
-from municipalities.audit import audit_view
+from municipalities.audit import audit_view, audit_write
 from municipalities.decorators import role_required, staff_required
-from municipalities.models import Role
+from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership
 
 community_required = role_required(Role.COMMUNITY_WORKER, Role.MANAGER)
@@ -238,9 +238,16 @@ def my_concerns(request: HttpRequest) -> HttpResponse:
 
 @case_staff_required
 def concern_queue(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "community/concern_queue.html", {"concerns": queries.concern_queue(request.user)}
-    )
+    concerns = queries.concern_queue(request.user)
+    if concerns:
+        audit_write(
+            user=request.user,
+            municipality_id=concerns[0].municipality_id,
+            action=AuditEvent.Action.VIEW,
+            detail={"page": "concern_queue", "concerns": [c.pk for c in concerns]},
+            request=request,
+        )
+    return render(request, "community/concern_queue.html", {"concerns": concerns})
 
 
 @case_staff_required

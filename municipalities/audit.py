@@ -110,3 +110,19 @@ def audit_view(
         detail=detail,
         request=request,
     )
+
+
+def audit_list(request: HttpRequest, page: str, case_ids: list[int]) -> None:
+    """Record that a list page showed these cases' people (one event per page view)."""
+    from municipalities.scoping import tenant_id_for
+
+    municipality_id = tenant_id_for(request.user)
+    if municipality_id is None or not case_ids:
+        return
+    audit_write(
+        user=request.user,
+        municipality_id=municipality_id,
+        action=AuditEvent.Action.VIEW,
+        detail={"page": page, "cases": sorted(set(case_ids))[:1000]},
+        request=request,
+    )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cases.forms import add_rule_error, form_status
 from cases.queries import referral_get_for_user
 from cases.services import CaseRuleError
-from municipalities.audit import audit_view
+from municipalities.audit import audit_list, audit_view
 from municipalities.decorators import role_required, staff_required
 from municipalities.models import Role
 from municipalities.scoping import active_membership
@@ -152,10 +152,12 @@ def provider_edit(request: HttpRequest, provider_id: int | None = None) -> HttpR
 
 @coordinator_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    referrals = queries.participation_inbox(request.user)
+    audit_list(request, "participation_inbox", [r.case_id for r in referrals])
     return render(
         request,
         "participation/inbox.html",
-        {"referrals": queries.participation_inbox(request.user)},
+        {"referrals": referrals},
     )
 
 

@@ -306,8 +306,8 @@ def test_dashboard_query_count_is_constant(client, personas, world_a, django_ass
     url = reverse("cases:dashboard")
     client.get(url)
     # session, user, membership, session save (3 in a test transaction),
-    # my open cases, follow-ups, waiting referrals, open flags
-    with django_assert_num_queries(10):
+    # my open cases, follow-ups, waiting referrals, open flags, audit insert
+    with django_assert_num_queries(11):
         client.get(url)
     build_more(personas, world_a)
     for i in range(3):
@@ -330,7 +330,7 @@ def test_dashboard_query_count_is_constant(client, personas, world_a, django_ass
             ),
             assigned_to=personas.caseworker_a,
         )
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(url)
 
 
@@ -443,3 +443,13 @@ def test_household_flags_can_be_recorded_for_every_member(client, personas, worl
     # The case's own person stays 本人.
     response = client.post(url, {"relationship": "mother", "works": "unknown"})
     assert response.status_code == 400
+
+
+def test_list_pages_record_whose_cases_they_showed(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    client.get(reverse("cases:dashboard"))
+    event = AuditEvent.objects.filter(detail__page="dashboard").latest("pk")
+    assert world_a.case.pk in event.detail["cases"] and event.user == personas.caseworker_a
+    client.force_login(personas.coordinator_a)
+    client.get(reverse("participation:inbox"))
+    assert AuditEvent.objects.filter(detail__page="participation_inbox").exists()

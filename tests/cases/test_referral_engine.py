@@ -392,13 +392,13 @@ def test_flag_pages_and_counts(client, personas, world_a, django_assert_num_quer
     url = reverse("cases:flag_queue")
     client.get(url)
     # session, user, membership, session save (3 in a test transaction),
-    # flags (+case, person, caseworker, assignee)
-    with django_assert_num_queries(7):
+    # flags (+case, person, caseworker, assignee), audit insert
+    with django_assert_num_queries(8):
         client.get(url)
     for i in range(3):
         open_case(personas, days_ago=80, name=f"連絡 途絶{i}")
     scan(personas)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         html = client.get(url).content.decode()
     assert html.count("連絡 途絶") == 3
 

@@ -274,12 +274,12 @@ def test_inbox_query_count_is_constant(client, personas, world_a, django_assert_
     url = reverse("participation:inbox")
     client.get(url)
     # session, user, membership, session save (3 in a test transaction),
-    # referrals (+case, person, agencies, sender)
-    with django_assert_num_queries(7):
+    # referrals (+case, person, agencies, sender), audit insert
+    with django_assert_num_queries(8):
         client.get(url)
     for _ in range(3):
         new_referral(world_a, personas, accept=False)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         html = client.get(url).content.decode()
     assert html.count("山田 花子") >= 3
 
