@@ -34,7 +34,7 @@ from cases.models import (
     SupportPlan,
 )
 from municipalities.scoping import active_membership
-from portal.api import ScopedViewSet
+from portal.api import ScopedViewSet, StrictCharField
 
 # --- output serializers ---------------------------------------------------------------
 
@@ -194,7 +194,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class FlagSerializer(serializers.ModelSerializer):
-    title = serializers.CharField(source="rule_title", read_only=True)
+    title = StrictCharField(source="rule_title", read_only=True)
 
     class Meta:
         model = Flag
@@ -231,12 +231,12 @@ def _code(model: Any, municipality_id: int, code: str) -> Any:
 
 class CaseInput(serializers.Serializer):
     person = serializers.IntegerField(required=False)
-    name = serializers.CharField(max_length=100, required=False)
-    name_kana = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    name = StrictCharField(max_length=100, required=False)
+    name_kana = StrictCharField(max_length=100, required=False, allow_blank=True)
     birth_date = serializers.DateField(required=False, allow_null=True)
-    route = serializers.CharField(max_length=30)
-    categories = serializers.ListField(child=serializers.CharField(max_length=30), required=False)
-    primary_category = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    route = StrictCharField(max_length=30)
+    categories = serializers.ListField(child=StrictCharField(max_length=30), required=False)
+    primary_category = StrictCharField(max_length=30, required=False, allow_blank=True)
     opened_on = serializers.DateField(required=False)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -249,20 +249,20 @@ class CaseInput(serializers.Serializer):
 
 class StatusInput(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Case.Status.choices)
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ConsultationInput(serializers.Serializer):
     case = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
-    method = serializers.CharField(max_length=30)
-    summary = serializers.CharField(max_length=10000)
+    method = StrictCharField(max_length=30)
+    summary = StrictCharField(max_length=10000)
     follow_up_on = serializers.DateField(required=False, allow_null=True)
 
 
 class AttendeeInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    organisation = serializers.CharField(max_length=100, allow_blank=True, default="")
+    name = StrictCharField(max_length=100)
+    organisation = StrictCharField(max_length=100, allow_blank=True, default="")
     secrecy_acknowledged = serializers.BooleanField(default=False)
 
 
@@ -272,13 +272,13 @@ class MeetingItemInput(serializers.Serializer):
         choices=MeetingCase.Decision.choices, default=MeetingCase.Decision.DISCUSSED
     )
     plan = serializers.IntegerField(required=False, allow_null=True)
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class MeetingInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
     held_on = serializers.DateField()
-    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    title = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
     attendees = AttendeeInput(many=True)
     items = MeetingItemInput(many=True)
 
@@ -287,12 +287,12 @@ class ReferralInput(serializers.Serializer):
     case = serializers.IntegerField()
     to_program = serializers.ChoiceField(choices=Program.choices)
     to_agency = serializers.IntegerField(required=False, allow_null=True)
-    reason = serializers.CharField(max_length=5000)
+    reason = StrictCharField(max_length=5000)
 
 
 class RespondInput(serializers.Serializer):
     accept = serializers.BooleanField()
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 # --- view sets --------------------------------------------------------------------------

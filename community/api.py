@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from community import queries, services
 from community.models import ActivityRecord, Concern, Place, PlatformSession
 from municipalities.scoping import active_membership
-from portal.api import ScopedViewSet
+from portal.api import ScopedViewSet, StrictModelSerializer
 
 
 class PlaceSerializer(serializers.ModelSerializer):
@@ -59,7 +59,7 @@ class PlatformSessionSerializer(serializers.ModelSerializer):
         ]
 
 
-class ConcernSerializer(serializers.ModelSerializer):
+class ConcernSerializer(StrictModelSerializer):
     class Meta:
         model = Concern
         fields = [

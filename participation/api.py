@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from participation import queries, services
 from participation.models import Assignment, Menu, Provider, SessionLog
-from portal.api import ScopedViewSet
+from portal.api import ScopedViewSet, StrictCharField
 
 
 class ProviderSerializer(serializers.ModelSerializer):
@@ -78,24 +78,20 @@ class SessionLogSerializer(serializers.ModelSerializer):
 class AssignmentStatusInput(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Assignment.Status.choices)
     on = serializers.DateField(required=False)
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class SessionLogInput(serializers.Serializer):
     assignment = serializers.IntegerField()
     held_on = serializers.DateField()
     attendance = serializers.ChoiceField(choices=SessionLog.Attendance.choices)
-    observation = serializers.CharField(
-        max_length=5000, required=False, allow_blank=True, default=""
-    )
+    observation = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
     concerns = serializers.ListField(
         child=serializers.ChoiceField(choices=SessionLog.Concern.choices),
         required=False,
         default=list,
     )
-    concern_note = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, default=""
-    )
+    concern_note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class ProviderViewSet(ScopedViewSet):

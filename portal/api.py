@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import mixins, status, viewsets
+from django.db import models
+from django.utils.translation import gettext as _
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -19,6 +22,26 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request: Any) -> int:
+        """Refuse a page size that is not a positive whole number (DRF would silently
+        fall back to the default)."""
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        try:
+            value = int(raw[-1])
+        except ValueError:
+            value = 0
+        if value < 1 or len(raw) > 1:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Give one whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return min(value, self.max_page_size)
 
 
 class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -78,3 +101,20 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def created(self, obj: Any, serializer_class: Any = None) -> Response:
         serializer = (serializer_class or self.get_serializer_class())(obj)
         return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+
+class StrictCharField(serializers.CharField):
+    """Text must arrive as text: DRF would turn 0 or true into "0" and "True"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }

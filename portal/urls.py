@@ -29,3 +29,5 @@ urlpatterns = [
     path("healthz/", portal_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "portal.views.not_found"

@@ -39,3 +39,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     else:
         status["broker"] = "in-process"
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None):
+    """404 as structured JSON under /api/ (what the API documents), the page elsewhere."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": _("Not found"), "fields": {}}},
+            status=404,
+        )
+    return render(request, "404.html", status=404)
