@@ -621,3 +621,12 @@ class TargetsForm(forms.Form):
                 required=False,
                 initial=targets.get(indicator.code),
             )
+
+
+class AccessPurposeForm(CleanTextMixin, forms.Form):
+    purpose = forms.CharField(
+        label=_("Purpose of access"),
+        max_length=200,
+        min_length=4,
+        help_text=_("e.g. 本人からの電話に対応するため"),
+    )

@@ -140,9 +140,11 @@ def _as_datetime(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
 
-def case_page(user: Any, case_id: int) -> dict[str, Any]:
-    """Everything the case page shows, in a fixed number of queries."""
-    case = get_for_user_or_404(cases_visible_to(user).select_related("household"), user, pk=case_id)
+def case_page(user: Any, case_id: int, case: Case | None = None) -> dict[str, Any]:
+    """Everything the case page shows, in a fixed number of queries. ``case``: the case
+    already read through ``case_get_for_user`` (saves one query)."""
+    if case is None or case.pk != case_id:
+        case = case_get_for_user(user, case_id)
     categories = list(
         CaseCategory.objects.filter(case=case)
         .select_related("category")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cases import flags as flag_engine
 from cases import queries, services
 from cases.forms import (
+    AccessPurposeForm,
     AgencyForm,
     CaseEditForm,
     ConsentForm,
@@ -61,6 +62,8 @@ from municipalities.audit import audit_list, audit_view, audit_write
 from municipalities.decorators import role_required
 from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership, has_role
+
+SENSITIVE_ACCESS_MINUTES = 30
 
 # Caseworkers and managers only; everyone else is refused before any lookup.
 case_staff_required = role_required(Role.CASEWORKER, Role.MANAGER)
@@ -261,7 +264,32 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 @case_staff_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    context = queries.case_page(request.user, case_id)
+    sensitive = queries.case_get_for_user(request.user, case_id)
+    if sensitive.is_sensitive:
+        # DV and abuse cases: the purpose of access is asked and recorded, once per
+        # case and session (SENSITIVE_ACCESS_MINUTES at most).
+        granted = request.session.get("sensitive_access", {})
+        now = int(timezone.now().timestamp())
+        if now - granted.get(str(case_id), 0) > SENSITIVE_ACCESS_MINUTES * 60:
+            form = AccessPurposeForm(request.POST or None)
+            if request.method == "POST" and form.is_valid():
+                audit_view(
+                    request,
+                    sensitive,
+                    case_id=sensitive.pk,
+                    person_id=sensitive.person_id,
+                    detail={"purpose": form.cleaned_data["purpose"]},
+                )
+                granted[str(case_id)] = now
+                request.session["sensitive_access"] = granted
+                return redirect("cases:case_detail", case_id=case_id)
+            return render(
+                request,
+                "cases/access_purpose.html",
+                {"case_number": sensitive.number, "form": form},
+                status=400 if request.method == "POST" else 200,
+            )
+    context = queries.case_page(request.user, case_id, case=sensitive)
     case = context["case"]
     audit_view(request, case, case_id=case.pk, person_id=case.person_id)
     context["status_form"] = StatusForm(allowed=services.allowed_transitions(case))

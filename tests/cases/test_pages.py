@@ -453,3 +453,22 @@ def test_list_pages_record_whose_cases_they_showed(client, personas, world_a):
     client.force_login(personas.coordinator_a)
     client.get(reverse("participation:inbox"))
     assert AuditEvent.objects.filter(detail__page="participation_inbox").exists()
+
+
+def test_a_sensitive_case_asks_for_the_purpose_of_access(client, personas, world_a):
+    case = world_a.case
+    case.is_sensitive = True
+    case.save(update_fields=["is_sensitive"])
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:case_detail", args=[case.pk])
+    html = client.get(url).content.decode()
+    assert "アクセスの目的" in html and "山田 花子" not in html and "民生委員から連絡" not in html
+    response = client.post(url, {"purpose": "x"})
+    assert response.status_code == 400  # too short to be a purpose
+    response = client.post(url, {"purpose": "本人からの電話に対応するため"})
+    assert response.status_code == 302
+    html = client.get(url).content.decode()
+    assert "山田 花子" in html
+    event = AuditEvent.objects.filter(case_id=case.pk, detail__purpose__isnull=False).get()
+    assert event.detail["purpose"] == "本人からの電話に対応するため"
+    assert event.user == personas.caseworker_a
