@@ -25,7 +25,7 @@ from cases.models import (
     SupportAgency,
 )
 from cases.text import is_kana_reading, kana_reading
-from municipalities.models import Membership, Role, User
+from municipalities.models import Role, User
 
 MAX_TEXT = 10000
 
@@ -500,16 +500,6 @@ class AgencyForm(forms.ModelForm):
         cleaned = super().clean()
         clean_text_fields(self)
         return cleaned
-
-
-def caseworkers_of(municipality_id: int) -> list[Membership]:
-    return list(
-        Membership.objects.filter(
-            municipality_id=municipality_id,
-            is_active=True,
-            role__in=[Role.CASEWORKER, Role.MANAGER],
-        ).select_related("user", "organisation")
-    )
 
 
 class MasterDataForm(forms.Form):

@@ -82,6 +82,18 @@ class MasterData(models.Model):
         ).order_by("sort_order", "code")
 
 
+def master_data_constraints(prefix: str) -> list[models.UniqueConstraint]:
+    """Codes are unique within a municipality and among the national defaults."""
+    return [
+        models.UniqueConstraint(fields=["municipality", "code"], name=f"{prefix}_unique_code"),
+        models.UniqueConstraint(
+            fields=["code"],
+            condition=Q(municipality__isnull=True),
+            name=f"{prefix}_unique_national_code",
+        ),
+    ]
+
+
 class IssueCategory(MasterData):
     """相談内容 / 課題分類 (the 生活困窮 standard checklist plus the multi-layered patterns)."""
 
@@ -90,16 +102,7 @@ class IssueCategory(MasterData):
     class Meta(MasterData.Meta):
         verbose_name = _("issue category")
         verbose_name_plural = _("issue categories")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["municipality", "code"], name="issuecategory_unique_code"
-            ),
-            models.UniqueConstraint(
-                fields=["code"],
-                condition=Q(municipality__isnull=True),
-                name="issuecategory_unique_national_code",
-            ),
-        ]
+        constraints = master_data_constraints("issuecategory")
 
 
 class ContactRoute(MasterData):
@@ -108,14 +111,7 @@ class ContactRoute(MasterData):
     class Meta(MasterData.Meta):
         verbose_name = _("route of contact")
         verbose_name_plural = _("routes of contact")
-        constraints = [
-            models.UniqueConstraint(fields=["municipality", "code"], name="route_unique_code"),
-            models.UniqueConstraint(
-                fields=["code"],
-                condition=Q(municipality__isnull=True),
-                name="route_unique_national_code",
-            ),
-        ]
+        constraints = master_data_constraints("route")
 
 
 class ConsultationMethod(MasterData):
@@ -124,14 +120,7 @@ class ConsultationMethod(MasterData):
     class Meta(MasterData.Meta):
         verbose_name = _("consultation method")
         verbose_name_plural = _("consultation methods")
-        constraints = [
-            models.UniqueConstraint(fields=["municipality", "code"], name="method_unique_code"),
-            models.UniqueConstraint(
-                fields=["code"],
-                condition=Q(municipality__isnull=True),
-                name="method_unique_national_code",
-            ),
-        ]
+        constraints = master_data_constraints("method")
 
 
 class SupportAgency(TenantModel):

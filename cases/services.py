@@ -540,14 +540,6 @@ def consultation_withdraw(*, user: User, consultation: Consultation, reason: str
     return consultation
 
 
-def follow_up_done(*, user: User, consultation: Consultation) -> Consultation:
-    with transaction.atomic():
-        consultation.follow_up_done_at = timezone.now()
-        consultation.save(update_fields=["follow_up_done_at", "updated_at"])
-        _event(consultation.case, user, "follow_up_done", consultation=consultation.pk)
-    return consultation
-
-
 # --- intake ------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ prefecture). Sections are detailed tables for one municipality.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,10 +135,6 @@ def per_municipality(qs: QuerySet, distinct_field: str = "pk") -> dict[int, int]
 def suppress(value: int) -> Any:
     """Small counts across municipalities could identify someone: 1–4 become "<5"."""
     return "<5" if 0 < value < SMALL_COUNT else value
-
-
-def label_rows(counts: Iterable[dict[str, Any]], key: str, labels: dict[Any, Any]) -> list[list]:
-    return [[str(labels.get(row[key], row[key])), row["n"]] for row in counts]
 
 
 # --- indicators of consultation support ----------------------------------------------------

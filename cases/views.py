@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,7 +53,6 @@ from cases.models import (
     IssueCategory,
     MeetingCase,
     Program,
-    Referral,
 )
 from cases.rules import all_rules, get_rule
 from cases.services import CaseRuleError
@@ -83,6 +81,9 @@ def _form_page(
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
+    if case is not None and request.method == "GET":
+        # A form page shows the case's header (and often its data): a view of the case.
+        audit_view(request, case, case_id=case.pk, person_id=case.person_id, detail={"form": title})
     context = {"title": title, "form": form, "case": case, **extra}
     return render(request, template, context, status=status)
 
@@ -484,7 +485,11 @@ def household_edit(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The member was added."))
             return redirect("cases:case_detail", case_id=case.pk)
-    members = queries.case_page(request.user, case.pk)["members"]
+    members = queries.case_page(request.user, case.pk, case=case)["members"]
+    if request.method == "GET":
+        audit_view(
+            request, case, case_id=case.pk, person_id=case.person_id, detail={"form": "household"}
+        )
     return render(
         request,
         "cases/household_edit.html",
@@ -873,10 +878,6 @@ def case_audit(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request, "cases/case_audit.html", {"case": case, "audit": audit, "events": events}
     )
-
-
-def referral_url(referral: Referral) -> str:
-    return reverse("cases:referral_detail", args=[referral.pk])
 
 
 @case_staff_required

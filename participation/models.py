@@ -147,10 +147,6 @@ class Menu(TenantModel):
         return self.name
 
     @property
-    def is_made_to_order(self) -> bool:
-        return self.made_for_id is not None
-
-    @property
     def days_display(self) -> str:
         return "・".join(str(Weekday(d).label) for d in Weekday.values if d in self.days)
 

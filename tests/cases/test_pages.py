@@ -472,3 +472,19 @@ def test_a_sensitive_case_asks_for_the_purpose_of_access(client, personas, world
     event = AuditEvent.objects.filter(case_id=case.pk, detail__purpose__isnull=False).get()
     assert event.detail["purpose"] == "本人からの電話に対応するため"
     assert event.user == personas.caseworker_a
+
+
+def test_form_pages_that_show_a_case_are_audited(client, personas, world_a):
+    client.force_login(personas.caseworker_a)
+    for name in (
+        "cases:consultation_add",
+        "cases:plan_add",
+        "cases:household_edit",
+        "cases:referral_add",
+        "cases:consent_add",
+        "cases:case_edit",
+    ):
+        before = AuditEvent.objects.filter(action="view", case_id=world_a.case.pk).count()
+        assert client.get(reverse(name, args=[world_a.case.pk])).status_code == 200
+        after = AuditEvent.objects.filter(action="view", case_id=world_a.case.pk).count()
+        assert after == before + 1, name
