@@ -91,6 +91,23 @@ DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
     ),
 }
 SYSTEM_ADMIN_USERNAME = "sysadmin"
+# The secret of the demo accounts' second factor: the RFC 6238 test key, base32
+# GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ. ``manage.py demo_totp <username>`` prints its code.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+DEMO_TOTP_NAME = "demo"
+
+
+def demo_usernames() -> set[str]:
+    names = {a.username for _code, accounts in DEMO_TENANTS.values() for a in accounts}
+    return names | {SYSTEM_ADMIN_USERNAME}
+
+
+def give_demo_device(user: User) -> None:
+    """A confirmed authenticator with the public demo key, unless the user has one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name=DEMO_TOTP_NAME, key=DEMO_TOTP_KEY, confirmed=True)
 
 
 def seed_staff(command: Any) -> None:
@@ -120,6 +137,8 @@ def seed_staff(command: Any) -> None:
                     organisation=organisation,
                     role=account.role,
                 )
+            if account.role == Role.MANAGER:
+                give_demo_device(user)
             rows.append(
                 (
                     account.username,
@@ -135,9 +154,13 @@ def seed_staff(command: Any) -> None:
     if created:
         admin.set_password(password)
         admin.save()
+    give_demo_device(admin)
     rows.append((SYSTEM_ADMIN_USERNAME, "—", "システム管理者", "—"))
 
-    command.stdout.write(f"Demo accounts (password: {password})")
+    command.stdout.write(
+        f"Demo accounts (password: {password}; managers and sysadmin also need a code: "
+        "manage.py demo_totp <username>)"
+    )
     for username, municipality, role, organisation in rows:
         command.stdout.write(f"  {username:<16} {municipality:<10} {role:<16} {organisation}")
 

@@ -31,6 +31,9 @@ class User(AbstractUser):
         default=False,
         help_text=_("Maintains the roster and staff accounts; never sees personal records."),
     )
+    # Part of the session hash: raising it ends every session of the account at once
+    # ("log out everywhere", a reset second factor).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("staff account")
@@ -38,6 +41,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """The password hash and the session generation: a session stays valid only while
+        neither changes."""
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "municipalities.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Municipality(models.Model):
@@ -315,6 +330,15 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["municipality", "person_id", "at"], name="audit_muni_person_at_idx"
             ),
+            # Audit search, newest first: WHERE municipality_id = %s [AND at BETWEEN %s
+            # AND %s] ORDER BY at DESC, id DESC.
+            models.Index(fields=["municipality", "at"], name="audit_muni_at_idx"),
+            # Audit search by staff member: WHERE municipality_id = %s AND user_id = %s
+            # ORDER BY at DESC.
+            models.Index(fields=["municipality", "user", "at"], name="audit_muni_user_at_idx"),
+            # Audit search by action (e.g. every export): WHERE municipality_id = %s AND
+            # action = %s ORDER BY at DESC.
+            models.Index(fields=["municipality", "action", "at"], name="audit_muni_action_at_idx"),
         ]
 
     def __str__(self) -> str:

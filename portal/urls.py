@@ -5,7 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from cases import views_audit
 from municipalities import views as municipality_views
+from municipalities import views_account as account_views
 from portal import views as portal_views
 
 admin.site.site_header = _("Multi-layered support portal administration")
@@ -21,6 +23,26 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", account_views.second_factor, name="second_factor"),
+    path("account/security/", account_views.account_security, name="account_security"),
+    path(
+        "account/second-factor/",
+        account_views.second_factor_enrol,
+        name="second_factor_enrol",
+    ),
+    path("account/second-factor/qr.svg", account_views.second_factor_qr, name="second_factor_qr"),
+    path("staff/security/", account_views.staff_security, name="staff_security"),
+    path(
+        "staff/security/<int:user_id>/reset-device/",
+        account_views.staff_reset_device,
+        name="staff_reset_device",
+    ),
+    path(
+        "staff/security/<int:user_id>/unlock/",
+        account_views.staff_unlock,
+        name="staff_unlock",
+    ),
+    path("audit/", views_audit.audit_search, name="audit_search"),
     path("cases/", include("cases.urls")),
     path("participation/", include("participation.urls")),
     path("community/", include("community.urls")),

@@ -78,3 +78,37 @@ def _japanese(settings):
 
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_passed_on_force_login(request, monkeypatch):
+    """``client.force_login(manager)`` gives a session that has passed the second factor
+    (managers and system administrators must have one), so tests of other features need
+    not type codes. The enforcement stays on; tests of the real flow opt out with
+    ``@pytest.mark.real_second_factor``."""
+    if request.node.get_closest_marker("real_second_factor"):
+        yield
+        return
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from municipalities.scoping import forget_membership
+    from municipalities.security import PENDING_SESSION_KEY, second_factor_required
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if second_factor_required(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.pop(PENDING_SESSION_KEY, None)
+            session.save()
+        forget_membership(user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    yield

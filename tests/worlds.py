@@ -88,6 +88,7 @@ class World:
             "concern_id": self.concern.pk,
             "link_id": self.link.pk,
             "flag_id": self.flag.pk,
+            "user_id": self.coordinator.pk,
         }
 
 

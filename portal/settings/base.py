@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "rest_framework",
     "rest_framework.authtoken",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.RequestContextMiddleware",
     "portal.middleware.AbsoluteSessionTimeoutMiddleware",
+    # Sends a session that has not passed its second factor to the code step.
+    "municipalities.middleware.SecondFactorMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -131,6 +135,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Second factor (TOTP): required of managers and system administrators, optional for
+# other staff. Wrong codes are throttled per device (1 s, 2 s, 4 s … after each failure)
+# and count as failed logins for the lockout above.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="重層的支援ポータル")
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

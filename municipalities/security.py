@@ -1,0 +1,254 @@
+"""Account security: the second factor (TOTP), ending sessions, unlocking accounts.
+
+A password login leaves the session *pending* when the account has a confirmed TOTP
+device or must have one (managers and system administrators). Until a code is accepted
+``SecondFactorMiddleware`` sends every page to the code step (or the enrolment page)
+and answers session-authenticated API calls with a structured 403.
+
+The session remembers the verified device (django-otp's session key); django-otp's own
+middleware, which re-reads the device on every request, is not used: removing or
+resetting a device instead ends the sessions concerned, so a verified session costs no
+query per request.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
+from django.db.models import F, Max, Sum
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from municipalities.audit import audit_write
+from municipalities.models import AuditEvent, Membership, Role, User
+from municipalities.scoping import has_role, tenant_id_for
+
+logger = logging.getLogger("portal.security")
+
+PENDING_SESSION_KEY = "second_factor_pending"
+
+
+# --- who needs what ---------------------------------------------------------------------
+
+
+def second_factor_required(user: Any) -> bool:
+    """Managers and system administrators must use a second factor."""
+    return bool(getattr(user, "is_system_admin", False)) or has_role(user, Role.MANAGER)
+
+
+def confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def session_verified(request: HttpRequest) -> bool:
+    return DEVICE_ID_SESSION_KEY in request.session
+
+
+def second_factor_pending(request: HttpRequest) -> bool:
+    """The session passed the password but still owes a code (or an enrolment)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or session_verified(request):
+        return False
+    # The flag set at login covers staff with an optional device; the role check also
+    # catches an account that became a manager during the session.
+    return bool(request.session.get(PENDING_SESSION_KEY)) or second_factor_required(user)
+
+
+def _on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Every password login starts unverified, pending when a code will be asked."""
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    pending = second_factor_required(user) or confirmed_device(user) is not None
+    if pending:
+        request.session[PENDING_SESSION_KEY] = True
+    else:
+        request.session.pop(PENDING_SESSION_KEY, None)
+
+
+user_logged_in.connect(_on_login, dispatch_uid="municipalities.security.on_login")
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+def security_audit(
+    *, actor: Any, event: str, target: User | None = None, request: HttpRequest | None = None
+) -> None:
+    """An audit event for a security change. System administrators belong to no
+    municipality (the audit trail is per municipality): theirs go to the security log."""
+    target = target or actor
+    municipality_id = tenant_id_for(actor)
+    logger.info("security %s by user %s for user %s", event, actor.pk, target.pk)
+    if municipality_id is None:
+        return
+    audit_write(
+        user=actor,
+        municipality_id=municipality_id,
+        action=AuditEvent.Action.UPDATE,
+        obj=target,
+        detail={"security": event, "for": target.pk},
+        request=request,
+    )
+
+
+# --- the second factor ------------------------------------------------------------------
+
+
+class CodeRejected(Exception):
+    """A wrong code, or too many wrong codes in a row (then ``throttled``)."""
+
+    def __init__(self, *, throttled: bool = False) -> None:
+        super().__init__("throttled" if throttled else "wrong code")
+        self.throttled = throttled
+
+
+def _check_code(request: HttpRequest, device: TOTPDevice, code: str) -> None:
+    """Accept the code or raise; a wrong code counts as a failed login (lockout)."""
+    allowed, _info = device.verify_is_allowed()
+    code = "".join(code.split())
+    if allowed and code.isdigit() and device.verify_token(code):
+        return
+    # Throttled attempts count too: guessing fast is guessing.
+    user_login_failed.send(
+        sender=__name__, credentials={"username": device.user.username}, request=request
+    )
+    raise CodeRejected(throttled=not allowed)
+
+
+def _mark_verified(request: HttpRequest, device: TOTPDevice) -> None:
+    # A new session id for the now fully signed-in session.
+    request.session.cycle_key()
+    otp_login(request, device)
+    request.session.pop(PENDING_SESSION_KEY, None)
+
+
+def second_factor_verify(*, request: HttpRequest, code: str) -> None:
+    """Check the code of the signed-in user's device and complete the login."""
+    device = confirmed_device(request.user)
+    if device is None:
+        raise CodeRejected
+    _check_code(request, device, code)
+    _mark_verified(request, device)
+
+
+def enrolment_device(user: User) -> TOTPDevice:
+    """The user's device being set up (the same secret until it is confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def second_factor_enrol(*, request: HttpRequest, code: str) -> TOTPDevice:
+    """Confirm the device being set up with its first code; it replaces any earlier one."""
+    user = request.user
+    device = enrolment_device(user)
+    _check_code(request, device, code)
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    _mark_verified(request, device)
+    security_audit(actor=user, event="second_factor_enrolled", request=request)
+    return device
+
+
+@transaction.atomic
+def second_factor_remove(*, request: HttpRequest, code: str) -> None:
+    """Staff remove their own device, proving they hold it with a current code."""
+    user = request.user
+    device = confirmed_device(user)
+    if device is None:
+        raise CodeRejected
+    _check_code(request, device, code)
+    TOTPDevice.objects.filter(user=user).delete()
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    security_audit(actor=user, event="second_factor_removed", request=request)
+
+
+def staff_of_manager(manager: User) -> Any:
+    """Active memberships of the manager's municipality (the staff they look after)."""
+    return Membership.objects.for_user(manager).filter(is_active=True)
+
+
+@transaction.atomic
+def second_factor_reset(*, manager: User, target: User, request: HttpRequest | None = None) -> None:
+    """A manager removes a staff member's device (lost phone); the staff member's sessions
+    end and they set up a new device at their next login if they must have one."""
+    TOTPDevice.objects.filter(user=target).delete()
+    User.objects.filter(pk=target.pk).update(session_generation=F("session_generation") + 1)
+    security_audit(actor=manager, event="second_factor_reset", target=target, request=request)
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def logout_everywhere(*, request: HttpRequest) -> None:
+    """End every session of the signed-in user, this one included."""
+    from django.contrib.auth import logout
+
+    user = request.user
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    security_audit(actor=user, event="logout_everywhere", request=request)
+    logout(request)
+
+
+# --- locked accounts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockedAccount:
+    user: User
+    failures: int
+    last_failure: datetime.datetime
+    unlocks_at: datetime.datetime
+
+
+def locked_accounts(manager: User) -> list[LockedAccount]:
+    """Staff of the manager's municipality whose account is locked out right now."""
+    from axes.models import AccessAttempt
+
+    cool_off = settings.AXES_COOLOFF_TIME
+    usernames = staff_of_manager(manager).values("user__username")
+    rows = (
+        AccessAttempt.objects.filter(
+            username__in=usernames, attempt_time__gte=timezone.now() - cool_off
+        )
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+    )
+    by_name = {row["username"]: row for row in rows}
+    if not by_name:
+        return []
+    users = User.objects.filter(username__in=by_name).order_by("username")
+    return [
+        LockedAccount(
+            user=u,
+            failures=by_name[u.username]["failures"],
+            last_failure=by_name[u.username]["last"],
+            unlocks_at=by_name[u.username]["last"] + cool_off,
+        )
+        for u in users
+    ]
+
+
+@transaction.atomic
+def account_unlock(*, manager: User, target: User, request: HttpRequest | None = None) -> int:
+    """Clear the failed logins of a staff member's account (not of any address)."""
+    from axes.utils import reset
+
+    removed = reset(username=target.username)
+    security_audit(actor=manager, event="account_unlocked", target=target, request=request)
+    return removed
