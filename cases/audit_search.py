@@ -37,15 +37,15 @@ class AuditSearchForm(forms.Form):
         label=_("Person (name, reading or id)"), max_length=100, required=False
     )
     staff = forms.ModelChoiceField(
-        label=_("Staff member"), queryset=User.objects.none(), required=False
+        label=_("Staff member"), queryset=User.objects.none(), required=False, empty_label="—"
     )
     fiscal_year = forms.TypedChoiceField(
         label=_("Fiscal year"), choices=(), coerce=int, required=False, empty_value=None
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("End date"), required=False, widget=DateInput())
     action = forms.ChoiceField(
-        label=_("Action"), choices=[("", "—"), *AuditEvent.Action.choices], required=False
+        label=_("Operation"), choices=[("", "—"), *AuditEvent.Action.choices], required=False
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -46,9 +46,9 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         header = [
             _("Time"),
             _("Staff"),
-            _("Action"),
+            _("Operation"),
             _("Record"),
-            _("Person"),
+            _("Person concerned"),
             _("Case"),
             _("Purpose"),
             _("Page or event"),

@@ -1,0 +1,53 @@
+"""A manager logs in with password and authenticator code, reads the statistics and
+finds in the audit trail that a record was opened."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser.test_login_roles import log_in
+from tests.conftest import ROSTER_FY2022
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+    return settings.DEMO_PASSWORD
+
+
+def test_manager_statistics_then_audit_search(page, live_server, demo, screenshot):
+    log_in(page, live_server.url, "a-manager", demo)
+    page.wait_for_url(f"{live_server.url}/")
+    assert "管理者" in page.locator("body").inner_text()
+
+    page.get_by_role("link", name="統計").first.click()
+    page.wait_for_url("**/cases/statistics/**")
+    assert "統計" in page.locator("h1").inner_text()
+    screenshot("journey-manager-statistics")
+
+    # Open a person's record: that view is written to the audit trail.
+    page.get_by_role("link", name="対象者を探す").first.click()
+    page.get_by_label("氏名またはふりがな").fill("まつおか")
+    page.get_by_role("button", name="検索").click()
+    page.get_by_role("link", name="松岡 キヨ子").first.click()
+    page.wait_for_url("**/cases/persons/*/**")
+
+    page.get_by_role("link", name="アクセス記録（監査証跡）").first.click()
+    page.wait_for_url("**/audit/**")
+    page.get_by_label("対象者（氏名・ふりがな・ID）").fill("まつおか")
+    page.get_by_label("操作", exact=True).select_option(label="閲覧")
+    page.get_by_role("button", name="検索", exact=True).click()
+    results = page.locator("#audit-results")
+    results.wait_for()
+    text = results.inner_text()
+    assert "松岡 キヨ子" in text and "閲覧" in text and "管理 一郎" in text
+    screenshot("journey-manager-audit-search")
