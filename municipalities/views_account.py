@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -66,7 +67,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return redirect(_next_url(request))
     if security.confirmed_device(request.user) is None:
         target = redirect("second_factor_enrol")
-        target["Location"] += "?next=" + _next_url(request)
+        target["Location"] += "?" + urlencode({"next": _next_url(request)})
         return target
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -86,6 +87,15 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _must_give_code_first(request: HttpRequest) -> bool:
+    """A session that owes the code of an existing device may not set up another one
+    instead (the password alone must not replace the second factor)."""
+    return (
+        security.second_factor_pending(request)
+        and security.confirmed_device(request.user) is not None
+    )
+
+
 def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
@@ -94,6 +104,8 @@ def _grouped(secret: str) -> str:
 @login_required
 def second_factor_enrol(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: scan the code (or type the key), confirm with a code."""
+    if _must_give_code_first(request):
+        return redirect("second_factor")
     device = security.enrolment_device(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -127,6 +139,9 @@ def second_factor_qr(request: HttpRequest) -> HttpResponse:
     """The QR code of the device being set up, as an SVG image (no script needed)."""
     import qrcode
     import qrcode.image.svg
+
+    if _must_give_code_first(request):
+        raise Http404
 
     device = security.enrolment_device(request.user)
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)

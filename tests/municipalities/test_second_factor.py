@@ -223,3 +223,27 @@ def test_demo_accounts_get_a_known_device_and_the_code_command(settings, fy2022_
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("demo_totp", "a-manager")
+
+
+def test_the_password_alone_cannot_replace_an_existing_device(client, personas):
+    device = device_for(personas.caseworker_a)
+    password_login(client, "caseworker_a")
+    response = client.get(reverse("second_factor_enrol"))
+    assert response.status_code == 302 and response["Location"] == reverse("second_factor")
+    assert client.get(reverse("second_factor_qr")).status_code == 404
+    response = client.post(reverse("second_factor_enrol"), {"code": code_for(device)})
+    assert response["Location"] == reverse("second_factor")
+    assert list(TOTPDevice.objects.filter(user=personas.caseworker_a)) == [device]
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_a_verified_user_moves_to_a_new_phone(client, personas):
+    old = device_for(personas.manager_a)
+    password_login(client, "manager_a")
+    client.post(reverse("second_factor"), {"code": code_for(old)})
+    assert client.get(reverse("second_factor_enrol")).status_code == 200
+    new = TOTPDevice.objects.get(user=personas.manager_a, confirmed=False)
+    response = client.post(reverse("second_factor_enrol"), {"code": code_for(new)})
+    assert response.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=personas.manager_a)) == [new]
+    assert client.get(reverse("home")).status_code == 200
