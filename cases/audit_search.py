@@ -133,6 +133,12 @@ def _record_label(event: AuditEvent) -> str:
     return f"{name} #{event.object_id}" if event.object_id else name
 
 
+def _security_label(code: Any) -> str:
+    from municipalities.security import SECURITY_EVENTS
+
+    return str(SECURITY_EVENTS.get(code, code or ""))
+
+
 def audit_rows(user: Any, events: list[AuditEvent]) -> list[AuditRow]:
     """Events with the names of their people (one query for the whole page)."""
     person_ids = {e.person_id for e in events if e.person_id}
@@ -153,7 +159,7 @@ def audit_rows(user: Any, events: list[AuditEvent]) -> list[AuditRow]:
                 record=_record_label(e),
                 person=person,
                 purpose=str(detail.get("purpose") or ""),
-                page=str(detail.get("page") or detail.get("security") or ""),
+                page=str(detail.get("page") or _security_label(detail.get("security"))),
             )
         )
     return rows

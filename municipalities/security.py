@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -79,6 +80,15 @@ user_logged_in.connect(_on_login, dispatch_uid="municipalities.security.on_login
 
 
 # --- audit ------------------------------------------------------------------------------
+
+# The security events written to the audit trail, with their labels for the audit search.
+SECURITY_EVENTS = {
+    "second_factor_enrolled": gettext_lazy("Second factor set up"),
+    "second_factor_removed": gettext_lazy("Second factor removed"),
+    "second_factor_reset": gettext_lazy("Second factor reset by a manager"),
+    "logout_everywhere": gettext_lazy("Logged out everywhere"),
+    "account_unlocked": gettext_lazy("Locked account unlocked"),
+}
 
 
 def security_audit(

@@ -122,3 +122,22 @@ def test_query_count_is_constant_as_events_grow(
     # savepoint in the test transaction).
     with django_assert_num_queries(11):
         client.get(URL, {"person": "やまだ"})
+
+
+def test_security_events_show_with_japanese_labels(client, personas, settings):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        username="caseworker_a",
+        ip_address="10.0.0.1",
+        user_agent="x",
+        failures_since_start=settings.AXES_FAILURE_LIMIT,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/login/",
+    )
+    client.force_login(personas.manager_a)
+    client.post(f"/staff/security/{personas.caseworker_a.pk}/unlock/")
+    html = client.get(URL, {"staff": personas.manager_a.pk, "action": "update"}).content.decode()
+    assert "アカウントのロック解除" in html and "職員アカウント" in html

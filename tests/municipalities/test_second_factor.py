@@ -43,8 +43,10 @@ def test_manager_with_device_is_asked_for_the_code_then_gets_in(client, personas
     assert response["Location"].startswith(reverse("second_factor"))
     page = client.get(response["Location"])
     assert "認証アプリ" in page.content.decode()
+    before = client.session.session_key
     response = client.post(reverse("second_factor"), {"code": code_for(device), "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
+    assert client.session.session_key != before  # a new session id once fully signed in
     assert client.get(reverse("home")).status_code == 200
 
 
