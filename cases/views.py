@@ -1034,6 +1034,10 @@ def rule_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/rule_settings.html",
-        {"rows": rows, "is_manager": is_manager},
+        {
+            "rows": rows,
+            "is_manager": is_manager,
+            "retention_years": membership.municipality.case_retention_years,
+        },
         status=400 if request.method == "POST" else 200,
     )

@@ -68,7 +68,7 @@ class ParticipationInline(SystemAdminOnly, admin.TabularInline):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(SystemAdminOnly, admin.ModelAdmin):
-    list_display = ("code", "prefecture", "name", "name_kana")
+    list_display = ("code", "prefecture", "name", "name_kana", "case_retention_years")
     list_filter = ("prefecture", "participations__fiscal_year")
     search_fields = ("code", "name", "name_kana", "prefecture")
     inlines = [ParticipationInline]
