@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -33,6 +34,7 @@ from cases.models import (
     SupportAgency,
     SupportPlan,
 )
+from municipalities.models import User
 from municipalities.scoping import active_membership
 from portal.api import ScopedViewSet, StrictCharField
 
@@ -53,6 +55,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "phone_mobile",
             "email",
             "created_at",
+            "version",
         ]
 
 
@@ -75,6 +78,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_on",
             "close_reason",
             "is_sensitive",
+            "version",
         ]
 
     def get_categories(self, case: Case) -> list[str]:
@@ -247,6 +251,22 @@ class CaseInput(serializers.Serializer):
         return data
 
 
+class CaseUpdateInput(serializers.Serializer):
+    """PATCH of a case. ``version`` is required: the one the client read (optimistic
+    locking); a case saved since then is refused with 409. Fields left out keep their value."""
+
+    version = serializers.IntegerField(
+        min_value=1, help_text="The case's version as last read; a stale version gives 409."
+    )
+    route = StrictCharField(max_length=30, required=False)
+    categories = serializers.ListField(child=StrictCharField(max_length=30), required=False)
+    primary_category = StrictCharField(
+        max_length=30, required=False, allow_blank=True, allow_null=True
+    )
+    assigned_to = serializers.IntegerField(required=False, allow_null=True)
+    is_sensitive = serializers.BooleanField(required=False)
+
+
 class StatusInput(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Case.Status.choices)
     reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
@@ -356,6 +376,53 @@ class CaseViewSet(ScopedViewSet):
             assigned_to=request.user,
         )
         return self.created(self.scoped(request.user).get(pk=case.pk))
+
+    @extend_schema(
+        request=CaseUpdateInput,
+        responses={200: CaseSerializer},
+        description="Change a case. Requires the `version` last read; if the case was "
+        "changed since, nothing is saved and the answer is 409 with error code `conflict`.",
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        if not queries.can_see_cases(request.user):
+            raise PermissionDenied
+        case = self.get_object()
+        data = CaseUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        mid = case.municipality_id
+        current = list(case.case_categories.all())
+        categories = (
+            [_code(IssueCategory, mid, c) for c in d["categories"]]
+            if "categories" in d
+            else [c.category for c in current]
+        )
+        if "primary_category" in d:
+            code = d["primary_category"]
+            primary = _code(IssueCategory, mid, code) if code else None
+        else:
+            primary = next((c.category for c in current if c.is_primary), None)
+        assigned_to = case.assigned_to
+        if "assigned_to" in d:
+            assigned_to = (
+                User.objects.filter(pk=d["assigned_to"]).first() if d["assigned_to"] else None
+            )
+            if d["assigned_to"] and assigned_to is None:
+                raise services.CaseRuleError(
+                    _("The caseworker must work in this municipality."), "assigned_to"
+                )
+        services.case_update(
+            user=request.user,
+            case=case,
+            version=d["version"],
+            route=_code(ContactRoute, mid, d["route"]) if "route" in d else case.route,
+            categories=categories,
+            primary_category=primary,
+            assigned_to=assigned_to,
+            agencies=list(case.agencies.all()),
+            is_sensitive=d.get("is_sensitive", case.is_sensitive),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
 
     @extend_schema(request=StatusInput, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
