@@ -213,6 +213,7 @@ class IntakeForm(ConsultationForm):
 
 
 class ConsultationAmendForm(forms.Form):
+    version = VersionField()
     summary = forms.CharField(
         label=_("Consultation note"), widget=forms.Textarea(attrs={"rows": 6})
     )

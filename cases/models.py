@@ -410,6 +410,8 @@ class Consultation(TenantModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # Optimistic locking: every amendment bumps it; one based on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("consultation")

@@ -524,12 +524,20 @@ def consultation_log(*, user: User, case: Case, data: ConsultationData) -> Consu
 
 @transaction.atomic
 def consultation_amend(
-    *, user: User, consultation: Consultation, summary: str, follow_up_on: datetime.date | None
+    *,
+    user: User,
+    consultation: Consultation,
+    summary: str,
+    follow_up_on: datetime.date | None,
+    version: int | None = None,
 ) -> Consultation:
+    """Amend a consultation note. ``version`` is the one the editor read: if the note was
+    amended since, ``RecordChanged`` is raised and nothing is saved."""
     if consultation.deleted_at is not None:
         raise CaseRuleError(_("A withdrawn consultation cannot be changed."))
     if not summary.strip():
         raise CaseRuleError(_("Write what the consultation was about."), "summary")
+    claim_version(consultation, version)
     previous = {
         "summary": consultation.summary,
         "follow_up_on": _text(consultation.follow_up_on),

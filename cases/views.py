@@ -423,19 +423,33 @@ def consultation_add(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
+def _amend_initial(consultation: Any) -> dict[str, Any]:
+    return {
+        "version": consultation.version,
+        "summary": consultation.summary,
+        "follow_up_on": consultation.follow_up_on,
+    }
+
+
 @case_staff_required
 def consultation_edit(request: HttpRequest, consultation_id: int) -> HttpResponse:
     consultation = queries.consultation_get_for_user(request.user, consultation_id)
     case = consultation.case
-    form = ConsultationAmendForm(
-        request.POST or None,
-        initial={"summary": consultation.summary, "follow_up_on": consultation.follow_up_on},
-    )
+    form = ConsultationAmendForm(request.POST or None, initial=_amend_initial(consultation))
     if request.method == "POST" and form.is_valid():
         try:
             services.consultation_amend(
                 user=request.user, consultation=consultation, **form.cleaned_data
             )
+        except RecordChanged as exc:
+            # Nothing was saved: show the note as stored now, with its version.
+            current = exc.current
+            audit_view(request, current, case_id=case.pk, person_id=case.person_id)
+            form = ConsultationAmendForm(initial=_amend_initial(current))
+            return _form_page(
+                request, _("Amend a consultation"), form, case=case, status=409,
+                conflict=exc.message,
+            )  # fmt: skip
         except CaseRuleError as exc:
             add_rule_error(form, exc)
         else:

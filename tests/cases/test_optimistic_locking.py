@@ -104,6 +104,22 @@ def test_second_person_edit_is_refused_and_the_first_survives(personas, world_a)
     assert person.address == "豊中市本町1-1" and person.phone_home == ""
 
 
+def test_second_amendment_of_a_consultation_is_refused(personas, world_a):
+    url = reverse("cases:consultation_edit", args=[world_a.consultation.pk])
+    first, second = two_clients(personas.caseworker_a)
+    data_1 = form_data(first.get(url))
+    data_2 = form_data(second.get(url))
+    data_1["summary"] = "一人目の追記"
+    assert first.post(url, data_1).status_code == 302
+    data_2["summary"] = "二人目の追記"
+    response = second.post(url, data_2)
+    assert response.status_code == 409
+    assert CONFLICT in response.content.decode()
+    assert response.context["form"].initial["summary"] == "一人目の追記"
+    world_a.consultation.refresh_from_db()
+    assert world_a.consultation.summary == "一人目の追記"
+
+
 def test_a_form_without_its_version_is_refused(personas, world_a, client):
     client.force_login(personas.caseworker_a)
     url = reverse("cases:case_edit", args=[world_a.case.pk])

@@ -260,3 +260,12 @@ def test_managers_see_their_municipality_retention_period(client, personas):
     client.force_login(personas.manager_a)
     html = client.get(reverse("cases:rule_settings")).content.decode()
     assert "個人情報の保存期間" in html and "7年" in html
+
+
+def test_the_case_audit_trail_shows_the_anonymisation_by_the_system(client, personas, world_a):
+    close_world(world_a, personas.caseworker_a)
+    anonymise_expired(as_of=FIRST_DAY_PAST)
+    client.force_login(personas.manager_a)
+    html = client.get(reverse("cases:case_audit", args=[world_a.case.pk])).content.decode()
+    assert "<td>システム</td><td>匿名化</td>" in html
+    assert "山田 花子" not in html
