@@ -9,6 +9,11 @@ Each municipality sets how many years closed cases are kept
   still inside the period, nothing of theirs is anonymised, not even the free text of
   their older cases, because caseworkers read a person's whole history when support
   resumes (継続的支援) and a half-anonymised record would mislead them.
+  A household member without any case of their own (a parent recorded in the 8050
+  household of their son's case) goes with the last person of the household: when every
+  case of every household they belong to is anonymised, and no other member stays.
+  Persons known only from a resident's concern, with no case and no household, are not
+  touched here: the concern keeps its own life cycle in ``community``.
 - **What is blanked.** Names, kana, address, phone numbers, e-mail and the stated sex
   become the marker (or empty where a marker would be invalid, as for e-mail); the date of
   birth is reduced to 1 January of the birth year (no statistic reads it; the year still
@@ -16,7 +21,8 @@ Each municipality sets how many years closed cases are kept
   notes and visitors, consents, plans and their actions, the case's reason for closing,
   notes on meetings, referrals and flags, household notes, and the program apps' notes
   (each app registers an anonymiser in ``cases.registry``). A household's name, address
-  and notes, and a meeting's minutes, are blanked once every case they cover is anonymised.
+  and notes are blanked once every case and every member of it is anonymised, and a
+  meeting's minutes once every case it discussed is.
 - **What is kept.** Ids, case numbers, categories, routes, methods, statuses, dates and
   counts, so that the statistics of past fiscal years do not change.
 - **Case history.** ``CaseEvent`` rows are append-only for the services; anonymisation is
@@ -98,8 +104,58 @@ def persons_past_retention(municipality: Municipality, as_of: datetime.date) -> 
 @dataclass
 class PersonPlan:
     person_id: int
-    last_closed: datetime.date
+    last_closed: datetime.date | None
     case_numbers: list[str]
+    household: bool = False  # a household member without cases of their own
+
+
+def household_members_going_with(
+    municipality: Municipality, person_ids: set[int]
+) -> list[tuple[int, datetime.date]]:
+    """Household members without any case of their own (a parent or child recorded in a
+    case's household) who go with the persons being anonymised: every case of every
+    household they belong to is anonymised already or about to be. Returns (person id,
+    the last closure among those cases)."""
+    if not person_ids:
+        return []
+    going = Case.objects.filter(person_id__in=person_ids)
+    households = going.exclude(household=None).values("household_id")
+    members = (
+        HouseholdMember.objects.filter(household_id__in=households)
+        .filter(person__anonymised_at__isnull=True, person__municipality=municipality)
+        .exclude(person_id__in=person_ids)
+        .exclude(Exists(Case.objects.filter(person_id=OuterRef("person_id"))))
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    member_ids = set(members)
+    if not member_ids:
+        return []
+    memberships: dict[int, set[int]] = {}
+    for person_id, household_id in HouseholdMember.objects.filter(
+        person_id__in=member_ids
+    ).values_list("person_id", "household_id"):
+        memberships.setdefault(person_id, set()).add(household_id)
+    all_households = set().union(*memberships.values())
+    cases_of: dict[int, list[tuple[int, datetime.date | None, bool]]] = {}
+    for household_id, person_id, closed_on, anonymised in Case.objects.filter(
+        household_id__in=all_households
+    ).values_list("household_id", "person_id", "closed_on", "anonymised_at"):
+        cases_of.setdefault(household_id, []).append((person_id, closed_on, anonymised is not None))
+    # A household stays while any member is neither anonymised, nor going, nor caseless.
+    staying_households = set(
+        HouseholdMember.objects.filter(household_id__in=all_households, person__anonymised_at=None)
+        .exclude(person_id__in=person_ids | member_ids)
+        .values_list("household_id", flat=True)
+    )
+    result = []
+    for person_id in sorted(member_ids):
+        if memberships[person_id] & staying_households:
+            continue
+        cases = [c for h in memberships[person_id] for c in cases_of.get(h, [])]
+        if cases and all(anonymised or owner in person_ids for owner, _c, anonymised in cases):
+            result.append((person_id, max((c for _o, c, _a in cases if c), default=None)))
+    return result
 
 
 @dataclass
@@ -182,11 +238,15 @@ def _anonymise_cases(municipality_id: int, case_ids: list[int], person_ids: list
     return rows
 
 
-def _anonymise_shared(case_ids: list[int]) -> dict[str, int]:
-    """Households and meetings once every case they cover is anonymised."""
+def _anonymise_shared(case_ids: list[int], person_id: int) -> dict[str, int]:
+    """Households once every case and every member of theirs is anonymised; meetings once
+    every case they discussed is."""
     live_case = Case.objects.filter(anonymised_at__isnull=True)
-    households = Household.objects.filter(cases__pk__in=case_ids).exclude(
-        Exists(live_case.filter(household=OuterRef("pk")))
+    live_member = HouseholdMember.objects.filter(person__anonymised_at__isnull=True)
+    households = (
+        Household.objects.filter(Q(cases__pk__in=case_ids) | Q(members__person_id=person_id))
+        .exclude(Exists(live_case.filter(household=OuterRef("pk"))))
+        .exclude(Exists(live_member.filter(household=OuterRef("pk"))))
     )
     meetings = Meeting.objects.filter(cases__pk__in=case_ids).exclude(
         Exists(MeetingCase.objects.filter(meeting=OuterRef("pk"), case__anonymised_at__isnull=True))
@@ -202,12 +262,24 @@ def _anonymise_shared(case_ids: list[int]) -> dict[str, int]:
 
 
 @transaction.atomic
-def person_anonymise(*, person_id: int, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Anonymise one person and all their cases. Does nothing if already anonymised.
-    The caller has checked that the person is past retention."""
+def person_anonymise(
+    *,
+    person_id: int,
+    cutoff: datetime.date,
+    reason: str = "retention",
+    now: datetime.datetime | None = None,
+) -> dict[str, int]:
+    """Anonymise one person and all their cases. Does nothing if the person is already
+    anonymised or, checked again under the row lock, now has an open case or one closed
+    on or after ``cutoff`` (a case reopened since the scan)."""
     now = now or timezone.now()
     person = Person.objects.select_for_update().filter(pk=person_id).first()
     if person is None or person.anonymised_at is not None:
+        return {}
+    live = Case.objects.filter(person_id=person_id).filter(
+        ~Q(status=Case.Status.CLOSED) | Q(closed_on__isnull=True) | Q(closed_on__gte=cutoff)
+    )
+    if live.exists():
         return {}
     case_ids = list(Case.objects.filter(person_id=person_id).values_list("pk", flat=True))
     rows = _anonymise_cases(person.municipality_id, case_ids, [person_id])
@@ -227,7 +299,7 @@ def person_anonymise(*, person_id: int, now: datetime.datetime | None = None) ->
         version=F("version") + 1,
     )
     Case.objects.filter(pk__in=case_ids).update(anonymised_at=now, version=F("version") + 1)
-    for label, count in _anonymise_shared(case_ids).items():
+    for label, count in _anonymise_shared(case_ids, person_id).items():
         rows[label] = rows.get(label, 0) + count
     audit_write(
         user=None,
@@ -236,7 +308,7 @@ def person_anonymise(*, person_id: int, now: datetime.datetime | None = None) ->
         obj=person,
         person_id=person_id,
         detail={
-            "reason": "retention",
+            "reason": reason,
             "cases": sorted(case_ids),
             "rows": {k: v for k, v in sorted(rows.items()) if v},
         },
@@ -280,10 +352,17 @@ def anonymise_expired(
                 PersonPlan(c["pk"], c["last_closed"], numbers.get(c["pk"], [])) for c in candidates
             ],
         )
+        members = household_members_going_with(municipality, {c["pk"] for c in candidates})
+        result.persons += [PersonPlan(pk, last, [], household=True) for pk, last in members]
         if not dry_run:
             now = timezone.now()
             for plan in result.persons:
-                for label, count in person_anonymise(person_id=plan.person_id, now=now).items():
+                for label, count in person_anonymise(
+                    person_id=plan.person_id,
+                    cutoff=result.cutoff,
+                    reason="retention (household member)" if plan.household else "retention",
+                    now=now,
+                ).items():
                     result.rows[label] = result.rows.get(label, 0) + count
         results.append(result)
     return results

@@ -12,7 +12,7 @@ from django.db import models
 from django.urls import reverse
 
 from cases import queries, services
-from cases.models import Case, CaseEvent, ContactRoute, Person
+from cases.models import Case, CaseEvent, ContactRoute, Household, Person
 from cases.retention import MARKER, anonymise_expired, retention_cutoff
 from cases.statistics import Period, indicators, sections
 from cases.tasks import anonymise_expired as anonymise_task
@@ -269,3 +269,61 @@ def test_the_case_audit_trail_shows_the_anonymisation_by_the_system(client, pers
     html = client.get(reverse("cases:case_audit", args=[world_a.case.pk])).content.decode()
     assert "<td>システム</td><td>匿名化</td>" in html
     assert "山田 花子" not in html
+
+
+def add_father(personas, world) -> Person:
+    father = services.person_create(
+        user=personas.caseworker_a,
+        municipality=personas.municipality_a,
+        name="山田 一郎",
+        name_kana="ヤマダ イチロウ",
+    )
+    services.household_add_member(
+        user=personas.caseworker_a, case=world.case, person=father, relationship="spouse"
+    )
+    return father
+
+
+def test_a_household_member_without_a_case_goes_with_the_household(personas, world_a, capsys):
+    father = add_father(personas, world_a)
+    close_world(world_a, personas.caseworker_a)
+    call_command("anonymise_expired", "--dry-run", "--as-of", FIRST_DAY_PAST.isoformat())
+    assert f"person {father.pk} last closed {CLOSED_ON}: household member" in (
+        capsys.readouterr().out
+    )
+    anonymise_expired(as_of=FIRST_DAY_PAST)
+    father.refresh_from_db()
+    assert father.name == MARKER and father.anonymised_at is not None
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ANONYMISE, person_id=father.pk)
+    assert event.detail["reason"] == "retention (household member)"
+    assert personal_text_left(("山田", "一郎", "イチロウ")) == []
+
+
+def test_a_household_member_stays_while_another_member_is_supported(personas, world_a):
+    father = add_father(personas, world_a)
+    services.case_change_status(
+        user=personas.caseworker_a,
+        case=world_a.case,
+        to_status=Case.Status.CLOSED,
+        reason="終結",
+        on=CLOSED_ON,
+    )
+    # The son (a member of the household) still has an open case.
+    [result] = anonymise_expired(as_of=FIRST_DAY_PAST)
+    assert [p.person_id for p in result.persons] == [world_a.person.pk]
+    father.refresh_from_db()
+    assert father.name == "山田 一郎" and father.anonymised_at is None
+    # The household stays readable while one of its members is still supported.
+    assert Household.objects.get(pk=world_a.case.household_id).name == "山田家"
+
+
+def test_a_case_reopened_after_the_scan_is_not_anonymised(personas, world_a):
+    from cases.retention import person_anonymise, retention_cutoff
+
+    close_world(world_a, personas.caseworker_a)
+    services.case_change_status(
+        user=personas.caseworker_a, case=world_a.case, to_status="assessment", reason="再相談"
+    )
+    cutoff = retention_cutoff(FIRST_DAY_PAST, 5)
+    assert person_anonymise(person_id=world_a.person.pk, cutoff=cutoff) == {}
+    assert Person.objects.get(pk=world_a.person.pk).anonymised_at is None

@@ -42,10 +42,13 @@ class Command(BaseCommand):
                 f"{len(result.persons)} persons, {result.case_count} cases"
             )
             for plan in result.persons:
-                self.stdout.write(
-                    f"  person {plan.person_id} last closed {plan.last_closed.isoformat()}: "
-                    f"{', '.join(plan.case_numbers)}"
+                closed = plan.last_closed.isoformat() if plan.last_closed else "-"
+                what = (
+                    "household member, no case of their own"
+                    if plan.household
+                    else ", ".join(plan.case_numbers)
                 )
+                self.stdout.write(f"  person {plan.person_id} last closed {closed}: {what}")
         persons = sum(len(r.persons) for r in results)
         cases = sum(r.case_count for r in results)
         suffix = " (dry run: nothing changed)" if dry_run else ""
