@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cases.models import (
@@ -173,11 +174,18 @@ class MunicipalityResult:
 
 
 def blank_text(qs: QuerySet, fields: Iterable[str], value: str = MARKER) -> int:
-    """Replace non-empty values of ``fields`` by ``value``; empty ones stay empty."""
-    changed = 0
+    """Replace non-empty values of ``fields`` by ``value`` (empty ones stay empty), in one
+    UPDATE of the rows that still hold some text. Returns the number of rows changed."""
+    fields = list(fields)
+    holds_text = Q()
     for name in fields:
-        changed += qs.exclude(**{name: ""}).exclude(**{name: value}).update(**{name: value})
-    return changed
+        holds_text |= ~Q(**{name: ""}) & ~Q(**{name: value})
+    return qs.filter(holds_text).update(
+        **{
+            name: CaseWhen(When(**{name: ""}, then=Value("")), default=Value(value))
+            for name in fields
+        }
+    )
 
 
 def _redact(data: Any) -> Any:
@@ -196,12 +204,11 @@ def _anonymise_cases(municipality_id: int, case_ids: list[int], person_ids: list
     rows: dict[str, int] = {}
     cases = Case.objects.filter(pk__in=case_ids)
     rows["case"] = blank_text(cases, ["close_reason"])
-    rows["consultation"] = blank_text(
-        Consultation.objects.filter(case_id__in=case_ids), ["summary", "visitor_name"]
-    ) + blank_text(
-        Consultation.objects.filter(case_id__in=case_ids),
-        ["visitor_relationship", "visitor_phone"],
-        "",
+    consultations = Consultation.objects.filter(case_id__in=case_ids)
+    rows["consultation"] = blank_text(consultations, ["summary", "visitor_name"])
+    # Contact details go entirely (a marker is no phone number).
+    consultations.exclude(visitor_relationship="", visitor_phone="").update(
+        visitor_relationship="", visitor_phone=""
     )
     consents = Consent.objects.filter(Q(case_id__in=case_ids) | Q(person_id__in=person_ids))
     rows["consent"] = blank_text(consents, ["purpose", "scope", "witness", "withdrawal_note"])

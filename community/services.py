@@ -396,7 +396,10 @@ def anonymise_for_retention(
             concerns,
             ["subject_name", "subject_area", "observation", "closing_note", "reporter_name"],
             marker,
-        )
-        + blank_text(concerns, ["subject_kana", "how_to_reach", "reporter_contact"], ""),
+        ),
+        # Readings and contact details go entirely (a marker is no phone number).
+        "concern_contact": concerns.exclude(
+            subject_kana="", how_to_reach="", reporter_contact=""
+        ).update(subject_kana="", how_to_reach="", reporter_contact=""),
         "case_place": blank_text(CasePlace.objects.filter(case_id__in=case_ids), ["note"], marker),
     }
