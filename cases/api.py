@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from cases.models import (
     SupportAgency,
     SupportPlan,
 )
+from cases.text import is_kana_reading, kana_reading
 from municipalities.models import User
 from municipalities.scoping import active_membership
 from portal.api import ScopedViewSet, StrictCharField
@@ -267,6 +269,40 @@ class CaseUpdateInput(serializers.Serializer):
     is_sensitive = serializers.BooleanField(required=False)
 
 
+class PersonUpdateInput(serializers.Serializer):
+    """PATCH of a person. ``version`` is required: the one the client read (optimistic
+    locking); a person saved since then is refused with 409. Fields left out keep their
+    value."""
+
+    version = serializers.IntegerField(
+        min_value=1, help_text="The person's version as last read; a stale version gives 409."
+    )
+    name = StrictCharField(max_length=100, required=False)
+    name_kana = StrictCharField(max_length=100, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
+    sex_note = StrictCharField(max_length=50, required=False, allow_blank=True)
+    address = StrictCharField(max_length=200, required=False, allow_blank=True)
+    phone_home = StrictCharField(max_length=30, required=False, allow_blank=True)
+    phone_mobile = StrictCharField(max_length=30, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+    def validate_name_kana(self, value: str) -> str:
+        value = kana_reading(value)
+        if value and not is_kana_reading(value):
+            raise serializers.ValidationError(
+                _("Enter the reading in kana (hiragana or katakana).")
+            )
+        return value
+
+    def validate_birth_date(self, value: Any) -> Any:
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("The date of birth cannot be in the future."))
+        if value and value.year < 1900:
+            raise serializers.ValidationError(_("Check the year of birth."))
+        return value
+
+
 class StatusInput(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Case.Status.choices)
     reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
@@ -328,6 +364,27 @@ class PersonViewSet(ScopedViewSet):
 
     def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:
         return None, obj.pk
+
+    @extend_schema(
+        request=PersonUpdateInput,
+        responses={200: PersonSerializer},
+        description="Change a person's details. Requires the `version` last read; if the "
+        "person was changed since, nothing is saved and the answer is 409 with error code "
+        "`conflict`.",
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        if not queries.can_see_cases(request.user):
+            raise PermissionDenied
+        person = self.get_object()
+        data = PersonUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        version = fields.pop("version")
+        try:
+            services.person_update(user=request.user, person=person, version=version, **fields)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
 
 
 class CaseViewSet(ScopedViewSet):

@@ -198,6 +198,44 @@ def test_api_patch_keeps_fields_left_out_and_checks_the_caseworker(personas, wor
     assert after["assigned_to"] == before["assigned_to"]
 
 
+def test_api_person_patch_with_a_stale_version_is_409(personas, world_a, client):
+    client.force_login(personas.caseworker_a)
+    url = f"/api/persons/{world_a.person.pk}/"
+    version = client.get(url).json()["version"]
+    first = client.patch(
+        url,
+        {"version": version, "address": "豊中市本町1-1", "name_kana": "やまだ はなこ"},
+        content_type="application/json",
+    )
+    assert first.status_code == 200, first.json()
+    assert first.json()["version"] == version + 1
+    assert first.json()["name_kana"] == "ヤマダ ハナコ"
+    second = client.patch(
+        url, {"version": version, "phone_home": "06-0000-0000"}, content_type="application/json"
+    )
+    assert second.status_code == 409
+    assert second.json()["error"]["code"] == "conflict"
+    person = Person.objects.get(pk=world_a.person.pk)
+    assert person.address == "豊中市本町1-1" and person.phone_home == ""
+
+
+def test_api_person_patch_validates_like_the_form(personas, world_a, client):
+    client.force_login(personas.caseworker_a)
+    url = f"/api/persons/{world_a.person.pk}/"
+    bodies = [
+        {"version": 1, "name_kana": "Yamada"},
+        {"version": 1, "email": "not-an-address"},
+        {"version": 1, "name": " "},
+        {"version": 1, "birth_date": "1850-01-01"},
+        {"name": "山田 花"},  # no version
+    ]
+    for body in bodies:
+        response = client.patch(url, body, content_type="application/json")
+        assert response.status_code == 400, body
+        assert response.json()["error"]["code"] == "invalid"
+    assert Person.objects.get(pk=world_a.person.pk).version == 1
+
+
 # --- two transactions at once (PostgreSQL) -------------------------------------------------
 
 
