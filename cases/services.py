@@ -85,7 +85,10 @@ def claim_version(obj: models.Model, version: int | None) -> None:
         rows = rows.filter(version=version)
     if not rows.update(version=F("version") + 1):
         raise RecordChanged(model.objects.get(pk=obj.pk))
-    obj.version = model.objects.filter(pk=obj.pk).values_list("version", flat=True).get()
+    if version is not None:
+        obj.version = version + 1
+    else:
+        obj.version = model.objects.filter(pk=obj.pk).values_list("version", flat=True).get()
 
 
 def case_event_append(case: Case, actor: User | None, kind: str, **data: Any) -> CaseEvent:
