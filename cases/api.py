@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -33,6 +35,8 @@ from cases.models import (
     SupportAgency,
     SupportPlan,
 )
+from cases.text import is_kana_reading, kana_reading
+from municipalities.models import User
 from municipalities.scoping import active_membership
 from portal.api import ScopedViewSet, StrictCharField
 
@@ -53,6 +57,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "phone_mobile",
             "email",
             "created_at",
+            "version",
         ]
 
 
@@ -75,6 +80,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_on",
             "close_reason",
             "is_sensitive",
+            "version",
         ]
 
     def get_categories(self, case: Case) -> list[str]:
@@ -247,6 +253,56 @@ class CaseInput(serializers.Serializer):
         return data
 
 
+class CaseUpdateInput(serializers.Serializer):
+    """PATCH of a case. ``version`` is required: the one the client read (optimistic
+    locking); a case saved since then is refused with 409. Fields left out keep their value."""
+
+    version = serializers.IntegerField(
+        min_value=1, help_text="The case's version as last read; a stale version gives 409."
+    )
+    route = StrictCharField(max_length=30, required=False)
+    categories = serializers.ListField(child=StrictCharField(max_length=30), required=False)
+    primary_category = StrictCharField(
+        max_length=30, required=False, allow_blank=True, allow_null=True
+    )
+    assigned_to = serializers.IntegerField(required=False, allow_null=True)
+    is_sensitive = serializers.BooleanField(required=False)
+
+
+class PersonUpdateInput(serializers.Serializer):
+    """PATCH of a person. ``version`` is required: the one the client read (optimistic
+    locking); a person saved since then is refused with 409. Fields left out keep their
+    value."""
+
+    version = serializers.IntegerField(
+        min_value=1, help_text="The person's version as last read; a stale version gives 409."
+    )
+    name = StrictCharField(max_length=100, required=False)
+    name_kana = StrictCharField(max_length=100, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
+    sex_note = StrictCharField(max_length=50, required=False, allow_blank=True)
+    address = StrictCharField(max_length=200, required=False, allow_blank=True)
+    phone_home = StrictCharField(max_length=30, required=False, allow_blank=True)
+    phone_mobile = StrictCharField(max_length=30, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+    def validate_name_kana(self, value: str) -> str:
+        value = kana_reading(value)
+        if value and not is_kana_reading(value):
+            raise serializers.ValidationError(
+                _("Enter the reading in kana (hiragana or katakana).")
+            )
+        return value
+
+    def validate_birth_date(self, value: Any) -> Any:
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("The date of birth cannot be in the future."))
+        if value and value.year < 1900:
+            raise serializers.ValidationError(_("Check the year of birth."))
+        return value
+
+
 class StatusInput(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Case.Status.choices)
     reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
@@ -309,6 +365,27 @@ class PersonViewSet(ScopedViewSet):
     def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:
         return None, obj.pk
 
+    @extend_schema(
+        request=PersonUpdateInput,
+        responses={200: PersonSerializer},
+        description="Change a person's details. Requires the `version` last read; if the "
+        "person was changed since, nothing is saved and the answer is 409 with error code "
+        "`conflict`.",
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        if not queries.can_see_cases(request.user):
+            raise PermissionDenied
+        person = self.get_object()
+        data = PersonUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        version = fields.pop("version")
+        try:
+            services.person_update(user=request.user, person=person, version=version, **fields)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
+
 
 class CaseViewSet(ScopedViewSet):
     model = Case
@@ -356,6 +433,53 @@ class CaseViewSet(ScopedViewSet):
             assigned_to=request.user,
         )
         return self.created(self.scoped(request.user).get(pk=case.pk))
+
+    @extend_schema(
+        request=CaseUpdateInput,
+        responses={200: CaseSerializer},
+        description="Change a case. Requires the `version` last read; if the case was "
+        "changed since, nothing is saved and the answer is 409 with error code `conflict`.",
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        if not queries.can_see_cases(request.user):
+            raise PermissionDenied
+        case = self.get_object()
+        data = CaseUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        mid = case.municipality_id
+        current = list(case.case_categories.all())
+        categories = (
+            [_code(IssueCategory, mid, c) for c in d["categories"]]
+            if "categories" in d
+            else [c.category for c in current]
+        )
+        if "primary_category" in d:
+            code = d["primary_category"]
+            primary = _code(IssueCategory, mid, code) if code else None
+        else:
+            primary = next((c.category for c in current if c.is_primary), None)
+        assigned_to = case.assigned_to
+        if "assigned_to" in d:
+            assigned_to = (
+                User.objects.filter(pk=d["assigned_to"]).first() if d["assigned_to"] else None
+            )
+            if d["assigned_to"] and assigned_to is None:
+                raise services.CaseRuleError(
+                    _("The caseworker must work in this municipality."), "assigned_to"
+                )
+        services.case_update(
+            user=request.user,
+            case=case,
+            version=d["version"],
+            route=_code(ContactRoute, mid, d["route"]) if "route" in d else case.route,
+            categories=categories,
+            primary_category=primary,
+            assigned_to=assigned_to,
+            agencies=list(case.agencies.all()),
+            is_sensitive=d.get("is_sensitive", case.is_sensitive),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
 
     @extend_schema(request=StatusInput, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])

@@ -118,6 +118,15 @@ def form_status(request: Any) -> int:
     return 400 if request.method == "POST" else 200
 
 
+class VersionField(forms.IntegerField):
+    """The version of the record the form was filled from (optimistic locking)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, **kwargs)
+
+
 class PersonForm(forms.ModelForm):
     class Meta:
         model = Person
@@ -145,6 +154,12 @@ class PersonForm(forms.ModelForm):
         cleaned = super().clean()
         clean_text_fields(self)
         return cleaned
+
+
+class PersonEditForm(PersonForm):
+    """Editing a registered person: carries the version it was filled from."""
+
+    version = VersionField()
 
 
 class ConsultationForm(TenantFormMixin, forms.Form):
@@ -198,6 +213,7 @@ class IntakeForm(ConsultationForm):
 
 
 class ConsultationAmendForm(forms.Form):
+    version = VersionField()
     summary = forms.CharField(
         label=_("Consultation note"), widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -219,6 +235,7 @@ class ReasonForm(forms.Form):
 
 
 class CaseEditForm(TenantFormMixin, forms.Form):
+    version = VersionField()
     route = forms.ModelChoiceField(label=_("Route"), queryset=ContactRoute.objects.none())
     categories = forms.ModelMultipleChoiceField(
         label=_("Issues"),

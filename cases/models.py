@@ -178,6 +178,9 @@ class Person(TenantModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # Optimistic locking: every edit bumps it; an edit based on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("person")
@@ -330,6 +333,9 @@ class Case(TenantModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # Optimistic locking: every edit bumps it; an edit based on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -346,6 +352,13 @@ class Case(TenantModel):
             ),
             # Statistics and lists by status.
             models.Index(fields=["municipality", "status"], name="case_muni_status_idx"),
+            # Retention scan: WHERE municipality_id = %s AND status = 'closed'
+            # AND anonymised_at IS NULL AND closed_on < cutoff.
+            models.Index(
+                fields=["municipality", "closed_on"],
+                condition=Q(anonymised_at__isnull=True),
+                name="case_retention_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -397,6 +410,8 @@ class Consultation(TenantModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # Optimistic locking: every amendment bumps it; one based on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("consultation")

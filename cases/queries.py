@@ -74,7 +74,8 @@ def person_search(
     key = search_key(query)
     if not key and birth_date is None:
         return []
-    qs = persons_visible_to(user)
+    # Anonymised persons have no name to match (their search columns are empty too).
+    qs = persons_visible_to(user).filter(anonymised_at__isnull=True)
     if key:
         qs = qs.filter(Q(search_name__contains=key) | Q(search_kana__contains=key))
     if birth_date is not None:
@@ -98,7 +99,8 @@ def person_duplicates(
         condition |= Q(birth_date=birth_date, search_kana__startswith=kana_key[:2])
     if not condition:
         return []
-    return list(persons_visible_to(user).filter(condition).order_by("search_kana", "pk")[:limit])
+    qs = persons_visible_to(user).filter(condition, anonymised_at__isnull=True)
+    return list(qs.order_by("search_kana", "pk")[:limit])
 
 
 def person_page(user: Any, person_id: int) -> dict[str, Any]:

@@ -21,3 +21,19 @@ def register_timeline(provider: Callable[[Any], list[Any]]) -> Callable[[Any], l
 
 def timeline_providers() -> tuple[Callable[[Any], list[Any]], ...]:
     return tuple(_timeline_providers)
+
+
+# An anonymiser blanks a program's free text about anonymised persons: it takes the
+# municipality id, the ids of the cases and persons being anonymised and the marker text,
+# updates its rows set-based and returns {label: rows changed}.
+_anonymisers: list[Callable[..., dict[str, int]]] = []
+
+
+def register_anonymiser(anonymiser: Callable[..., dict[str, int]]) -> Callable[..., dict[str, int]]:
+    if anonymiser not in _anonymisers:
+        _anonymisers.append(anonymiser)
+    return anonymiser
+
+
+def anonymisers() -> tuple[Callable[..., dict[str, int]], ...]:
+    return tuple(_anonymisers)

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import models, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,7 +54,41 @@ class CaseRuleError(Exception):
         self.field = field
 
 
+class RecordChanged(Exception):
+    """Optimistic locking: the record was saved by someone else after the caller read it
+    (its ``version`` moved on). Nothing was saved; ``current`` is the record as stored."""
+
+    def __init__(self, current: models.Model) -> None:
+        self.message = _(
+            "This record has been updated by another member of staff since you opened it. "
+            "Your changes were not saved. The current content is shown below: check it and "
+            "enter your changes again."
+        )
+        super().__init__(self.message)
+        self.current = current
+
+
 # --- helpers -----------------------------------------------------------------------
+
+
+def claim_version(obj: models.Model, version: int | None) -> None:
+    """Move ``obj``'s version on by one if it still is ``version``, in one conditional
+    UPDATE inside the caller's transaction; otherwise raise ``RecordChanged``.
+
+    The UPDATE also locks the row until commit, so of two edits based on the same version
+    the second waits, then matches no row and is refused. ``version`` None skips the
+    check (for callers that have just read the row under ``select_for_update``) but the
+    version still moves on, so that forms opened before this change notice it."""
+    model = type(obj)
+    rows = model.objects.filter(pk=obj.pk)
+    if version is not None:
+        rows = rows.filter(version=version)
+    if not rows.update(version=F("version") + 1):
+        raise RecordChanged(model.objects.get(pk=obj.pk))
+    if version is not None:
+        obj.version = version + 1
+    else:
+        obj.version = model.objects.filter(pk=obj.pk).values_list("version", flat=True).get()
 
 
 def case_event_append(case: Case, actor: User | None, kind: str, **data: Any) -> CaseEvent:
@@ -122,7 +156,11 @@ def person_create(*, user: User, municipality: Municipality, **fields: Any) -> P
 
 
 @transaction.atomic
-def person_update(*, user: User, person: Person, **fields: Any) -> Person:
+def person_update(
+    *, user: User, person: Person, version: int | None = None, **fields: Any
+) -> Person:
+    """Change a person's details. ``version`` is the one the editor read: if the person
+    was saved since, ``RecordChanged`` is raised and nothing is saved."""
     previous = {name: _text(getattr(person, name)) for name in fields if name in PERSON_FIELDS}
     changed = {}
     for name, value in fields.items():
@@ -133,6 +171,7 @@ def person_update(*, user: User, person: Person, **fields: Any) -> Person:
             setattr(person, name, value)
     if not changed:
         return person
+    claim_version(person, version)
     person.full_clean(exclude=["created_by"])
     person.save()
     # The previous values are kept in the audit trail: nothing written is lost.
@@ -334,7 +373,12 @@ def case_update(
     assigned_to: User | None,
     agencies: Iterable[SupportAgency],
     is_sensitive: bool,
+    version: int | None = None,
 ) -> Case:
+    """Change a case's route, issues, caseworker, agencies and sensitivity. ``version`` is
+    the one the editor read: if the case was saved since, ``RecordChanged`` is raised and
+    nothing is saved."""
+    claim_version(case, version)
     agencies = list(agencies)
     _same_municipality(case.municipality_id, *agencies)
     if assigned_to is not None:
@@ -351,7 +395,7 @@ def case_update(
     case.route = route
     case.assigned_to = assigned_to
     case.is_sensitive = is_sensitive
-    case.save()
+    case.save(update_fields=["route", "assigned_to", "is_sensitive", "version", "updated_at"])
     _set_categories(case, list(categories), primary_category)
     case.agencies.set(agencies)
     _event(
@@ -415,6 +459,7 @@ def case_change_status(
             )
     previous = case.status
     case.status = to_status
+    case.version += 1  # forms opened before the change notice it
     if to_status == S.CLOSED:
         case.closed_on = on or timezone.localdate()
         case.close_reason = reason
@@ -482,12 +527,20 @@ def consultation_log(*, user: User, case: Case, data: ConsultationData) -> Consu
 
 @transaction.atomic
 def consultation_amend(
-    *, user: User, consultation: Consultation, summary: str, follow_up_on: datetime.date | None
+    *,
+    user: User,
+    consultation: Consultation,
+    summary: str,
+    follow_up_on: datetime.date | None,
+    version: int | None = None,
 ) -> Consultation:
+    """Amend a consultation note. ``version`` is the one the editor read: if the note was
+    amended since, ``RecordChanged`` is raised and nothing is saved."""
     if consultation.deleted_at is not None:
         raise CaseRuleError(_("A withdrawn consultation cannot be changed."))
     if not summary.strip():
         raise CaseRuleError(_("Write what the consultation was about."), "summary")
+    claim_version(consultation, version)
     previous = {
         "summary": consultation.summary,
         "follow_up_on": _text(consultation.follow_up_on),

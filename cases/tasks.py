@@ -61,3 +61,12 @@ def evaluate_case(case_id: int, as_of: str | None = None) -> dict[str, int]:
         return {}
     outcomes = flags.evaluate(case["municipality_id"], _date(as_of), case_ids=[case_id])
     return {code: o.raised for code, o in outcomes.items()}
+
+
+@shared_task(name="cases.anonymise_expired", time_limit=3600, soft_time_limit=3500, **RETRY)
+def anonymise_expired(as_of: str | None = None) -> dict[str, int]:
+    """Daily (Celery beat): anonymise persons past their municipality's retention period.
+    Idempotent: already anonymised persons are skipped, one transaction per person."""
+    from cases.retention import anonymise_expired as run
+
+    return {result.code: len(result.persons) for result in run(as_of=_date(as_of))}

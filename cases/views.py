@@ -35,6 +35,7 @@ from cases.forms import (
     IntakeForm,
     MasterDataForm,
     MeetingForm,
+    PersonEditForm,
     PersonForm,
     PlanForm,
     ReasonForm,
@@ -55,7 +56,7 @@ from cases.models import (
     Program,
 )
 from cases.rules import all_rules, get_rule
-from cases.services import CaseRuleError
+from cases.services import CaseRuleError, RecordChanged
 from municipalities.audit import audit_list, audit_view, audit_write
 from municipalities.decorators import role_required
 from municipalities.models import AuditEvent, Role
@@ -144,11 +145,24 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @case_staff_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = queries.person_get_for_user(request.user, person_id)
-    form = PersonForm(request.POST or None, instance=person)
+    form = PersonEditForm(
+        request.POST or None, instance=person, initial={"version": person.version}
+    )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         person.refresh_from_db()
-        services.person_update(user=request.user, person=person, **fields)
+        try:
+            services.person_update(
+                user=request.user, person=person, version=form.cleaned_data["version"], **fields
+            )
+        except RecordChanged as exc:
+            # Nothing was saved: show what is stored now, with its version.
+            current = exc.current
+            audit_view(request, current, person_id=current.pk, detail={"form": "conflict"})
+            form = PersonEditForm(instance=current, initial={"version": current.version})
+            return _form_page(
+                request, _("Edit personal details"), form, status=409, conflict=exc.message
+            )
         messages.success(request, _("Saved."))
         return redirect("cases:person_detail", person_id=person.pk)
     if request.method == "GET":
@@ -324,11 +338,10 @@ def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@case_staff_required
-def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = queries.case_get_for_user(request.user, case_id)
+def _case_edit_initial(case: Case) -> dict[str, Any]:
     current = list(case.case_categories.select_related("category"))
-    initial = {
+    return {
+        "version": case.version,
         "route": case.route,
         "categories": [c.category for c in current],
         "primary_category": next((c.category for c in current if c.is_primary), None),
@@ -336,12 +349,22 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
         "agencies": list(case.agencies.all()),
         "is_sensitive": case.is_sensitive,
     }
-    form = CaseEditForm(request.POST or None, initial=initial, municipality_id=case.municipality_id)
+
+
+@case_staff_required
+def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = queries.case_get_for_user(request.user, case_id)
+    form = CaseEditForm(
+        request.POST or None,
+        initial=_case_edit_initial(case),
+        municipality_id=case.municipality_id,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.case_update(
                 user=request.user,
                 case=case,
+                version=form.cleaned_data["version"],
                 **{
                     "route": form.cleaned_data["route"],
                     "categories": list(form.cleaned_data["categories"]),
@@ -350,6 +373,19 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                     "agencies": list(form.cleaned_data["agencies"]),
                     "is_sensitive": form.cleaned_data["is_sensitive"],
                 },
+            )
+        except RecordChanged as exc:
+            # Nothing was saved: show what is stored now, with its version.
+            current = queries.case_get_for_user(request.user, case_id)
+            audit_view(
+                request, current, case_id=current.pk, person_id=current.person_id,
+                detail={"form": "conflict"},
+            )  # fmt: skip
+            form = CaseEditForm(
+                initial=_case_edit_initial(current), municipality_id=current.municipality_id
+            )
+            return _form_page(
+                request, _("Edit case"), form, case=current, status=409, conflict=exc.message
             )
         except CaseRuleError as exc:
             add_rule_error(form, exc)
@@ -387,19 +423,33 @@ def consultation_add(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
+def _amend_initial(consultation: Any) -> dict[str, Any]:
+    return {
+        "version": consultation.version,
+        "summary": consultation.summary,
+        "follow_up_on": consultation.follow_up_on,
+    }
+
+
 @case_staff_required
 def consultation_edit(request: HttpRequest, consultation_id: int) -> HttpResponse:
     consultation = queries.consultation_get_for_user(request.user, consultation_id)
     case = consultation.case
-    form = ConsultationAmendForm(
-        request.POST or None,
-        initial={"summary": consultation.summary, "follow_up_on": consultation.follow_up_on},
-    )
+    form = ConsultationAmendForm(request.POST or None, initial=_amend_initial(consultation))
     if request.method == "POST" and form.is_valid():
         try:
             services.consultation_amend(
                 user=request.user, consultation=consultation, **form.cleaned_data
             )
+        except RecordChanged as exc:
+            # Nothing was saved: show the note as stored now, with its version.
+            current = exc.current
+            audit_view(request, current, case_id=case.pk, person_id=case.person_id)
+            form = ConsultationAmendForm(initial=_amend_initial(current))
+            return _form_page(
+                request, _("Amend a consultation"), form, case=case, status=409,
+                conflict=exc.message,
+            )  # fmt: skip
         except CaseRuleError as exc:
             add_rule_error(form, exc)
         else:
@@ -1034,6 +1084,10 @@ def rule_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/rule_settings.html",
-        {"rows": rows, "is_manager": is_manager},
+        {
+            "rows": rows,
+            "is_manager": is_manager,
+            "retention_years": membership.municipality.case_retention_years,
+        },
         status=400 if request.method == "POST" else 200,
     )

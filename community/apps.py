@@ -16,6 +16,11 @@ class CommunityConfig(AppConfig):
 
         register_timeline(case_timeline)
 
+        from cases.registry import register_anonymiser
+        from community.services import anonymise_for_retention
+
+        register_anonymiser(anonymise_for_retention)
+
         from community.demo import seed_community
         from portal.demo import register_seeder
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -377,3 +378,28 @@ def case_place_end(*, user: User, link: CasePlace, ended_on: datetime.date) -> C
     case_event_append(link.case, user, "place_unlinked", place=link.place_id)
     _audit(user, AuditEvent.Action.UPDATE, link, case_id=link.case_id)
     return link
+
+
+def anonymise_for_retention(
+    *, municipality_id: int, case_ids: list[int], person_ids: list[int], marker: str
+) -> dict[str, int]:
+    """Blank residents' concerns and place notes about persons being anonymised
+    (registered with ``cases.registry``; called inside the anonymisation's transaction).
+    The reporter's name and contact go too: they identify the person's neighbours."""
+    from cases.retention import blank_text
+
+    concerns = Concern.objects.filter(municipality_id=municipality_id).filter(
+        Q(case_id__in=case_ids) | Q(person_id__in=person_ids)
+    )
+    return {
+        "concern": blank_text(
+            concerns,
+            ["subject_name", "subject_area", "observation", "closing_note", "reporter_name"],
+            marker,
+        ),
+        # Readings and contact details go entirely (a marker is no phone number).
+        "concern_contact": concerns.exclude(
+            subject_kana="", how_to_reach="", reporter_contact=""
+        ).update(subject_kana="", how_to_reach="", reporter_contact=""),
+        "case_place": blank_text(CasePlace.objects.filter(case_id__in=case_ids), ["note"], marker),
+    }

@@ -31,7 +31,7 @@ from municipalities.models import (
     RosterImport,
     User,
 )
-from municipalities.roster import roster_import
+from municipalities.roster import RosterFileError, roster_check_upload, roster_import
 from portal.fiscal import fiscal_year_of
 
 
@@ -68,7 +68,7 @@ class ParticipationInline(SystemAdminOnly, admin.TabularInline):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(SystemAdminOnly, admin.ModelAdmin):
-    list_display = ("code", "prefecture", "name", "name_kana")
+    list_display = ("code", "prefecture", "name", "name_kana", "case_retention_years")
     list_filter = ("prefecture", "participations__fiscal_year")
     search_fields = ("code", "name", "name_kana", "prefecture")
     inlines = [ParticipationInline]
@@ -80,6 +80,18 @@ class ProgramParticipationAdmin(SystemAdminOnly, admin.ModelAdmin):
     list_filter = ("fiscal_year", "kind")
     list_select_related = ("municipality", "roster_import")
     search_fields = ("municipality__name", "municipality__code")
+
+
+def _declared_size(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _upload_limit_with_form() -> int:
+    """The largest request body an allowed file and the other fields can make."""
+    return settings.ROSTER_UPLOAD_MAX_BYTES + 64 * 1024
 
 
 class RosterUploadForm(forms.Form):
@@ -112,6 +124,14 @@ class RosterUploadForm(forms.Form):
                 _("The file is too large (at most %(max)d bytes)."),
                 params={"max": settings.ROSTER_UPLOAD_MAX_BYTES},
             )
+        # Name and content must be a roster format; the bytes stay in memory (and, once
+        # checked, in the database), never in a file on the server.
+        content = upload.read()
+        upload.seek(0)
+        try:
+            roster_check_upload(content, upload.name)
+        except RosterFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
         return upload
 
 
@@ -169,6 +189,20 @@ class RosterImportAdmin(SystemAdminOnly, admin.ModelAdmin):
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         """Step 1: upload; the file is checked without changing anything."""
         self._check(request)
+        if request.method == "POST" and _declared_size(request) > _upload_limit_with_form():
+            # Refused before the body is read: nothing is parsed or spooled to disk.
+            form = RosterUploadForm(initial={"fiscal_year": fiscal_year_of(timezone.localdate())})
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Import a roster"),
+                "form": form,
+                "upload_error": _("The file is too large (at most %(max)d bytes).")
+                % {"max": settings.ROSTER_UPLOAD_MAX_BYTES},
+            }
+            return TemplateResponse(
+                request, "admin/municipalities/rosterimport/upload.html", context, status=413
+            )
         if request.method == "POST":
             form = RosterUploadForm(request.POST, request.FILES)
             if form.is_valid():

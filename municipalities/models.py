@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -55,6 +56,12 @@ class User(AbstractUser):
         ).hexdigest()
 
 
+# Closed cases are kept this long before their personal data are anonymised.
+DEFAULT_CASE_RETENTION_YEARS = 5
+MIN_CASE_RETENTION_YEARS = 1
+MAX_CASE_RETENTION_YEARS = 30
+
+
 class Municipality(models.Model):
     """A local government identified by its 全国地方公共団体コード."""
 
@@ -69,6 +76,18 @@ class Municipality(models.Model):
     prefecture = models.CharField(_("prefecture"), max_length=10)
     name = models.CharField(_("name"), max_length=50)
     name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
+    case_retention_years = models.PositiveSmallIntegerField(
+        _("retention of closed cases (years)"),
+        default=DEFAULT_CASE_RETENTION_YEARS,
+        validators=[
+            MinValueValidator(MIN_CASE_RETENTION_YEARS),
+            MaxValueValidator(MAX_CASE_RETENTION_YEARS),
+        ],
+        help_text=_(
+            "A person's personal data are anonymised once this many years have passed since "
+            "their last case was closed. Statistics keep their counts."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -291,6 +310,7 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("Updated")
         DELETE = "delete", _("Deleted")
         EXPORT = "export", _("Exported")
+        ANONYMISE = "anonymise", _("Anonymised")
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import io
 import json
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -165,6 +166,10 @@ class RosterReport:
 # --- Reading ----------------------------------------------------------------------
 
 
+# C1 controls and the private-use area: what cp932 makes of bytes that are not text.
+NOT_SHIFT_JIS = re.compile("[\x80-\x9f\ue000-\uf8ff]")
+
+
 def _decode(content: bytes) -> str:
     """UTF-8 (with or without BOM) or Shift_JIS (as Excel on Windows writes it)."""
     try:
@@ -172,11 +177,63 @@ def _decode(content: bytes) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        return content.decode("cp932")
+        text = content.decode("cp932")
     except UnicodeDecodeError as exc:
         raise RosterFileError(
             _("The file is neither UTF-8 nor Shift_JIS text (byte %(pos)d).") % {"pos": exc.start}
         ) from exc
+    # Python's cp932 maps bytes that Shift_JIS text never contains (0x80, 0xA0, 0xFD-0xFF)
+    # to C1 controls and private-use characters: such a file is something else.
+    stray = NOT_SHIFT_JIS.search(text)
+    if stray:
+        raise RosterFileError(
+            _("The file is neither UTF-8 nor Shift_JIS text (character %(pos)d).")
+            % {"pos": stray.start() + 1}
+        )
+    return text
+
+
+UPLOAD_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".json")
+# Leading bytes of formats that are not roster text (checked for text extensions).
+BINARY_SIGNATURES = (
+    b"PK\x03\x04",  # zip: xlsx, docx …
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",  # JPEG
+    b"MZ",  # Windows program
+    b"\x7fELF",  # program
+)
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # old Office files (.xls, .doc)
+
+
+def roster_check_upload(content: bytes, file_name: str) -> None:
+    """Refuse an uploaded file whose name or content is not one of the roster formats,
+    with a message saying why, before it is parsed or kept."""
+    extension = "." + file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
+    if extension == ".xls" or content.startswith(OLE_SIGNATURE):
+        raise RosterFileError(
+            _("Old Excel files (.xls) cannot be read: save the file as .xlsx or CSV.")
+        )
+    if extension not in UPLOAD_EXTENSIONS:
+        raise RosterFileError(
+            _("Only CSV, TSV, Excel (.xlsx) and JSON files can be uploaded (.csv, .tsv, "
+              ".txt, .xlsx, .json).")
+        )  # fmt: skip
+    if extension == ".xlsx":
+        if not content.startswith(b"PK\x03\x04"):
+            raise RosterFileError(_("The file is named .xlsx but is not an Excel file."))
+        return
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RosterFileError(
+            _("UTF-16 text cannot be read: save the file as CSV in UTF-8 or Shift_JIS.")
+        )
+    if content.startswith(BINARY_SIGNATURES) or b"\x00" in content:
+        raise RosterFileError(
+            _("The file is not text: a %(extension)s file must be CSV, TSV or JSON text.")
+            % {"extension": extension}
+        )
+    _decode(content)
 
 
 def _header_key(cell: Any) -> str | None:

@@ -16,6 +16,11 @@ class ParticipationConfig(AppConfig):
 
         register_timeline(case_timeline)
 
+        from cases.registry import register_anonymiser
+        from participation.services import anonymise_for_retention
+
+        register_anonymiser(anonymise_for_retention)
+
         from participation.demo import seed_participation
         from portal.demo import register_seeder
 

@@ -448,3 +448,28 @@ def follow_up_record(
     case_event_append(follow_up.assignment.case, user, "follow_up_done", follow_up=follow_up.pk)
     _audit(user, AuditEvent.Action.UPDATE, follow_up, follow_up.assignment.case)
     return follow_up
+
+
+def anonymise_for_retention(
+    *, municipality_id: int, case_ids: list[int], person_ids: list[int], marker: str
+) -> dict[str, int]:
+    """Blank the participation notes about persons being anonymised (registered with
+    ``cases.registry``; called inside the anonymisation's transaction)."""
+    from cases.retention import blank_text
+
+    logs = SessionLog.objects.filter(
+        municipality_id=municipality_id, assignment__case_id__in=case_ids
+    )
+    follow_ups = FollowUp.objects.filter(
+        municipality_id=municipality_id, assignment__case_id__in=case_ids
+    )
+    return {
+        "participation_profile": blank_text(
+            ParticipationProfile.objects.filter(case_id__in=case_ids), ["notes"], marker
+        ),
+        "assignment": blank_text(
+            Assignment.objects.filter(case_id__in=case_ids), ["end_reason"], marker
+        ),
+        "session_log": blank_text(logs, ["observation", "concern_note"], marker),
+        "follow_up": blank_text(follow_ups, ["host_feedback", "note"], marker),
+    }

@@ -18,8 +18,20 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """Every error as {"error": {"code", "message", "fields"}} with a Japanese message."""
     from rest_framework.views import exception_handler
 
-    from cases.services import CaseRuleError
+    from cases.services import CaseRuleError, RecordChanged
 
+    if isinstance(exc, RecordChanged):
+        return Response(
+            {
+                "error": {
+                    "code": "conflict",
+                    "message": exc.message,
+                    "fields": {"version": [exc.message]},
+                    "current_version": exc.current.version,
+                }
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, CaseRuleError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         return Response(

@@ -13,6 +13,7 @@ ERROR_SCHEMA = {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "fields": {"type": "object", "additionalProperties": True},
+                "current_version": {"type": "integer"},
             },
             "required": ["code", "message", "fields"],
         }
@@ -27,18 +28,30 @@ ERRORS = {
     "405": "Method not allowed.",
     "429": "Too many requests (token rate limit).",
 }
+# Updates carry the version the client read (optimistic locking).
+UPDATE_ERRORS = {
+    "409": "The record was changed by someone else since the client read it (error code "
+    "`conflict`, `current_version` given); nothing was saved. Read it again and retry.",
+}
 
 
 def add_error_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    # PATCH bodies are documented as all-optional, but an update must carry the version
+    # the client read (optimistic locking): the API refuses it without one.
+    for name, schema in schemas.items():
+        if name.startswith("Patched") and "version" in schema.get("properties", {}):
+            schema["required"] = sorted({*schema.get("required", []), "version"})
     ref = {"$ref": "#/components/schemas/Error"}
     for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for code, description in ERRORS.items():
+            errors = {**ERRORS, **(UPDATE_ERRORS if method in ("put", "patch") else {})}
+            for code, description in errors.items():
                 operation["responses"].setdefault(
                     code,
                     {"description": description, "content": {"application/json": {"schema": ref}}},

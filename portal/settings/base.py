@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "cases.scan_all",
         "schedule": env.int("REFERRAL_SCAN_INTERVAL_SECONDS", default=3600),
     },
+    # Persons past their municipality's retention period are anonymised once a day.
+    "retention-anonymise": {
+        "task": "cases.anonymise_expired",
+        "schedule": env.int("RETENTION_INTERVAL_SECONDS", default=24 * 3600),
+    },
 }
 
 # --- Django REST framework --------------------------------------------------------
