@@ -34,7 +34,7 @@ from cases.models import (
     SupportPlan,
 )
 from municipalities.scoping import active_membership
-from portal.api import ScopedViewSet, StrictCharField
+from portal.api import ScopedViewSet, StrictCharField, StrictDateField, StrictDateTimeField
 
 # --- output serializers ---------------------------------------------------------------
 
@@ -233,11 +233,11 @@ class CaseInput(serializers.Serializer):
     person = serializers.IntegerField(required=False)
     name = StrictCharField(max_length=100, required=False)
     name_kana = StrictCharField(max_length=100, required=False, allow_blank=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date = StrictDateField(required=False, allow_null=True)
     route = StrictCharField(max_length=30)
     categories = serializers.ListField(child=StrictCharField(max_length=30), required=False)
     primary_category = StrictCharField(max_length=30, required=False, allow_blank=True)
-    opened_on = serializers.DateField(required=False)
+    opened_on = StrictDateField(required=False)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get("person") and not data.get("name"):
@@ -254,10 +254,10 @@ class StatusInput(serializers.Serializer):
 
 class ConsultationInput(serializers.Serializer):
     case = serializers.IntegerField()
-    occurred_at = serializers.DateTimeField()
+    occurred_at = StrictDateTimeField()
     method = StrictCharField(max_length=30)
     summary = StrictCharField(max_length=10000)
-    follow_up_on = serializers.DateField(required=False, allow_null=True)
+    follow_up_on = StrictDateField(required=False, allow_null=True)
 
 
 class AttendeeInput(serializers.Serializer):
@@ -277,7 +277,7 @@ class MeetingItemInput(serializers.Serializer):
 
 class MeetingInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
-    held_on = serializers.DateField()
+    held_on = StrictDateField()
     title = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
     attendees = AttendeeInput(many=True)
     items = MeetingItemInput(many=True)

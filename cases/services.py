@@ -109,8 +109,16 @@ PERSON_FIELDS = (
 )  # fmt: skip
 
 
+def _check_birth_date(value: datetime.date | None) -> None:
+    if value and value > timezone.localdate():
+        raise CaseRuleError(_("The date of birth cannot be in the future."), "birth_date")
+    if value and value.year < 1900:
+        raise CaseRuleError(_("Check the year of birth."), "birth_date")
+
+
 @transaction.atomic
 def person_create(*, user: User, municipality: Municipality, **fields: Any) -> Person:
+    _check_birth_date(fields.get("birth_date"))
     person = Person(municipality=municipality, created_by=user)
     for name in PERSON_FIELDS:
         if name in fields:
@@ -123,6 +131,7 @@ def person_create(*, user: User, municipality: Municipality, **fields: Any) -> P
 
 @transaction.atomic
 def person_update(*, user: User, person: Person, **fields: Any) -> Person:
+    _check_birth_date(fields.get("birth_date"))
     previous = {name: _text(getattr(person, name)) for name in fields if name in PERSON_FIELDS}
     changed = {}
     for name, value in fields.items():

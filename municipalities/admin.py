@@ -33,6 +33,7 @@ from municipalities.models import (
 )
 from municipalities.roster import roster_import
 from portal.fiscal import fiscal_year_of
+from portal.forms import CleanTextMixin
 
 
 def is_roster_admin(request: HttpRequest) -> bool:
@@ -82,7 +83,7 @@ class ProgramParticipationAdmin(SystemAdminOnly, admin.ModelAdmin):
     search_fields = ("municipality__name", "municipality__code")
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(CleanTextMixin, forms.Form):
     file = forms.FileField(
         label=_("Roster file"),
         help_text=_(

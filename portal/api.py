@@ -16,6 +16,13 @@ from rest_framework.response import Response
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent
 from municipalities.scoping import tenant_id_for
+from portal.forms import (
+    CONTROL_MESSAGE,
+    DATE_RANGE_MESSAGE,
+    MAX_TEXT,
+    date_in_range,
+    has_control_characters,
+)
 
 
 class Pagination(PageNumberPagination):
@@ -104,12 +111,46 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 
 class StrictCharField(serializers.CharField):
-    """Text must arrive as text: DRF would turn 0 or true into "0" and "True"."""
+    """Text must arrive as text (DRF would turn 0 or true into "0" and "True") and hold
+    no control characters, as in the forms (``portal.forms``)."""
+
+    default_error_messages = {"control": CONTROL_MESSAGE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("max_length", MAX_TEXT)  # a TextField has no limit of its own
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if has_control_characters(data):
+            self.fail("control")
         return super().to_internal_value(data)
+
+
+class StrictDateField(serializers.DateField):
+    """A date between 1900 and 2100, as in the forms."""
+
+    default_error_messages = {"range": DATE_RANGE_MESSAGE}
+
+    def to_internal_value(self, value: Any) -> Any:
+        day = super().to_internal_value(value)
+        if not date_in_range(day):
+            self.fail("range")
+        return day
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """A date and time between 1900 and 2100, as in the forms."""
+
+    default_error_messages = {"range": DATE_RANGE_MESSAGE}
+
+    def to_internal_value(self, value: Any) -> Any:
+        moment = super().to_internal_value(value)
+        if not date_in_range(moment):
+            self.fail("range")
+        return moment
 
 
 class StrictModelSerializer(serializers.ModelSerializer):
@@ -117,4 +158,6 @@ class StrictModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.DateField: StrictDateField,
+        models.DateTimeField: StrictDateTimeField,
     }
