@@ -34,7 +34,13 @@ from cases.models import (
     SupportPlan,
 )
 from municipalities.scoping import active_membership
-from portal.api import ScopedViewSet, StrictCharField, StrictDateField, StrictDateTimeField
+from portal.api import (
+    MAX_LIST,
+    ScopedViewSet,
+    StrictCharField,
+    StrictDateField,
+    StrictDateTimeField,
+)
 
 # --- output serializers ---------------------------------------------------------------
 
@@ -235,7 +241,9 @@ class CaseInput(serializers.Serializer):
     name_kana = StrictCharField(max_length=100, required=False, allow_blank=True)
     birth_date = StrictDateField(required=False, allow_null=True)
     route = StrictCharField(max_length=30)
-    categories = serializers.ListField(child=StrictCharField(max_length=30), required=False)
+    categories = serializers.ListField(
+        child=StrictCharField(max_length=30), required=False, max_length=MAX_LIST
+    )
     primary_category = StrictCharField(max_length=30, required=False, allow_blank=True)
     opened_on = StrictDateField(required=False)
 
@@ -279,8 +287,8 @@ class MeetingInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
     held_on = StrictDateField()
     title = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
-    attendees = AttendeeInput(many=True)
-    items = MeetingItemInput(many=True)
+    attendees = AttendeeInput(many=True, max_length=MAX_LIST)
+    items = MeetingItemInput(many=True, max_length=MAX_LIST)
 
 
 class ReferralInput(serializers.Serializer):

@@ -272,6 +272,7 @@ def _set_categories(
             raise CaseRuleError(_("The record belongs to another municipality."), "categories")
     if primary is not None and primary not in categories:
         categories = [*categories, primary]
+    categories = list({category.pk: category for category in categories}.values())  # once each
     CaseCategory.objects.filter(case=case).delete()
     CaseCategory.objects.bulk_create(
         [
@@ -785,6 +786,8 @@ def meeting_record(
         raise CaseRuleError(_("Record who attended."), "attendees")
     if not items:
         raise CaseRuleError(_("Choose at least one case."), "cases")
+    if len({item.case.pk for item in items}) < len(items):
+        raise CaseRuleError(_("Each case can be taken up only once per meeting."), "cases")
     for item in items:
         _same_municipality(municipality.pk, item.case, item.plan)
     _same_municipality(municipality.pk, *(a.agency for a in attendees))

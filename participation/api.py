@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from participation import queries, services
 from participation.models import Assignment, Menu, Provider, SessionLog
-from portal.api import ScopedViewSet, StrictCharField, StrictDateField
+from portal.api import MAX_LIST, ScopedViewSet, StrictCharField, StrictDateField
 
 
 class ProviderSerializer(serializers.ModelSerializer):
@@ -87,6 +87,7 @@ class SessionLogInput(serializers.Serializer):
     attendance = serializers.ChoiceField(choices=SessionLog.Attendance.choices)
     observation = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
     concerns = serializers.ListField(
+        max_length=MAX_LIST,
         child=serializers.ChoiceField(choices=SessionLog.Concern.choices),
         required=False,
         default=list,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -108,6 +109,13 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def created(self, obj: Any, serializer_class: Any = None) -> Response:
         serializer = (serializer_class or self.get_serializer_class())(obj)
         return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+
+# The longest list an input may carry (attendees, cases of a meeting, categories):
+# beyond it a request is refused rather than turned into thousands of rows.
+MAX_LIST = 100
+# REST framework's message for it, which its Japanese catalogue lacks (ours supplies it).
+LIST_TOO_LONG = gettext_lazy("Ensure this field has no more than {max_length} elements.")
 
 
 class StrictCharField(serializers.CharField):

@@ -371,3 +371,61 @@ def test_roster_upload_that_is_not_readable_text_is_refused_in_japanese(client, 
     assert Municipality.objects.count() == 2
     assert not ProgramParticipation.objects.exists()
     assert not RosterImport.objects.filter(status=RosterImport.Status.APPLIED).exists()
+
+
+# --- lists and repeated entries -------------------------------------------------------
+
+
+def test_every_api_input_list_is_bounded():
+    from portal.api import MAX_LIST
+
+    found = 0
+    for module in ("cases.api", "participation.api", "community.api"):
+        for name, cls in vars(__import__(module, fromlist=["x"])).items():
+            if not (inspect.isclass(cls) and name.endswith("Input")):
+                continue
+            for field_name, field in cls().fields.items():
+                if isinstance(field, serializers.ListField | serializers.ListSerializer):
+                    found += 1
+                    assert field.max_length == MAX_LIST, f"{name}.{field_name}"
+    assert found >= 4
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "item"),
+    [
+        (("meetings", "create"), "attendees", {"name": "田中", "secrecy_acknowledged": True}),
+        (("cases", "create"), "categories", "isolation"),
+        (("session-logs", "create"), "concerns", "health"),
+    ],
+)
+def test_api_refuses_an_overlong_list_in_japanese(
+    client, personas, world_a, world_b, key, field, item
+):
+    url, body = api_route(personas, world_a, world_b, client, key)
+    before = snapshot()
+    response = post_json(client, url, {**body, field: [item] * 5000})
+    assert_structured_400(response, field)
+    assert "100" in json.dumps(response.json(), ensure_ascii=False)
+    assert snapshot() == before
+
+
+def test_a_case_taken_up_twice_in_one_meeting_is_refused_not_a_server_error(
+    client, personas, world_a, world_b
+):
+    url, body = api_route(personas, world_a, world_b, client, ("meetings", "create"))
+    before = snapshot()
+    response = post_json(client, url, {**body, "items": [{"case": world_a.case.pk}] * 2})
+    assert_structured_400(response, "cases")
+    assert snapshot() == before
+
+
+def test_a_category_given_twice_is_recorded_once(client, personas, world_a, world_b):
+    url, body = api_route(personas, world_a, world_b, client, ("cases", "create"))
+    response = post_json(
+        client,
+        url,
+        {**body, "categories": ["isolation", "isolation"], "primary_category": "isolation"},
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["categories"] == ["isolation"]
