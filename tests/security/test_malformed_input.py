@@ -218,7 +218,7 @@ def test_every_api_input_field_is_checked():
 
 def project_forms():
     for module in ("cases.forms", "community.forms", "participation.forms",
-                   "municipalities.admin"):  # fmt: skip
+                   "municipalities.admin", "municipalities.forms"):  # fmt: skip
         for name, cls in vars(__import__(module, fromlist=["x"])).items():
             if (
                 inspect.isclass(cls)
@@ -429,3 +429,19 @@ def test_a_category_given_twice_is_recorded_once(client, personas, world_a, worl
     )
     assert response.status_code == 201, response.json()
     assert response.json()["categories"] == ["isolation"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"user": "a\x00b", "action": "issue"}, {"user": "x", "action": "issue"}, {"action": "hack"}],
+)
+def test_api_token_page_refuses_malformed_posts_and_changes_nothing(client, personas, data):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=personas.caseworker_a)
+    client.force_login(personas.manager_a)
+    data.setdefault("user", personas.caseworker_a.pk)
+    response = client.post(reverse("api_tokens"), data)
+    assert response.status_code == 400
+    assert "何も変更されていません" in response.content.decode()
+    assert Token.objects.get(user=personas.caseworker_a).key == token.key
