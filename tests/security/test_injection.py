@@ -162,3 +162,18 @@ def test_statistics_exports_carry_no_formula(client, personas, world_a):
     values = [c.value for sheet in workbook for row in sheet.iter_rows() for c in row]
     assert any(isinstance(v, str) and v.startswith("'=HYPERLINK") for v in values)
     assert not any(isinstance(v, str) and v.startswith(("=", "+", "@")) for v in values)
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_hostile_catalogue_keyword_finds_nothing_and_is_shown_escaped(
+    client, personas, world_a, query
+):
+    client.force_login(personas.coordinator_a)
+    response = client.get(reverse("participation:catalogue"), {"q": query})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert world_a.menu.name not in html  # no wildcard, no always-true condition
+    assert SCRIPT not in html and IMG not in html
+    assert (
+        client.get(reverse("participation:catalogue")).content.decode().count(world_a.menu.name)
+    )  # the menu is listed without the keyword

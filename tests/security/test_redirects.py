@@ -125,3 +125,19 @@ def test_pages_send_an_anonymous_visitor_to_login_with_a_local_next(client, worl
     response = client.get(f"/cases/{world_a.case.pk}/")
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next=/cases/{world_a.case.pk}/"
+
+
+@pytest.mark.parametrize("target", HOSTILE[:6])
+def test_purpose_of_access_for_a_sensitive_case_returns_to_the_case(
+    client, personas, world_a, target
+):
+    from cases.models import Case
+
+    Case.objects.filter(pk=world_a.case.pk).update(is_sensitive=True)
+    client.force_login(personas.caseworker_a)
+    url = f"/cases/{world_a.case.pk}/"
+    response = client.post(
+        f"{url}?next={target}", {"purpose": "本人からの電話に対応するため", "next": target}
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    assert_stays_on_site(response, target)
