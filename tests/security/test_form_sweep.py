@@ -29,28 +29,33 @@ HOSTILE = {
 
 
 class FormFields(HTMLParser):
-    """Names of the fields of the page's POST forms (except the CSRF token)."""
+    """Names of the fields of the page's forms with the given method (except the CSRF
+    token and forms that leave the page: the language switcher and logout)."""
 
-    def __init__(self) -> None:
+    def __init__(self, method: str) -> None:
         super().__init__()
-        self.in_post_form = False
+        self.method = method
+        self.in_form = False
         self.names: set[str] = set()
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self.in_post_form = (attrs.get("method") or "").lower() == "post"
-        elif self.in_post_form and tag in ("input", "textarea", "select"):
+            action = attrs.get("action") or ""
+            self.in_form = (attrs.get("method") or "get").lower() == self.method and not (
+                action.startswith(("/i18n/", "/logout/"))
+            )
+        elif self.in_form and tag in ("input", "textarea", "select"):
             name = attrs.get("name")
             if name and name != "csrfmiddlewaretoken" and attrs.get("type") != "submit":
                 self.names.add(name)
 
     def handle_endtag(self, tag):
         if tag == "form":
-            self.in_post_form = False
+            self.in_form = False
 
 
-def form_pages(client, ids):
+def form_pages(client, ids, method: str = "post"):
     for route, _pattern in walk():
         if route.startswith(("api/", "i18n/", "logout/", "login/")):
             continue
@@ -58,7 +63,7 @@ def form_pages(client, ids):
         response = client.get(url)
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
-        parser = FormFields()
+        parser = FormFields(method)
         parser.feed(response.content.decode())
         if parser.names:
             yield url, sorted(parser.names)
@@ -71,7 +76,7 @@ def test_every_form_survives_hostile_values_in_every_field(client, personas, wor
     client.force_login(personas.all()[persona])
     ids = world_a.ids()
     pages = list(form_pages(client, ids))
-    assert len(pages) >= 8
+    assert len(pages) >= 5
     hostile = dict(HOSTILE)
     if connection.vendor == "sqlite":
         # Django's model choice fields let SQLite's OverflowError through for an id
@@ -83,3 +88,22 @@ def test_every_form_survives_hostile_values_in_every_field(client, personas, wor
             assert response.status_code < 500, (url, label, response.status_code)
         response = client.post(url, {})
         assert response.status_code < 500, (url, "empty", response.status_code)
+
+
+@pytest.mark.parametrize(
+    "persona", ["manager_a", "caseworker_a", "coordinator_a", "community_worker_a", "system_admin"]
+)
+def test_every_search_and_filter_survives_hostile_values(client, personas, world_a, persona):
+    """The GET forms (search, filters, statistics periods) with hostile values."""
+    client.force_login(personas.all()[persona])
+    pages = list(form_pages(client, world_a.ids(), method="get"))
+    assert len(pages) >= 1
+    hostile = dict(HOSTILE)
+    if connection.vendor == "sqlite":
+        del hostile["huge-number"]  # as above
+    for url, names in pages:
+        for label, value in hostile.items():
+            response = client.get(url, dict.fromkeys(names, value))
+            assert response.status_code < 500, (url, label, response.status_code)
+            html = response.content.decode()
+            assert "<img src=x" not in html, (url, label)
