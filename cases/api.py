@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EmailValidator
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +39,13 @@ from cases.models import (
 from cases.text import is_kana_reading, kana_reading
 from municipalities.models import User
 from municipalities.scoping import active_membership
-from portal.api import ScopedViewSet, StrictCharField
+from portal.api import (
+    MAX_LIST,
+    ScopedViewSet,
+    StrictCharField,
+    StrictDateField,
+    StrictDateTimeField,
+)
 
 # --- output serializers ---------------------------------------------------------------
 
@@ -239,11 +246,13 @@ class CaseInput(serializers.Serializer):
     person = serializers.IntegerField(required=False)
     name = StrictCharField(max_length=100, required=False)
     name_kana = StrictCharField(max_length=100, required=False, allow_blank=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date = StrictDateField(required=False, allow_null=True)
     route = StrictCharField(max_length=30)
-    categories = serializers.ListField(child=StrictCharField(max_length=30), required=False)
+    categories = serializers.ListField(
+        child=StrictCharField(max_length=30), required=False, max_length=MAX_LIST
+    )
     primary_category = StrictCharField(max_length=30, required=False, allow_blank=True)
-    opened_on = serializers.DateField(required=False)
+    opened_on = StrictDateField(required=False)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get("person") and not data.get("name"):
@@ -261,7 +270,9 @@ class CaseUpdateInput(serializers.Serializer):
         min_value=1, help_text="The case's version as last read; a stale version gives 409."
     )
     route = StrictCharField(max_length=30, required=False)
-    categories = serializers.ListField(child=StrictCharField(max_length=30), required=False)
+    categories = serializers.ListField(
+        child=StrictCharField(max_length=30), required=False, max_length=MAX_LIST
+    )
     primary_category = StrictCharField(
         max_length=30, required=False, allow_blank=True, allow_null=True
     )
@@ -279,13 +290,15 @@ class PersonUpdateInput(serializers.Serializer):
     )
     name = StrictCharField(max_length=100, required=False)
     name_kana = StrictCharField(max_length=100, required=False, allow_blank=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date = StrictDateField(required=False, allow_null=True)
     sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
     sex_note = StrictCharField(max_length=50, required=False, allow_blank=True)
     address = StrictCharField(max_length=200, required=False, allow_blank=True)
     phone_home = StrictCharField(max_length=30, required=False, allow_blank=True)
     phone_mobile = StrictCharField(max_length=30, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = StrictCharField(
+        max_length=254, required=False, allow_blank=True, validators=[EmailValidator()]
+    )
 
     def validate_name_kana(self, value: str) -> str:
         value = kana_reading(value)
@@ -310,10 +323,10 @@ class StatusInput(serializers.Serializer):
 
 class ConsultationInput(serializers.Serializer):
     case = serializers.IntegerField()
-    occurred_at = serializers.DateTimeField()
+    occurred_at = StrictDateTimeField()
     method = StrictCharField(max_length=30)
     summary = StrictCharField(max_length=10000)
-    follow_up_on = serializers.DateField(required=False, allow_null=True)
+    follow_up_on = StrictDateField(required=False, allow_null=True)
 
 
 class AttendeeInput(serializers.Serializer):
@@ -333,10 +346,10 @@ class MeetingItemInput(serializers.Serializer):
 
 class MeetingInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
-    held_on = serializers.DateField()
+    held_on = StrictDateField()
     title = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
-    attendees = AttendeeInput(many=True)
-    items = MeetingItemInput(many=True)
+    attendees = AttendeeInput(many=True, max_length=MAX_LIST)
+    items = MeetingItemInput(many=True, max_length=MAX_LIST)
 
 
 class ReferralInput(serializers.Serializer):

@@ -26,8 +26,7 @@ from cases.models import (
 )
 from cases.text import is_kana_reading, kana_reading
 from municipalities.models import Role, User
-
-MAX_TEXT = 10000
+from portal.forms import CleanTextMixin, clean_text_fields
 
 
 class DateInput(forms.DateInput):
@@ -42,18 +41,6 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-def clean_text(value: str, *, max_length: int = MAX_TEXT) -> str:
-    """Refuse control characters (other than newlines and tabs) and oversize text."""
-    value = (value or "").replace("\r\n", "\n")
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value) or "\x7f" in value:
-        raise forms.ValidationError(_("The text contains control characters."))
-    if len(value) > max_length:
-        raise forms.ValidationError(
-            _("The text is too long (at most %(max)d characters)."), params={"max": max_length}
-        )
-    return value
 
 
 class TenantFormMixin:
@@ -86,26 +73,6 @@ class TenantFormMixin:
 
 def staff_label(user: User) -> str:
     return str(user)
-
-
-def clean_text_fields(form: forms.Form) -> None:
-    for name, value in list(form.cleaned_data.items()):
-        if isinstance(value, str):
-            try:
-                form.cleaned_data[name] = clean_text(
-                    value, max_length=getattr(form.fields[name], "max_length", None) or MAX_TEXT
-                )
-            except forms.ValidationError as exc:
-                form.add_error(name, exc)
-
-
-class CleanTextMixin:
-    """Run ``clean_text_fields`` on every text value of the form."""
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()  # type: ignore[misc]
-        clean_text_fields(self)  # type: ignore[arg-type]
-        return cleaned
 
 
 def add_rule_error(form: forms.Form, exc: Any) -> None:
@@ -234,7 +201,7 @@ class ReasonForm(forms.Form):
         return cleaned
 
 
-class CaseEditForm(TenantFormMixin, forms.Form):
+class CaseEditForm(CleanTextMixin, TenantFormMixin, forms.Form):
     version = VersionField()
     route = forms.ModelChoiceField(label=_("Route"), queryset=ContactRoute.objects.none())
     categories = forms.ModelMultipleChoiceField(
@@ -548,7 +515,7 @@ class MasterDataForm(forms.Form):
         return cleaned
 
 
-class FlagSnoozeForm(forms.Form):
+class FlagSnoozeForm(CleanTextMixin, forms.Form):
     until = forms.DateField(label=_("Snooze until"), widget=DateInput())
 
 
@@ -564,7 +531,7 @@ class FlagReferForm(CleanTextMixin, forms.Form):
     )
 
 
-class RuleSettingForm(forms.Form):
+class RuleSettingForm(CleanTextMixin, forms.Form):
     enabled = forms.BooleanField(label=_("Enabled"), required=False)
 
     def __init__(self, *args: Any, rule: Any, params: dict[str, int], **kwargs: Any) -> None:
@@ -583,7 +550,7 @@ class RuleSettingForm(forms.Form):
 MONTHS = [(m, f"{m}月") for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
 
 
-class StatisticsPeriodForm(forms.Form):
+class StatisticsPeriodForm(CleanTextMixin, forms.Form):
     fiscal_year = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int, choices=())
     first_month = forms.TypedChoiceField(
         label=_("From month"),
@@ -615,7 +582,7 @@ class StatisticsPeriodForm(forms.Form):
         return cleaned
 
 
-class TargetsForm(forms.Form):
+class TargetsForm(CleanTextMixin, forms.Form):
     def __init__(
         self, *args: Any, indicators: list[Any], targets: dict[str, int], **kwargs: Any
     ) -> None:

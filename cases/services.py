@@ -143,8 +143,16 @@ PERSON_FIELDS = (
 )  # fmt: skip
 
 
+def _check_birth_date(value: datetime.date | None) -> None:
+    if value and value > timezone.localdate():
+        raise CaseRuleError(_("The date of birth cannot be in the future."), "birth_date")
+    if value and value.year < 1900:
+        raise CaseRuleError(_("Check the year of birth."), "birth_date")
+
+
 @transaction.atomic
 def person_create(*, user: User, municipality: Municipality, **fields: Any) -> Person:
+    _check_birth_date(fields.get("birth_date"))
     person = Person(municipality=municipality, created_by=user)
     for name in PERSON_FIELDS:
         if name in fields:
@@ -161,6 +169,7 @@ def person_update(
 ) -> Person:
     """Change a person's details. ``version`` is the one the editor read: if the person
     was saved since, ``RecordChanged`` is raised and nothing is saved."""
+    _check_birth_date(fields.get("birth_date"))
     previous = {name: _text(getattr(person, name)) for name in fields if name in PERSON_FIELDS}
     changed = {}
     for name, value in fields.items():
@@ -302,6 +311,7 @@ def _set_categories(
             raise CaseRuleError(_("The record belongs to another municipality."), "categories")
     if primary is not None and primary not in categories:
         categories = [*categories, primary]
+    categories = list({category.pk: category for category in categories}.values())  # once each
     CaseCategory.objects.filter(case=case).delete()
     CaseCategory.objects.bulk_create(
         [
@@ -829,6 +839,8 @@ def meeting_record(
         raise CaseRuleError(_("Record who attended."), "attendees")
     if not items:
         raise CaseRuleError(_("Choose at least one case."), "cases")
+    if len({item.case.pk for item in items}) < len(items):
+        raise CaseRuleError(_("Each case can be taken up only once per meeting."), "cases")
     for item in items:
         _same_municipality(municipality.pk, item.case, item.plan)
     _same_municipality(municipality.pk, *(a.agency for a in attendees))

@@ -28,7 +28,7 @@ class PlaceForm(CleanTextMixin, forms.ModelForm):
         ]  # fmt: skip
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(CleanTextMixin, forms.Form):
     area = forms.ChoiceField(label=_("Area"), required=False, choices=())
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All")), *Place.Kind.choices]
@@ -185,7 +185,7 @@ class ConcernForm(CleanTextMixin, forms.ModelForm):
         self.fields["urgency"].choices = Concern.Urgency.choices  # no blank radio button
 
 
-class ConcernLinkForm(forms.Form):
+class ConcernLinkForm(CleanTextMixin, forms.Form):
     case_number = forms.CharField(label=_("Case number"), max_length=20)
 
 

@@ -33,6 +33,7 @@ from municipalities.models import (
 )
 from municipalities.roster import RosterFileError, roster_check_upload, roster_import
 from portal.fiscal import fiscal_year_of
+from portal.forms import CleanTextMixin
 
 
 def is_roster_admin(request: HttpRequest) -> bool:
@@ -94,7 +95,7 @@ def _upload_limit_with_form() -> int:
     return settings.ROSTER_UPLOAD_MAX_BYTES + 64 * 1024
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(CleanTextMixin, forms.Form):
     file = forms.FileField(
         label=_("Roster file"),
         help_text=_(

@@ -67,6 +67,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     from rest_framework.authtoken.models import Token
 
     from municipalities.audit import audit_write
+    from municipalities.forms import ApiTokenForm
     from municipalities.models import AuditEvent, Role
 
     membership = active_membership(request.user)
@@ -79,13 +80,18 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         .order_by("role", "user__username")
     )
     new_key = None
-    if request.method == "POST":
-        target = staff.filter(user_id=request.POST.get("user")).first()
+    status = 200
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and not form.is_valid():
+        messages.error(request, _("The request was not understood; nothing was changed."))
+        status = 400
+    elif request.method == "POST":
+        target = staff.filter(user_id=form.cleaned_data["user"]).first()
         if target is None:
             raise PermissionDenied
         with transaction.atomic():
             Token.objects.filter(user=target.user).delete()
-            action = request.POST.get("action")
+            action = form.cleaned_data["action"]
             if action == "issue":
                 new_key = Token.objects.create(user=target.user).key
                 messages.success(
@@ -103,4 +109,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         if new_key is None:
             return redirect("api_tokens")
     rows = [(m, hasattr(m.user, "auth_token")) for m in staff]
-    return render(request, "municipalities/api_tokens.html", {"rows": rows, "new_key": new_key})
+    return render(
+        request,
+        "municipalities/api_tokens.html",
+        {"rows": rows, "new_key": new_key},
+        status=status,
+    )

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from participation import queries, services
 from participation.models import Assignment, Menu, Provider, SessionLog
-from portal.api import ScopedViewSet, StrictCharField
+from portal.api import MAX_LIST, ScopedViewSet, StrictCharField, StrictDateField
 
 
 class ProviderSerializer(serializers.ModelSerializer):
@@ -77,16 +77,17 @@ class SessionLogSerializer(serializers.ModelSerializer):
 
 class AssignmentStatusInput(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Assignment.Status.choices)
-    on = serializers.DateField(required=False)
+    on = StrictDateField(required=False)
     reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class SessionLogInput(serializers.Serializer):
     assignment = serializers.IntegerField()
-    held_on = serializers.DateField()
+    held_on = StrictDateField()
     attendance = serializers.ChoiceField(choices=SessionLog.Attendance.choices)
     observation = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
     concerns = serializers.ListField(
+        max_length=MAX_LIST,
         child=serializers.ChoiceField(choices=SessionLog.Concern.choices),
         required=False,
         default=list,

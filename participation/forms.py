@@ -85,7 +85,7 @@ class MenuForm(CleanTextMixin, forms.ModelForm):
         return value
 
 
-class CatalogueFilterForm(forms.Form):
+class CatalogueFilterForm(CleanTextMixin, forms.Form):
     q = forms.CharField(label=_("Keyword"), max_length=100, required=False)
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All")), *Menu.Kind.choices]
@@ -148,7 +148,7 @@ class SessionLogForm(CleanTextMixin, forms.Form):
     )
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(CleanTextMixin, forms.Form):
     due_on = forms.DateField(label=_("Follow-up on"), widget=DateInput())
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -16,6 +17,13 @@ from rest_framework.response import Response
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent
 from municipalities.scoping import tenant_id_for
+from portal.forms import (
+    CONTROL_MESSAGE,
+    DATE_RANGE_MESSAGE,
+    MAX_TEXT,
+    date_in_range,
+    has_control_characters,
+)
 
 
 class Pagination(PageNumberPagination):
@@ -103,13 +111,54 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+# The longest list an input may carry (attendees, cases of a meeting, categories):
+# beyond it a request is refused rather than turned into thousands of rows.
+MAX_LIST = 100
+# REST framework's message for it, which its Japanese catalogue lacks (ours supplies it).
+LIST_TOO_LONG = gettext_lazy("Ensure this field has no more than {max_length} elements.")
+
+
 class StrictCharField(serializers.CharField):
-    """Text must arrive as text: DRF would turn 0 or true into "0" and "True"."""
+    """Text must arrive as text (DRF would turn 0 or true into "0" and "True") and hold
+    no control characters, as in the forms (``portal.forms``)."""
+
+    default_error_messages = {"control": CONTROL_MESSAGE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("max_length", MAX_TEXT)  # a TextField has no limit of its own
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if has_control_characters(data):
+            self.fail("control")
         return super().to_internal_value(data)
+
+
+class StrictDateField(serializers.DateField):
+    """A date between 1900 and 2100, as in the forms."""
+
+    default_error_messages = {"range": DATE_RANGE_MESSAGE}
+
+    def to_internal_value(self, value: Any) -> Any:
+        day = super().to_internal_value(value)
+        if not date_in_range(day):
+            self.fail("range")
+        return day
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """A date and time between 1900 and 2100, as in the forms."""
+
+    default_error_messages = {"range": DATE_RANGE_MESSAGE}
+
+    def to_internal_value(self, value: Any) -> Any:
+        moment = super().to_internal_value(value)
+        if not date_in_range(moment):
+            self.fail("range")
+        return moment
 
 
 class StrictModelSerializer(serializers.ModelSerializer):
@@ -117,4 +166,6 @@ class StrictModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.DateField: StrictDateField,
+        models.DateTimeField: StrictDateTimeField,
     }

@@ -50,6 +50,15 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         response.data = {
             "error": {"code": "invalid", "message": _("The input is not valid."), "fields": detail}
         }
+    elif isinstance(exc, exceptions.ParseError):
+        # DRF's own message is English and quotes the parser's internals.
+        response.data = {
+            "error": {
+                "code": "parse_error",
+                "message": _("The request body is not valid JSON in UTF-8."),
+                "fields": {},
+            }
+        }
     else:
         code = getattr(exc, "default_code", "error")
         message = str(getattr(exc, "detail", exc))

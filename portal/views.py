@@ -52,3 +52,17 @@ def not_found(request: HttpRequest, exception: Exception | None = None):
             status=404,
         )
     return render(request, "404.html", status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None):
+    """400 for a request that cannot be read at all (too large, malformed): structured
+    JSON under /api/, a Japanese page elsewhere."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    message = _("The request could not be read: it is too large or malformed.")
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "bad_request", "message": message, "fields": {}}}, status=400
+        )
+    return render(request, "400.html", {"reason": message}, status=400)

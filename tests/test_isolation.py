@@ -5,43 +5,19 @@ covered as soon as it exists (its id parameter must be known to ``ids``)."""
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.urlwalk import fill, walk
 
 pytestmark = pytest.mark.django_db
-
-SKIP_NAMESPACES = {"admin"}
-
-
-def walk(patterns, prefix: str = "", namespace: str | None = None):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            if p.namespace in SKIP_NAMESPACES:
-                continue
-            ns = p.namespace or namespace
-            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p
 
 
 def object_routes():
     routes = []
-    for route, pattern in walk(get_resolver().url_patterns):
+    for route, pattern in walk():
         names = list(pattern.pattern.converters) if hasattr(pattern.pattern, "converters") else []
         if names:
             routes.append((route, names))
     return routes
-
-
-def fill(route: str, ids: dict[str, int]) -> str:
-    import re
-
-    def sub(match):
-        name = match.group(2)
-        if name not in ids:
-            raise AssertionError(f"no test id for <{name}> in {route}")
-        return str(ids[name])
-
-    return "/" + re.sub(r"<(\w+):(\w+)>", sub, route)
 
 
 def test_there_are_object_routes_to_check():

@@ -7,12 +7,14 @@ Without /usr/bin/chromium the browser tests are skipped, unless REQUIRE_BROWSER=
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "test-results/screenshots"))
+FAILURES = SCREENSHOTS / "failures"
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
 # test body are still synchronous and safe.
@@ -61,3 +63,33 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, save every page it has open (the ``page`` fixture's
+    and any of its own contexts, such as a phone-size one) under
+    test-results/screenshots/failures/<test-name>.png, before the fixtures close them."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or "browser" not in item.keywords:
+        return
+    pages = []
+    if "page" in item.funcargs:
+        pages.append(item.funcargs["page"])
+    browser = item.funcargs.get("browser")
+    for context in browser.contexts if browser is not None else []:
+        pages.extend(p for p in context.pages if p not in pages)
+    name = re.sub(r"[^\w.-]+", "_", item.name).strip("_")
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for index, page in enumerate(pages):
+        path = FAILURES / (f"{name}.png" if index == 0 else f"{name}-{index + 1}.png")
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except Exception as exc:  # noqa: BLE001 - a closed page must not hide the failure
+            report.sections.append(("screenshot", f"{path}: not saved ({exc})"))
+            continue
+        saved.append(str(path))
+    if saved:
+        report.sections.append(("screenshot", "\n".join(saved)))

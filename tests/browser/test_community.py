@@ -1,4 +1,6 @@
-"""A community worker records a concern on a phone; a caseworker takes it up."""
+"""The community worker's journey in the browser: on a phone, a concern (気づき) is
+recorded; a caseworker at a desk opens a case from it; back on the phone, the
+community worker sees that consultation took it up (community → consultation)."""
 
 from __future__ import annotations
 
@@ -24,11 +26,15 @@ def demo(settings):
     return settings.DEMO_PASSWORD
 
 
-def test_concern_from_a_phone_reaches_consultation(browser, live_server, demo, tmp_path):
+def test_community_worker_journey_concern_from_a_phone_reaches_consultation(
+    browser, live_server, demo
+):
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
     page = phone.new_page()
     log_in(page, live_server.url, "a-community", demo)
-    page.goto(f"{live_server.url}/community/concerns/new/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    page.get_by_role("link", name="気づきを記録").first.click()
+    page.wait_for_url("**/community/concerns/new/")
     page.locator("input[name=urgency][value=urgent]").check()
     page.locator("#id_observation").fill("三日前から雨戸が閉まったまま。郵便受けがいっぱい。")
     page.locator("#id_subject_name").fill("大西 トメ")
@@ -37,7 +43,8 @@ def test_concern_from_a_phone_reaches_consultation(browser, live_server, demo, t
     page.locator("button.wide").click()
     page.wait_for_url("**/community/concerns/mine/")
     assert "大西 トメ" in page.locator("body").inner_text()
-    phone.close()
+    assert "受付済み" in page.locator("tbody tr", has_text="大西 トメ").inner_text()
+    phone_page = page
 
     desk = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
     page = desk.new_page()
@@ -55,3 +62,10 @@ def test_concern_from_a_phone_reaches_consultation(browser, live_server, demo, t
     concern = Concern.objects.get(subject_name="大西 トメ")
     assert concern.status == "taken_up" and concern.case.route.code == "minsei"
     desk.close()
+
+    phone_page.reload()
+    assert "相談支援で対応中" in phone_page.locator("tbody tr", has_text="大西 トメ").inner_text()
+    phone_page.screenshot(
+        path="test-results/screenshots/concern-taken-up-phone.png", full_page=True
+    )
+    phone.close()

@@ -1,4 +1,6 @@
-"""A coordinator matches a referred person to a menu and logs a session, in the browser."""
+"""The coordinator's journey in the browser: from the inbox to matching a referred
+person with a menu, a trial, session logs, and a concern that goes back to the
+caseworker (participation → consultation)."""
 
 from __future__ import annotations
 
@@ -48,11 +50,14 @@ def referral(settings):
     return referral
 
 
-def test_coordinator_matches_and_logs_a_session(page, live_server, settings, referral, screenshot):
+def test_coordinator_journey_matching_sessions_and_a_concern_for_the_caseworker(
+    browser, page, live_server, settings, referral, screenshot
+):
     log_in(page, live_server.url, "a-coordinator", settings.DEMO_PASSWORD)
     page.goto(f"{live_server.url}/participation/inbox/")
     assert "岸本 悠" in page.locator("body").inner_text()
-    page.goto(f"{live_server.url}/participation/referrals/{referral.pk}/match/")
+    page.locator(f"a[href$='/participation/referrals/{referral.pk}/match/']").click()
+    page.wait_for_url(f"**/participation/referrals/{referral.pk}/match/")
     page.locator("#id_interests").fill("パソコン、読書")
     page.locator("input[name=needs][value=no_phone]").check()
     page.locator("form[method=post] button.primary").first.click()
@@ -79,3 +84,24 @@ def test_coordinator_matches_and_logs_a_session(page, live_server, settings, ref
     log = SessionLog.objects.get(assignment=assignment)
     assert log.held_on == timezone.localdate() and log.attendance == "present"
     assert Person.objects.filter(name="岸本 悠").count() == 1
+
+    # A later session: absent, with a concern the caseworker should know about.
+    page.locator("#id_attendance").select_option("absent")
+    page.locator("input[name=concerns][value=health]").check()
+    page.locator("#id_concern_note").fill("先週から体調がすぐれないと連絡があった。")
+    page.locator("form[action$='/logs/'] button").click()
+    page.wait_for_url(f"**/participation/assignments/{assignment.pk}/")
+    screenshot("participation-concern-logged")
+    concern_log = SessionLog.objects.get(assignment=assignment, attendance="absent")
+    assert concern_log.concerns == ["health"] and concern_log.referral is not None
+
+    # The caseworker finds it among the referrals to consultation.
+    desk = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
+    caseworker = desk.new_page()
+    log_in(caseworker, live_server.url, "a-caseworker", settings.DEMO_PASSWORD)
+    caseworker.goto(f"{live_server.url}/cases/referrals/")
+    caseworker.get_by_role("link", name="岸本 悠").first.click()
+    caseworker.wait_for_url("**/cases/referrals/*/")
+    assert "体調がすぐれない" in caseworker.locator("body").inner_text()
+    caseworker.screenshot(path="test-results/screenshots/participation-concern-to-caseworker.png")
+    desk.close()
