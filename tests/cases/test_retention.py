@@ -219,7 +219,8 @@ def test_export_of_an_anonymised_person_shows_the_marker_only(personas, world_a,
 def test_the_daily_task_anonymises(personas, world_a, settings):
     assert "retention-anonymise" in settings.CELERY_BEAT_SCHEDULE
     close_world(world_a, personas.caseworker_a)
-    assert anonymise_task.delay(FIRST_DAY_PAST.isoformat()).get() == {"272035": 2}
+    # apply() runs the task body here whatever the broker (the scheduling is the beat entry).
+    assert anonymise_task.apply(args=[FIRST_DAY_PAST.isoformat()]).get() == {"272035": 2}
     assert Person.objects.get(pk=world_a.person.pk).anonymised_at is not None
 
 
