@@ -27,7 +27,7 @@ OPEN = "c.municipality_id = %(mid)s AND c.deleted_at IS NULL AND c.status <> 'cl
 def _has_category(codes: str) -> str:
     return f"""EXISTS (SELECT 1 FROM cases_casecategory cc
         JOIN cases_issuecategory ic ON ic.id = cc.category_id
-        WHERE cc.case_id = c.id AND ic.code IN ({codes}))"""
+        WHERE cc.case_id = c.id AND cc.municipality_id = %(mid)s AND ic.code IN ({codes}))"""
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -122,7 +122,8 @@ RULES: dict[str, str] = {
 }
 
 MEMBER = """SELECT 1 FROM cases_householdmember hm JOIN cases_person p ON p.id = hm.person_id
-    WHERE hm.household_id = c.household_id AND hm.left_at IS NULL"""
+    WHERE hm.household_id = c.household_id AND hm.left_at IS NULL
+      AND hm.municipality_id = %(mid)s AND p.municipality_id = %(mid)s"""
 
 
 def _sql(code: str) -> str:

@@ -62,6 +62,14 @@ def evaluate(
     as_of = as_of or timezone.localdate()
     settings = rule_settings(municipality_id)
     outcomes: dict[str, RuleOutcome] = {}
+    known: dict[str, set[int]] | None = None
+    if case_ids is not None:
+        # Re-evaluating a few cases: their unresolved flags of every rule in one query.
+        known = {}
+        for code, subject_id in Flag.objects.filter(
+            municipality_id=municipality_id, case_id__in=case_ids, resolved_at__isnull=True
+        ).values_list("rule", "subject_id"):
+            known.setdefault(code, set()).add(subject_id)
     for rule in rules or all_rules():
         enabled, params = settings[rule.code]
         if not enabled:
@@ -74,7 +82,14 @@ def evaluate(
             continue
         if case_ids is not None and rule.subject == Flag.Subject.CONCERN:
             continue  # concerns are not cases: the periodic scan covers them
-        outcomes[rule.code] = _evaluate_rule(municipality_id, rule, params, as_of, case_ids)
+        outcomes[rule.code] = _evaluate_rule(
+            municipality_id,
+            rule,
+            params,
+            as_of,
+            case_ids,
+            None if known is None else known.get(rule.code, set()),
+        )
     return outcomes
 
 
@@ -84,7 +99,9 @@ def _evaluate_rule(
     params: dict[str, int],
     as_of: datetime.date,
     case_ids: list[int] | None,
+    existing: set[int] | None = None,
 ) -> RuleOutcome:
+    """``existing``: the subjects of the rule's unresolved flags, when already known."""
     qs = rule.query(municipality_id, as_of, params)
     if case_ids is not None:
         qs = qs.filter(flag_case__in=case_ids)
@@ -95,7 +112,8 @@ def _evaluate_rule(
     )
     if case_ids is not None:
         unresolved = unresolved.filter(case_id__in=case_ids)
-    existing = set(unresolved.values_list("subject_id", flat=True))
+    if existing is None:
+        existing = set(unresolved.values_list("subject_id", flat=True))
     new = [
         Flag(
             municipality_id=municipality_id,
@@ -114,10 +132,15 @@ def _evaluate_rule(
     if new:
         Flag.objects.bulk_create(new, ignore_conflicts=True)
     outcome.raised = len(new)
-    matched = [row["flag_subject"] for row in rows]
-    outcome.resolved = _resolve(
-        municipality_id, rule, matched, case_ids, _("The condition no longer holds.")
-    )
+    # Only flags seen unresolved above whose subject no longer matches are resolved: no
+    # UPDATE at all when nothing changed (the usual case), and never a NOT IN list of
+    # every matching subject. A flag inserted meanwhile by a concurrent scan is for a
+    # subject that matched there and is left to the next scan.
+    stale = existing.difference(row["flag_subject"] for row in rows)
+    if stale:
+        outcome.resolved = unresolved.filter(subject_id__in=sorted(stale)).update(
+            resolved_at=timezone.now(), resolution=_("The condition no longer holds.")
+        )
     return outcome
 
 
