@@ -165,6 +165,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="requests per page")
     parser.add_argument("--fresh", action="store_true", help="drop and rebuild the data set")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="build the data set, measure nothing else"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -187,6 +190,9 @@ def main() -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
     prepared = _prepare(args.cases, args.seed, log)
+    if args.prepare_only:
+        print(json.dumps(prepared, ensure_ascii=False, indent=2))
+        return
     measured = suite.run_all(repeat=args.repeat, log=log)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL {_pg_version()}"
     results = {

@@ -91,15 +91,20 @@ def _municipalities_with_cases() -> list[int]:
     return list(Case.objects.values_list("municipality_id", flat=True).distinct().order_by())
 
 
-def scan(as_of: datetime.date | None = None) -> dict[str, Any]:
+def scan(as_of: datetime.date | None = None, *, from_scratch: bool = True) -> dict[str, Any]:
     """A full scan of every municipality (twice: the first raises the flags, the second
-    finds them all raised), then the same rules as SQL run straight on a cursor."""
+    finds them all raised), then the same rules as SQL run straight on a cursor.
+
+    ``from_scratch`` deletes every flag first (a data set reused from an earlier run
+    has them), so that the first scan raises them all again. Benchmark data only."""
     from bench.limit_sql import hand_written_scan
     from cases.flags import evaluate, rule_settings
-    from cases.models import Case
+    from cases.models import Case, Flag
     from cases.rules import all_rules
 
     as_of = as_of or timezone.localdate()
+    if from_scratch:
+        Flag.objects.all().delete()
     mids = _municipalities_with_cases()
     cases = Case.objects.count()
     result: dict[str, Any] = {"cases": cases, "municipalities": len(mids)}

@@ -301,7 +301,10 @@ def dashboard(user: User) -> dict[str, Any]:
                 deleted_at__isnull=True,
                 case__deleted_at__isnull=True,
             )
-            .filter(Q(case__assigned_to=user) | Q(staff=user))
+            # The user's open cases by id (already read above) rather than a join on
+            # the assignee: the planner then reads those cases' consultations and the
+            # user's own by index instead of hashing every open case in the database.
+            .filter(Q(case_id__in=[c.pk for c in my_open]) | Q(staff=user))
             .exclude(case__status=Case.Status.CLOSED)
             .select_related("case", "case__person")
             .order_by("follow_up_on")
