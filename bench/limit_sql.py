@@ -181,12 +181,17 @@ def hand_written_scan(municipality_ids: list[int], as_of: datetime.date) -> dict
             if code not in RULES:
                 missing.add(code)
                 continue
-            statements.append((_sql(code), _params(code, mid, as_of, params)))
-    rows = 0
+            statements.append((code, _sql(code), _params(code, mid, as_of, params)))
+    by_rule: dict[str, int] = {}
     start = time.perf_counter()
     with connection.cursor() as cursor:
-        for sql, params in statements:
+        for code, sql, params in statements:
             cursor.execute(sql, params)
-            rows += len(cursor.fetchall())
+            by_rule[code] = by_rule.get(code, 0) + len(cursor.fetchall())
     seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 3), "rows": rows, "missing": sorted(missing)}
+    return {
+        "seconds": round(seconds, 3),
+        "rows": sum(by_rule.values()),
+        "by_rule": by_rule,
+        "missing": sorted(missing),
+    }

@@ -125,15 +125,17 @@ def scan(as_of: datetime.date | None = None, *, from_scratch: bool = True) -> di
         for rule in all_rules():
             enabled, params = settings[rule.code]
             if enabled:
-                compiled.append(rule.query(mid, as_of, params).query.sql_with_params())
+                sql, sql_params = rule.query(mid, as_of, params).query.sql_with_params()
+                compiled.append((rule.code, sql, sql_params))
+    by_rule: dict[str, int] = {}
     start = time.perf_counter()
-    matched = 0
     with connection.cursor() as cursor:
-        for sql, params in compiled:
-            cursor.execute(sql, params)
-            matched += len(cursor.fetchall())
+        for code, sql, sql_params in compiled:
+            cursor.execute(sql, sql_params)
+            by_rule[code] = by_rule.get(code, 0) + len(cursor.fetchall())
     orm_sql = time.perf_counter() - start
-    result["rules_sql"] = {"seconds": round(orm_sql, 3), "rows": matched}
+    matched = sum(by_rule.values())
+    result["rules_sql"] = {"seconds": round(orm_sql, 3), "rows": matched, "by_rule": by_rule}
     hand = hand_written_scan(mids, as_of)
     result["hand_written_sql"] = hand
     limit = hand["seconds"] or orm_sql
