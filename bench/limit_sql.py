@@ -46,21 +46,25 @@ RULES: dict[str, str] = {
         WHERE {OPEN} AND c.opened_on <= %(opened_before)s
           AND {_has_category("'isolation', 'hikikomori', 'job_search'")}
           AND NOT EXISTS (SELECT 1 FROM participation_assignment a
-                          WHERE a.case_id = c.id AND a.status IN ('trial', 'active'))
+                          WHERE a.case_id = c.id AND a.municipality_id = %(mid)s
+                            AND a.status IN ('trial', 'active'))
           AND NOT EXISTS (SELECT 1 FROM cases_referral r
-                          WHERE r.case_id = c.id AND r.to_program = 'participation'
+                          WHERE r.case_id = c.id AND r.municipality_id = %(mid)s
+                            AND r.to_program = 'participation'
                             AND r.status IN ('proposed', 'accepted'))""",
     "participation_concern": """
         SELECT c.id FROM cases_case c
         WHERE {open} AND (
           EXISTS (SELECT 1 FROM participation_sessionlog l
                   JOIN participation_assignment a ON a.id = l.assignment_id
-                  WHERE a.case_id = c.id AND l.held_on >= %(since)s AND l.held_on <= %(as_of)s
+                  WHERE a.case_id = c.id AND l.municipality_id = %(mid)s
+                    AND l.held_on >= %(since)s AND l.held_on <= %(as_of)s
                     AND l.concerns <> %(empty_list)s)
           OR EXISTS (
             SELECT 1 FROM participation_assignment a
             JOIN participation_menu m ON m.id = a.menu_id
-            WHERE a.case_id = c.id AND a.status IN ('trial', 'active')
+            WHERE a.case_id = c.id AND a.municipality_id = %(mid)s
+              AND a.status IN ('trial', 'active')
               AND (SELECT count(*) FROM participation_sessionlog l
                    WHERE l.assignment_id = a.id AND l.attendance = 'absent'
                      AND l.held_on > COALESCE(
@@ -76,7 +80,8 @@ RULES: dict[str, str] = {
         WHERE {OPEN} AND c.opened_on <= %(opened_before)s
           AND {_has_category("'isolation'")}
           AND NOT EXISTS (SELECT 1 FROM community_caseplace cp
-                          WHERE cp.case_id = c.id AND cp.ended_on IS NULL)""",
+                          WHERE cp.case_id = c.id AND cp.municipality_id = %(mid)s
+                            AND cp.ended_on IS NULL)""",
     "out_of_touch": f"""
         SELECT c.id FROM cases_case c
         WHERE {OPEN}
@@ -94,13 +99,14 @@ RULES: dict[str, str] = {
         WHERE {OPEN}""",
     "needs_multiagency": f"""
         SELECT c.id FROM cases_case c
+        JOIN cases_casecategory cc ON cc.case_id = c.id AND cc.municipality_id = %(mid)s
+        JOIN cases_issuecategory ic ON ic.id = cc.category_id
         WHERE {OPEN} AND c.opened_on <= %(opened_before)s
-          AND (SELECT count(DISTINCT ic.field) FROM cases_casecategory cc
-               JOIN cases_issuecategory ic ON ic.id = cc.category_id
-               WHERE cc.case_id = c.id) >= %(fields)s
           AND NOT EXISTS (SELECT 1 FROM cases_meetingcase mc
                           JOIN cases_meeting m ON m.id = mc.meeting_id
-                          WHERE mc.case_id = c.id AND m.kind = 'multiagency')""",
+                          WHERE mc.case_id = c.id AND mc.municipality_id = %(mid)s
+                            AND m.kind = 'multiagency')
+        GROUP BY c.id HAVING count(DISTINCT ic.field) >= %(fields)s""",
     "referral_not_acknowledged": """
         SELECT r.id FROM cases_referral r JOIN cases_case c ON c.id = r.case_id
         WHERE r.municipality_id = %(mid)s AND r.status = 'proposed'
