@@ -172,6 +172,11 @@ def main() -> None:
     parser.add_argument(
         "--prepare-only", action="store_true", help="build the data set, measure nothing else"
     )
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="measure the pages again; keep the other figures of the last JSON of this size",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -197,7 +202,19 @@ def main() -> None:
     if args.prepare_only:
         print(json.dumps(prepared, ensure_ascii=False, indent=2))
         return
-    measured = suite.run_all(repeat=args.repeat, log=log)
+    out = args.out or ROOT / "bench" / "results" / f"bench-{args.cases}.json"
+    if args.pages_only:
+        if not out.exists():
+            raise SystemExit(f"{out} is missing: run the whole suite first.")
+        previous = json.loads(out.read_text(encoding="utf-8"))
+        log("pages …")
+        measured = {
+            "scan": previous["scan"],
+            "reevaluate": previous["reevaluate"],
+            "pages": suite.pages(args.repeat),
+        }
+    else:
+        measured = suite.run_all(repeat=args.repeat, log=log)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL {_pg_version()}"
     results = {
         "cases": args.cases,
@@ -208,7 +225,6 @@ def main() -> None:
         "prepared": prepared,
         **measured,
     }
-    out = args.out or ROOT / "bench" / "results" / f"bench-{args.cases}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(table(results))

@@ -286,6 +286,9 @@ def missing_for_national_reporting(case: Case, categories: list[CaseCategory]) -
 # --- dashboard ---------------------------------------------------------------------
 
 
+DASHBOARD_REFERRALS = 20
+
+
 def dashboard(user: User) -> dict[str, Any]:
     today = timezone.localdate()
     cases = cases_visible_to(user)
@@ -312,12 +315,14 @@ def dashboard(user: User) -> dict[str, Any]:
         if can_see_cases(user)
         else []
     )
+    # The oldest waiting referrals, one more than shown to tell that the inbox has more
+    # (a large municipality can have thousands waiting; the inbox lists them all).
     waiting = list(
         referrals_visible_to(user)
         .filter(
             to_program__in=[Program.CONSULTATION, Program.AGENCY], status=Referral.Status.PROPOSED
         )
-        .order_by("acknowledge_by")
+        .order_by("acknowledge_by", "pk")[: DASHBOARD_REFERRALS + 1]
     )
     from cases.flags import flag_queue
 
@@ -326,7 +331,8 @@ def dashboard(user: User) -> dict[str, Any]:
         "my_open_cases": my_open,
         "follow_ups_today": [c for c in follow_ups if c.follow_up_on == today],
         "follow_ups_overdue": [c for c in follow_ups if c.follow_up_on < today],
-        "referrals_waiting": waiting,
+        "referrals_waiting": waiting[:DASHBOARD_REFERRALS],
+        "referrals_more": len(waiting) > DASHBOARD_REFERRALS,
         "today": today,
     }
 
