@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,6 +105,8 @@ def _evaluate_rule(
     qs = rule.query(municipality_id, as_of, params)
     if case_ids is not None:
         qs = qs.filter(flag_case__in=case_ids)
+    if case_ids is None and connection.vendor == "postgresql":
+        return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
     rows = list(qs)  # the rule's one set-based query
     outcome = RuleOutcome(matched=len(rows))
     unresolved = Flag.objects.filter(
@@ -142,6 +144,75 @@ def _evaluate_rule(
             resolved_at=timezone.now(), resolution=_("The condition no longer holds.")
         )
     return outcome
+
+
+_columns: dict[str, list[str]] = {}
+
+
+def _evaluate_rule_in_sql(
+    municipality_id: int, rule: Rule, qs: QuerySet, as_of: datetime.date
+) -> RuleOutcome:
+    """The same as the Python path of ``_evaluate_rule`` in one statement (PostgreSQL):
+    the rule's query as a CTE, new flags inserted from it (ON CONFLICT DO NOTHING, as
+    ``bulk_create(ignore_conflicts=True)``), unresolved flags whose subject it no longer
+    returns resolved. No row travels to Python: at 1,000,000 cases building a million
+    flag instances took most of a first scan."""
+    sql, sql_params = qs.query.sql_with_params()
+    names = _columns.get(rule.code)
+    with connection.cursor() as cursor:
+        if names is None:
+            cursor.execute(f"SELECT * FROM ({sql}) AS m LIMIT 0", sql_params)  # noqa: S608
+            names = _columns[rule.code] = [d.name for d in cursor.description]
+        detail = [n for n in names if n not in FLAG_KEYS]
+        pairs = ", ".join(f"'{n}', m.{connection.ops.quote_name(n)}" for n in detail)
+        audience = "m.flag_audience" if "flag_audience" in names else "NULL"
+        case = "m.flag_case" if "flag_case" in names else "NULL"
+        user = "m.flag_user" if "flag_user" in names else "NULL"
+        now = timezone.now()
+        cursor.execute(
+            f"""
+            WITH m AS ({sql}),
+            ins AS (
+                INSERT INTO cases_flag (municipality_id, rule, subject_type, subject_id, case_id,
+                    audience, assigned_to_id, detail, state, raised_at, as_of, note, resolution)
+                SELECT %s, %s, %s, m.flag_subject, {case}, COALESCE({audience}, %s), {user},
+                    jsonb_build_object({pairs}), %s, %s, %s, '', ''
+                FROM m
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM cases_flag f
+                    WHERE f.municipality_id = %s AND f.rule = %s AND f.resolved_at IS NULL
+                      AND f.subject_id = m.flag_subject)
+                ON CONFLICT DO NOTHING
+                RETURNING 1
+            ),
+            upd AS (
+                UPDATE cases_flag f SET resolved_at = %s, resolution = %s
+                WHERE f.municipality_id = %s AND f.rule = %s AND f.resolved_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM m WHERE m.flag_subject = f.subject_id)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM ins),
+                   (SELECT count(*) FROM upd)
+            """,  # noqa: S608  (only column names the rule's own query returned)
+            [
+                *sql_params,
+                municipality_id,
+                rule.code,
+                rule.subject,
+                rule.audience,
+                Flag.State.OPEN,
+                now,
+                as_of,
+                municipality_id,
+                rule.code,
+                now,
+                _("The condition no longer holds."),
+                municipality_id,
+                rule.code,
+            ],
+        )
+        matched, raised, resolved = cursor.fetchone()
+    return RuleOutcome(matched=matched, raised=raised, resolved=resolved)
 
 
 def _resolve(
