@@ -105,10 +105,6 @@ def _evaluate_rule(
     qs = rule.query(municipality_id, as_of, params)
     if case_ids is not None:
         qs = qs.filter(flag_case__in=case_ids)
-    if case_ids is None and connection.vendor == "postgresql":
-        return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
-    rows = list(qs)  # the rule's one set-based query
-    outcome = RuleOutcome(matched=len(rows))
     unresolved = Flag.objects.filter(
         municipality_id=municipality_id, rule=rule.code, resolved_at__isnull=True
     )
@@ -116,6 +112,13 @@ def _evaluate_rule(
         unresolved = unresolved.filter(case_id__in=case_ids)
     if existing is None:
         existing = set(unresolved.values_list("subject_id", flat=True))
+    if not existing and case_ids is None and connection.vendor == "postgresql":
+        # No flag of this rule yet (a new municipality, a national import, a rule just
+        # switched on): every match becomes a flag, inserted by the database itself.
+        # Otherwise the few changes are cheaper to find in Python (measured).
+        return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
+    rows = list(qs)  # the rule's one set-based query
+    outcome = RuleOutcome(matched=len(rows))
     new = [
         Flag(
             municipality_id=municipality_id,
@@ -152,7 +155,7 @@ _columns: dict[str, list[str]] = {}
 def _evaluate_rule_in_sql(
     municipality_id: int, rule: Rule, qs: QuerySet, as_of: datetime.date
 ) -> RuleOutcome:
-    """The same as the Python path of ``_evaluate_rule`` in one statement (PostgreSQL):
+    """What the Python path of ``_evaluate_rule`` does, in one statement (PostgreSQL):
     the rule's query as a CTE, new flags inserted from it (ON CONFLICT DO NOTHING, as
     ``bulk_create(ignore_conflicts=True)``), unresolved flags whose subject it no longer
     returns resolved. No row travels to Python: at 1,000,000 cases building a million
@@ -180,8 +183,8 @@ def _evaluate_rule_in_sql(
                 FROM m
                 WHERE NOT EXISTS (
                     SELECT 1 FROM cases_flag f
-                    WHERE f.municipality_id = %s AND f.rule = %s AND f.resolved_at IS NULL
-                      AND f.subject_id = m.flag_subject)
+                    WHERE f.municipality_id = %s AND f.rule = %s AND f.subject_type = %s
+                      AND f.resolved_at IS NULL AND f.subject_id = m.flag_subject)
                 ON CONFLICT DO NOTHING
                 RETURNING 1
             ),
@@ -205,6 +208,7 @@ def _evaluate_rule_in_sql(
                 as_of,
                 municipality_id,
                 rule.code,
+                rule.subject,
                 now,
                 _("The condition no longer holds."),
                 municipality_id,
