@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format messages clean
+.PHONY: run setup test lint format messages clean bench
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -50,6 +50,10 @@ lint: $(VENV)/.dev
 	DJANGO_SECRET_KEY=lint-only-$$(printf '%064d' 0) \
 	DJANGO_ALLOWED_HOSTS=portal.example.jp \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+## bench: benchmarks on PostgreSQL (DATABASE_URL=postgres://…; BENCH_CASES=100000 by default)
+bench: $(VENV)/.runtime
+	$(PY) bench/run.py --cases $${BENCH_CASES:-100000}
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,6 +62,14 @@ def evaluate(
     as_of = as_of or timezone.localdate()
     settings = rule_settings(municipality_id)
     outcomes: dict[str, RuleOutcome] = {}
+    known: dict[str, set[int]] | None = None
+    if case_ids is not None:
+        # Re-evaluating a few cases: their unresolved flags of every rule in one query.
+        known = {}
+        for code, subject_id in Flag.objects.filter(
+            municipality_id=municipality_id, case_id__in=case_ids, resolved_at__isnull=True
+        ).values_list("rule", "subject_id"):
+            known.setdefault(code, set()).add(subject_id)
     for rule in rules or all_rules():
         enabled, params = settings[rule.code]
         if not enabled:
@@ -74,7 +82,14 @@ def evaluate(
             continue
         if case_ids is not None and rule.subject == Flag.Subject.CONCERN:
             continue  # concerns are not cases: the periodic scan covers them
-        outcomes[rule.code] = _evaluate_rule(municipality_id, rule, params, as_of, case_ids)
+        outcomes[rule.code] = _evaluate_rule(
+            municipality_id,
+            rule,
+            params,
+            as_of,
+            case_ids,
+            None if known is None else known.get(rule.code, set()),
+        )
     return outcomes
 
 
@@ -84,18 +99,26 @@ def _evaluate_rule(
     params: dict[str, int],
     as_of: datetime.date,
     case_ids: list[int] | None,
+    existing: set[int] | None = None,
 ) -> RuleOutcome:
+    """``existing``: the subjects of the rule's unresolved flags, when already known."""
     qs = rule.query(municipality_id, as_of, params)
     if case_ids is not None:
         qs = qs.filter(flag_case__in=case_ids)
-    rows = list(qs)  # the rule's one set-based query
-    outcome = RuleOutcome(matched=len(rows))
     unresolved = Flag.objects.filter(
         municipality_id=municipality_id, rule=rule.code, resolved_at__isnull=True
     )
     if case_ids is not None:
         unresolved = unresolved.filter(case_id__in=case_ids)
-    existing = set(unresolved.values_list("subject_id", flat=True))
+    if existing is None:
+        existing = set(unresolved.values_list("subject_id", flat=True))
+    if not existing and case_ids is None and connection.vendor == "postgresql":
+        # No flag of this rule yet (a new municipality, a national import, a rule just
+        # switched on): every match becomes a flag, inserted by the database itself.
+        # Otherwise the few changes are cheaper to find in Python (measured).
+        return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
+    rows = list(qs)  # the rule's one set-based query
+    outcome = RuleOutcome(matched=len(rows))
     new = [
         Flag(
             municipality_id=municipality_id,
@@ -114,11 +137,86 @@ def _evaluate_rule(
     if new:
         Flag.objects.bulk_create(new, ignore_conflicts=True)
     outcome.raised = len(new)
-    matched = [row["flag_subject"] for row in rows]
-    outcome.resolved = _resolve(
-        municipality_id, rule, matched, case_ids, _("The condition no longer holds.")
-    )
+    # Only flags seen unresolved above whose subject no longer matches are resolved: no
+    # UPDATE at all when nothing changed (the usual case), and never a NOT IN list of
+    # every matching subject. A flag inserted meanwhile by a concurrent scan is for a
+    # subject that matched there and is left to the next scan.
+    stale = existing.difference(row["flag_subject"] for row in rows)
+    if stale:
+        outcome.resolved = unresolved.filter(subject_id__in=sorted(stale)).update(
+            resolved_at=timezone.now(), resolution=_("The condition no longer holds.")
+        )
     return outcome
+
+
+_columns: dict[str, list[str]] = {}
+
+
+def _evaluate_rule_in_sql(
+    municipality_id: int, rule: Rule, qs: QuerySet, as_of: datetime.date
+) -> RuleOutcome:
+    """What the Python path of ``_evaluate_rule`` does, in one statement (PostgreSQL):
+    the rule's query as a CTE, new flags inserted from it (ON CONFLICT DO NOTHING, as
+    ``bulk_create(ignore_conflicts=True)``), unresolved flags whose subject it no longer
+    returns resolved. No row travels to Python: at 1,000,000 cases building a million
+    flag instances took most of a first scan."""
+    sql, sql_params = qs.query.sql_with_params()
+    names = _columns.get(rule.code)
+    with connection.cursor() as cursor:
+        if names is None:
+            cursor.execute(f"SELECT * FROM ({sql}) AS m LIMIT 0", sql_params)  # noqa: S608
+            names = _columns[rule.code] = [d.name for d in cursor.description]
+        detail = [n for n in names if n not in FLAG_KEYS]
+        pairs = ", ".join(f"'{n}', m.{connection.ops.quote_name(n)}" for n in detail)
+        audience = "m.flag_audience" if "flag_audience" in names else "NULL"
+        case = "m.flag_case" if "flag_case" in names else "NULL"
+        user = "m.flag_user" if "flag_user" in names else "NULL"
+        now = timezone.now()
+        cursor.execute(
+            f"""
+            WITH m AS ({sql}),
+            ins AS (
+                INSERT INTO cases_flag (municipality_id, rule, subject_type, subject_id, case_id,
+                    audience, assigned_to_id, detail, state, raised_at, as_of, note, resolution)
+                SELECT %s, %s, %s, m.flag_subject, {case}, COALESCE({audience}, %s), {user},
+                    jsonb_build_object({pairs}), %s, %s, %s, '', ''
+                FROM m
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM cases_flag f
+                    WHERE f.municipality_id = %s AND f.rule = %s AND f.subject_type = %s
+                      AND f.resolved_at IS NULL AND f.subject_id = m.flag_subject)
+                ON CONFLICT DO NOTHING
+                RETURNING 1
+            ),
+            upd AS (
+                UPDATE cases_flag f SET resolved_at = %s, resolution = %s
+                WHERE f.municipality_id = %s AND f.rule = %s AND f.resolved_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM m WHERE m.flag_subject = f.subject_id)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM ins),
+                   (SELECT count(*) FROM upd)
+            """,  # noqa: S608  (only column names the rule's own query returned)
+            [
+                *sql_params,
+                municipality_id,
+                rule.code,
+                rule.subject,
+                rule.audience,
+                Flag.State.OPEN,
+                now,
+                as_of,
+                municipality_id,
+                rule.code,
+                rule.subject,
+                now,
+                _("The condition no longer holds."),
+                municipality_id,
+                rule.code,
+            ],
+        )
+        matched, raised, resolved = cursor.fetchone()
+    return RuleOutcome(matched=matched, raised=raised, resolved=resolved)
 
 
 def _resolve(

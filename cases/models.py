@@ -785,6 +785,14 @@ class Flag(TenantModel):
             models.Index(
                 fields=["case", "rule"], condition=Q(resolved_at__isnull=True), name="flag_case_idx"
             ),
+            # A page of the queue in order: WHERE municipality_id = %s AND resolved_at IS
+            # NULL AND (audience = %s OR assigned_to_id = %s) ORDER BY raised_at, id LIMIT 51;
+            # read in order and stopped after a page instead of sorting the whole queue.
+            models.Index(
+                fields=["municipality", "raised_at", "id"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_queue_order_idx",
+            ),
         ]
 
     @property

@@ -288,6 +288,9 @@ def missing_for_national_reporting(case: Case, categories: list[CaseCategory]) -
 # --- dashboard ---------------------------------------------------------------------
 
 
+DASHBOARD_REFERRALS = 20
+
+
 def dashboard(user: User) -> dict[str, Any]:
     today = timezone.localdate()
     cases = cases_visible_to(user)
@@ -303,7 +306,10 @@ def dashboard(user: User) -> dict[str, Any]:
                 deleted_at__isnull=True,
                 case__deleted_at__isnull=True,
             )
-            .filter(Q(case__assigned_to=user) | Q(staff=user))
+            # The user's open cases by id (already read above) rather than a join on
+            # the assignee: the planner then reads those cases' consultations and the
+            # user's own by index instead of hashing every open case in the database.
+            .filter(Q(case_id__in=[c.pk for c in my_open]) | Q(staff=user))
             .exclude(case__status=Case.Status.CLOSED)
             .select_related("case", "case__person")
             .order_by("follow_up_on")
@@ -311,12 +317,14 @@ def dashboard(user: User) -> dict[str, Any]:
         if can_see_cases(user)
         else []
     )
+    # The oldest waiting referrals, one more than shown to tell that the inbox has more
+    # (a large municipality can have thousands waiting; the inbox lists them all).
     waiting = list(
         referrals_visible_to(user)
         .filter(
             to_program__in=[Program.CONSULTATION, Program.AGENCY], status=Referral.Status.PROPOSED
         )
-        .order_by("acknowledge_by")
+        .order_by("acknowledge_by", "pk")[: DASHBOARD_REFERRALS + 1]
     )
     from cases.flags import flag_queue
 
@@ -325,7 +333,8 @@ def dashboard(user: User) -> dict[str, Any]:
         "my_open_cases": my_open,
         "follow_ups_today": [c for c in follow_ups if c.follow_up_on == today],
         "follow_ups_overdue": [c for c in follow_ups if c.follow_up_on < today],
-        "referrals_waiting": waiting,
+        "referrals_waiting": waiting[:DASHBOARD_REFERRALS],
+        "referrals_more": len(waiting) > DASHBOARD_REFERRALS,
         "today": today,
     }
 

@@ -105,8 +105,14 @@ def case_rows(qs: QuerySet[Case], *detail: str) -> QuerySet:
     )
 
 
-def has_category(codes: list[str]) -> Exists:
-    return Exists(CaseCategory.objects.filter(case=OuterRef("pk"), category__code__in=codes))
+def has_category(codes: list[str], municipality_id: int | None = None) -> Exists:
+    """The case has one of the issue categories. With ``municipality_id`` the subquery
+    is confined to the municipality's rows, so that a hashed subplan reads only those
+    and not every municipality's (see ``bench/README.md``)."""
+    rows = CaseCategory.objects.filter(case=OuterRef("pk"), category__code__in=codes)
+    if municipality_id is not None:
+        rows = rows.filter(municipality_id=municipality_id)
+    return Exists(rows)
 
 
 def years_before(day: datetime.date, years: int) -> datetime.date:
@@ -153,7 +159,10 @@ register_rule(
 def _plan_review_due(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
     cutoff = as_of - datetime.timedelta(days=p["grace_days"])
     due = SupportPlan.objects.filter(
-        case=OuterRef("pk"), status=SupportPlan.Status.DECIDED, review_on__lt=cutoff
+        municipality_id=mid,
+        case=OuterRef("pk"),
+        status=SupportPlan.Status.DECIDED,
+        review_on__lt=cutoff,
     )
     qs = (
         open_cases(mid)
@@ -182,7 +191,7 @@ register_rule(
 
 def _needs_multiagency(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
     meeting = MeetingCase.objects.filter(
-        case=OuterRef("pk"), meeting__kind=Meeting.Kind.MULTIAGENCY
+        municipality_id=mid, case=OuterRef("pk"), meeting__kind=Meeting.Kind.MULTIAGENCY
     )
     qs = (
         open_cases(mid)
@@ -262,8 +271,14 @@ register_rule(
 
 
 def _household_pattern(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    # Both municipality filters are implied (a household and its members belong to one
+    # municipality) but let the planner read one municipality's members and persons
+    # (person_muni_dob_idx) instead of hashing every municipality's.
     members = HouseholdMember.objects.filter(
-        household_id=OuterRef("household_id"), left_at__isnull=True
+        municipality_id=mid,
+        person__municipality_id=mid,
+        household_id=OuterRef("household_id"),
+        left_at__isnull=True,
     )
     elderly = years_before(as_of, p["elderly_age"])
     middle_young = years_before(as_of, p["middle_age_min"])
@@ -290,9 +305,9 @@ def _household_pattern(mid: int, as_of: datetime.date, p: dict[str, int]) -> Que
         open_cases(mid)
         .filter(household__isnull=False)
         .annotate(
-            p8050=p8050 & ~has_category(["p8050"]),
-            double_care=double_care & ~has_category(["double_care"]),
-            young_carer=young_carer & ~has_category(["young_carer"]),
+            p8050=p8050 & ~has_category(["p8050"], mid),
+            double_care=double_care & ~has_category(["double_care"], mid),
+            young_carer=young_carer & ~has_category(["young_carer"], mid),
         )
         .filter(Q(p8050=True) | Q(double_care=True) | Q(young_carer=True))
     )

@@ -964,12 +964,26 @@ def master_data(request: HttpRequest) -> HttpResponse:
 
 # --- referral flags ---------------------------------------------------------------------
 
+FLAG_PAGE_SIZE = 50
+
+
+def _page_number(request: HttpRequest) -> int:
+    """The ``page`` query parameter: a positive number, 1 when missing or invalid."""
+    try:
+        return max(1, min(int(request.GET.get("page", 1)), 100_000))
+    except (TypeError, ValueError):
+        return 1
+
 
 @login_required
 def flag_queue(request: HttpRequest) -> HttpResponse:
     if active_membership(request.user) is None or request.user.is_system_admin:
         raise PermissionDenied
-    flags = list(flag_engine.flag_queue(request.user))
+    page = _page_number(request)
+    start = (page - 1) * FLAG_PAGE_SIZE
+    # One row more than a page tells whether there is a next page without a COUNT.
+    rows = list(flag_engine.flag_queue(request.user)[start : start + FLAG_PAGE_SIZE + 1])
+    flags = rows[:FLAG_PAGE_SIZE]
     audit_list(request, "flags", [f.case_id for f in flags if f.case_id])
     return render(
         request,
@@ -977,6 +991,9 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
         {
             "flags": flags,
             "can_see_cases": queries.can_see_cases(request.user),
+            "page": page,
+            "previous_page": page - 1 if page > 1 else None,
+            "next_page": page + 1 if len(rows) > FLAG_PAGE_SIZE else None,
         },
     )
 

@@ -47,11 +47,13 @@ register_rule(
 
 
 def _isolation_no_place(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
-    linked = CasePlace.objects.filter(case=OuterRef("pk"), ended_on__isnull=True)
+    linked = CasePlace.objects.filter(
+        municipality_id=mid, case=OuterRef("pk"), ended_on__isnull=True
+    )
     qs = (
         open_cases(mid)
         .filter(opened_on__lte=as_of - datetime.timedelta(days=p["days"]))
-        .filter(has_category(["isolation"]))
+        .filter(has_category(["isolation"], mid))
         .filter(~Exists(linked))
     )
     return case_rows(qs, "opened_on")

@@ -17,9 +17,12 @@ NEEDS_PARTICIPATION_CATEGORIES = ["isolation", "hikikomori", "job_search"]
 
 def _needs_participation(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
     taking_part = Assignment.objects.filter(
-        case=OuterRef("pk"), status__in=[Assignment.Status.TRIAL, Assignment.Status.ACTIVE]
+        municipality_id=mid,
+        case=OuterRef("pk"),
+        status__in=[Assignment.Status.TRIAL, Assignment.Status.ACTIVE],
     )
     referred = Referral.objects.filter(
+        municipality_id=mid,
         case=OuterRef("pk"),
         to_program=Program.PARTICIPATION,
         status__in=[Referral.Status.PROPOSED, Referral.Status.ACCEPTED],
@@ -27,7 +30,7 @@ def _needs_participation(mid: int, as_of: datetime.date, p: dict[str, int]) -> Q
     qs = (
         open_cases(mid)
         .filter(opened_on__lte=as_of - datetime.timedelta(days=p["days"]))
-        .filter(has_category(NEEDS_PARTICIPATION_CATEGORIES))
+        .filter(has_category(NEEDS_PARTICIPATION_CATEGORIES, mid))
         .filter(~Exists(taking_part), ~Exists(referred))
     )
     return case_rows(qs, "opened_on")
@@ -55,7 +58,7 @@ register_rule(
 def _participation_concern(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
     since = as_of - datetime.timedelta(days=p["days"])
     concern = SessionLog.objects.filter(
-        assignment__case=OuterRef("pk"), held_on__gte=since, held_on__lte=as_of
+        municipality_id=mid, assignment__case=OuterRef("pk"), held_on__gte=since, held_on__lte=as_of
     ).exclude(concerns=[])
     # Absences after the last attendance, per active assignment of the case.
     last_present = (
@@ -66,6 +69,7 @@ def _participation_concern(mid: int, as_of: datetime.date, p: dict[str, int]) ->
     )
     missing = (
         Assignment.objects.filter(
+            municipality_id=mid,
             case=OuterRef("pk"),
             status__in=[Assignment.Status.TRIAL, Assignment.Status.ACTIVE],
         )

@@ -302,6 +302,33 @@ def test_dashboard_lists_my_cases_follow_ups_and_waiting_referrals(client, perso
     assert "期限切れのフォローアップ" in html or "フォローアップ" in html
 
 
+def test_dashboard_shows_the_oldest_waiting_referrals_and_links_to_the_inbox(
+    client, personas, world_a, monkeypatch
+):
+    from cases import queries
+
+    monkeypatch.setattr(queries, "DASHBOARD_REFERRALS", 1)
+    services.referral_create(
+        user=personas.community_worker_a,
+        case=world_a.case,
+        from_program="community",
+        to_program="consultation",
+        reason="地域のサロンで気づき",
+    )
+    services.referral_create(
+        user=personas.caseworker_a,
+        case=world_a.case,
+        from_program="consultation",
+        to_program="agency",
+        to_agency=world_a.agency,
+        reason="関係機関へ",
+    )
+    client.force_login(personas.caseworker_a)
+    html = client.get(reverse("cases:dashboard")).content.decode()
+    assert html.count(reverse("cases:referral_inbox")) >= 1
+    assert "続きは依頼の受信箱で" in html
+
+
 def test_dashboard_query_count_is_constant(client, personas, world_a, django_assert_num_queries):
     client.force_login(personas.caseworker_a)
     url = reverse("cases:dashboard")

@@ -403,6 +403,26 @@ def test_flag_pages_and_counts(client, personas, world_a, django_assert_num_quer
     assert html.count("連絡 途絶") == 3
 
 
+def test_flag_queue_pages_without_counting(
+    client, personas, monkeypatch, django_assert_num_queries
+):
+    from cases import views
+
+    monkeypatch.setattr(views, "FLAG_PAGE_SIZE", 2)
+    for i in range(3):
+        open_case(personas, days_ago=80, name=f"連絡 途絶{i}")
+    scan(personas)
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:flag_queue")
+    client.get(url)
+    with django_assert_num_queries(8):  # as without pages: one row more, no COUNT
+        first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+    assert first.count("連絡 途絶") == 2 and "?page=2" in first
+    assert second.count("連絡 途絶") == 1 and "?page=1" in second and "?page=3" not in second
+    assert client.get(url, {"page": "x"}).status_code == 200
+
+
 def test_flag_form_errors(client, personas):
     case = open_case(personas, categories=["isolation"], days_ago=30)
     scan(personas)

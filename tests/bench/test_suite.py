@@ -1,0 +1,66 @@
+"""Each benchmark runs at a tiny size so that it cannot rot (no timing assertions)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from bench import suite
+from bench.generate import generate
+from tests.factories import MunicipalityFactory
+
+
+@pytest.fixture
+def tiny(db):
+    municipalities = [
+        MunicipalityFactory(code="272035", prefecture="大阪府", name="豊中市"),
+        MunicipalityFactory(code="322016", prefecture="島根県", name="松江市"),
+    ]
+    generate(50, seed=1, today=datetime.date.today(), municipalities=municipalities)
+    return municipalities
+
+
+def test_scan_benchmark(tiny):
+    result = suite.scan()
+    assert result["cases"] == 50
+    assert result["municipalities"] == 2
+    for label in ("first", "second"):
+        assert set(result[label]) == {"seconds", "cases_per_second", "flags_raised"}
+    assert result["second"]["flags_raised"] == 0
+    # The hand-written SQL finds exactly what each rule finds.
+    assert result["hand_written_sql"]["by_rule"] == result["rules_sql"]["by_rule"]
+    assert result["hand_written_sql"]["missing"] == []
+    assert "ratio_second_to_hand_written" in result
+
+
+def test_reevaluation_benchmark(tiny):
+    result = suite.reevaluate(samples=3)
+    assert result["samples"] == 3
+    assert {"median_ms", "p95_ms"} <= set(result)
+
+
+def test_page_benchmarks(tiny):
+    suite.scan()  # the flag queue has flags
+    result = suite.pages(repeat=1, slow_repeat=1)
+    assert set(result["pages"]) == {
+        "dashboard",
+        "name search (kanji)",
+        "name search (kana)",
+        "case page",
+        "flag queue",
+        "menu catalogue",
+        "statistics (municipality)",
+        "statistics (national)",
+    }
+    for figures in result["pages"].values():
+        assert figures["queries"] > 0
+        assert {"median_ms", "p95_ms", "sql_median_ms", "ratio_to_sql"} <= set(figures)
+
+
+def test_roster_and_generator_benchmarks(db):
+    roster = suite.roster_import()
+    assert roster["ok"] and roster["rows"] == 133
+    generated = suite.generator(20, seed=1)
+    assert generated["cases"] == 20
+    assert generated["rows"] > 20
