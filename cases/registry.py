@@ -1,8 +1,10 @@
 """What the program apps add to the shared case model, registered from their
 ``AppConfig.ready()`` so that ``cases`` never imports them.
 
-A timeline provider takes a case and returns ``TimelineEntry`` items (one query per
-case page at most).
+A timeline provider takes a case and the most rows of one growing kind the page needs
+(None: all) and returns ``cases.timeline.RowKind`` items: a ``values()`` queryset in
+the shared row columns and how a row becomes a ``TimelineEntry``. The case page reads
+every kind of every program in one statement.
 """
 
 from __future__ import annotations
@@ -10,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_timeline_providers: list[Callable[[Any], list[Any]]] = []
+_timeline_providers: list[Callable[[Any, int | None], list[Any]]] = []
 
 
-def register_timeline(provider: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any]]:
+def register_timeline(
+    provider: Callable[[Any, int | None], list[Any]],
+) -> Callable[[Any, int | None], list[Any]]:
     if provider not in _timeline_providers:
         _timeline_providers.append(provider)
     return provider
 
 
-def timeline_providers() -> tuple[Callable[[Any], list[Any]], ...]:
+def timeline_providers() -> tuple[Callable[[Any, int | None], list[Any]], ...]:
     return tuple(_timeline_providers)
 
 

@@ -304,7 +304,11 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
                 {"case_number": sensitive.number, "form": form},
                 status=400 if request.method == "POST" else 200,
             )
-    context = queries.case_page(request.user, case_id, case=sensitive)
+    try:
+        timeline_page = int(request.GET.get("timeline", 1))
+    except ValueError:
+        timeline_page = 1
+    context = queries.case_page(request.user, case_id, case=sensitive, timeline_page=timeline_page)
     case = context["case"]
     audit_view(request, case, case_id=case.pk, person_id=case.person_id)
     context["status_form"] = StatusForm(allowed=services.allowed_transitions(case))

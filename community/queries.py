@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.queries import TimelineEntry, can_see_cases
+from cases.timeline import RowKind, case_rows, newest
 from community.models import ActivityRecord, CasePlace, Concern, Outcome, Place, PlatformSession
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
@@ -124,33 +125,60 @@ def case_place_get_for_user(user: Any, link_id: int) -> CasePlace:
     return get_for_user_or_404(qs, user, pk=link_id)
 
 
-def case_timeline(case: Any) -> list[TimelineEntry]:
-    """Places the case is linked to and concerns taken up into it (two queries)."""
-    entries = []
-    for link in CasePlace.objects.filter(case=case).select_related("place"):
-        title = link.place.name + (f"（〜{link.ended_on:%Y-%m-%d}）" if link.ended_on else "")
-        entries.append(
-            TimelineEntry(
-                at=timezone.make_aware(datetime.datetime.combine(link.since, datetime.time(10))),
-                kind="community",
-                title=title,
-                body=link.note,
-                url=reverse("community:place_detail", args=[link.place_id]),
-                obj=link,
-            )
-        )
-    for concern in Concern.objects.filter(case=case):
-        entries.append(
-            TimelineEntry(
-                at=concern.created_at,
-                kind="concern",
-                title=str(concern.get_reporter_kind_display()),
-                body=concern.observation,
-                url=reverse("community:concern_detail", args=[concern.pk]),
-                obj=concern,
-            )
-        )
-    return entries
+def _place_entry(row: dict[str, Any]) -> TimelineEntry:
+    title = row["t1"] + (f"（〜{row['day2']:%Y-%m-%d}）" if row["day2"] else "")
+    return TimelineEntry(
+        at=timezone.make_aware(datetime.datetime.combine(row["day"], datetime.time(10))),
+        kind="community",
+        title=title,
+        body=row["t2"] or "",
+        url=reverse("community:place_detail", args=[row["ref"]]),
+    )
+
+
+def _concern_entry(row: dict[str, Any]) -> TimelineEntry:
+    return TimelineEntry(
+        at=row["at"],
+        kind="concern",
+        title=str(Concern(reporter_kind=row["t1"]).get_reporter_kind_display()),
+        body=row["t2"] or "",
+        url=reverse("community:concern_detail", args=[row["pk"]]),
+    )
+
+
+def case_timeline(case: Any, limit: int | None) -> list[RowKind]:
+    """Places the case is linked to and the newest ``limit`` concerns taken up into it,
+    for the case page's one statement (``cases.timeline``)."""
+    mine = {"municipality_id": case.municipality_id}
+    concerns = newest(Concern.objects.filter(case=case, **mine), "created_at", limit)
+    return [
+        RowKind(
+            "community.place",
+            case_rows(
+                CasePlace.objects.filter(case=case, **mine),
+                "community.place",
+                pk="pk",
+                ref="place_id",
+                t1="place__name",
+                t2="note",
+                day="since",
+                day2="ended_on",
+            ),
+            _place_entry,
+        ),
+        RowKind(
+            "community.concern",
+            case_rows(
+                concerns,
+                "community.concern",
+                pk="pk",
+                at="created_at",
+                t1="reporter_kind",
+                t2="observation",
+            ),
+            _concern_entry,
+        ),
+    ]
 
 
 def activity_records_visible_to(user: Any) -> QuerySet[ActivityRecord]:

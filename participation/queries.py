@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cases.models import Program, Referral
 from cases.queries import TimelineEntry, referral_get_for_user
+from cases.timeline import RowKind, case_rows, newest
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
 from participation.matching import Profile, Suggestion, rank_menus
@@ -177,31 +178,63 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-def case_timeline(case: Any) -> list[TimelineEntry]:
-    """Assignments and session logs of a case (two queries), for the case page."""
-    entries = []
-    for a in Assignment.objects.filter(case=case).select_related("menu"):
-        entries.append(
-            TimelineEntry(
-                at=_at(a.start_on or timezone.localtime(a.created_at).date(), 9),
-                kind="participation",
-                title=f"{a.menu.name}（{a.get_status_display()}）",
-                url=reverse("participation:assignment_detail", args=[a.pk]),
-                obj=a,
-            )
-        )
-    for log in SessionLog.objects.filter(assignment__case=case).select_related("assignment__menu"):
-        body = log.observation
-        if log.concern_note:
-            body = f"{body}\n⚠ {log.concern_note}".strip()
-        entries.append(
-            TimelineEntry(
-                at=_at(log.held_on, 17),
-                kind="participation",
-                title=f"{log.assignment.menu.name}: {log.get_attendance_display()}",
-                body=body,
-                url=reverse("participation:assignment_detail", args=[log.assignment_id]),
-                obj=log,
-            )
-        )
-    return entries
+def _assignment_entry(row: dict[str, Any]) -> TimelineEntry:
+    status = Assignment(status=row["t2"]).get_status_display()
+    return TimelineEntry(
+        at=_at(row["day"] or timezone.localtime(row["at"]).date(), 9),
+        kind="participation",
+        title=f"{row['t1']}（{status}）",
+        url=reverse("participation:assignment_detail", args=[row["pk"]]),
+    )
+
+
+def _session_log_entry(row: dict[str, Any]) -> TimelineEntry:
+    body = row["t3"] or ""
+    if row["t4"]:
+        body = f"{body}\n⚠ {row['t4']}".strip()
+    attendance = SessionLog(attendance=row["t2"]).get_attendance_display()
+    return TimelineEntry(
+        at=_at(row["day"], 17),
+        kind="participation",
+        title=f"{row['t1']}: {attendance}",
+        body=body,
+        url=reverse("participation:assignment_detail", args=[row["ref"]]),
+    )
+
+
+def case_timeline(case: Any, limit: int | None) -> list[RowKind]:
+    """Assignments and session logs of a case (the newest ``limit`` logs), for the case
+    page's one statement (``cases.timeline``)."""
+    mine = {"municipality_id": case.municipality_id}
+    assignments = Assignment.objects.filter(case=case, **mine)
+    logs = newest(SessionLog.objects.filter(assignment__case=case, **mine), "held_on", limit)
+    return [
+        RowKind(
+            "participation.assignment",
+            case_rows(
+                assignments,
+                "participation.assignment",
+                pk="pk",
+                t1="menu__name",
+                t2="status",
+                day="start_on",
+                at="created_at",
+            ),
+            _assignment_entry,
+        ),
+        RowKind(
+            "participation.session_log",
+            case_rows(
+                logs,
+                "participation.session_log",
+                pk="pk",
+                ref="assignment_id",
+                day="held_on",
+                t1="assignment__menu__name",
+                t2="attendance",
+                t3="observation",
+                t4="concern_note",
+            ),
+            _session_log_entry,
+        ),
+    ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Consultation, ContactRoute, IssueCategory, Person
+from cases.rules import get_rule
 from municipalities.models import AuditEvent
 from tests.worlds import master
 
@@ -245,13 +246,74 @@ def test_case_page_query_count_does_not_grow_with_rows(
         client.get(url)
 
 
-# session, user, membership, session save (3); case (+person, route, assignee, household);
-# categories;
-# consultations; plans; plan actions (prefetch); meeting items; referrals; household
-# members; consents; consent agencies (prefetch); agencies; status events; audit insert;
-# participation's timeline: assignments, session logs; community's: places, concerns;
-# the case's flags
-QUERIES_CASE_PAGE = 24
+# session, user, membership, session save (3); case (+person, route, assignee);
+# one UNION ALL of the case's rows (consultations, plans, meeting items, referrals, status
+# events, household members, flags, issues, agencies, and the participation and community
+# timeline kinds); consents; consent agencies (prefetch); audit insert
+QUERIES_CASE_PAGE = 11
+
+
+def test_case_page_shows_the_newest_timeline_entries_and_links_to_older_ones(
+    client, personas, world_a, django_assert_num_queries
+):
+    from cases.models import ConsultationMethod
+    from cases.timeline import TIMELINE_PAGE
+
+    case = world_a.case
+    start = timezone.now() - datetime.timedelta(days=400)
+    Consultation.objects.bulk_create(
+        Consultation(
+            municipality=case.municipality,
+            case=case,
+            occurred_at=start + datetime.timedelta(days=i),
+            method=master(ConsultationMethod, "phone"),
+            staff=personas.caseworker_a,
+            summary=f"定期連絡 {i:03d}",
+        )
+        for i in range(2 * TIMELINE_PAGE)
+    )
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:case_detail", args=[case.pk])
+    html = client.get(url).content.decode()
+    assert html.count('<li class="tl-') == TIMELINE_PAGE
+    assert f"定期連絡 {2 * TIMELINE_PAGE - 1:03d}" in html and "定期連絡 000" not in html
+    assert "?timeline=2" in html and "古い記録を表示" in html
+    with django_assert_num_queries(QUERIES_CASE_PAGE):
+        html = client.get(url + "?timeline=3").content.decode()
+    # The oldest entries are on the last page, which links back but not further.
+    assert "定期連絡 000" in html and "?timeline=2" in html and "?timeline=4" not in html
+    everything = set()
+    for page in (1, 2, 3):
+        html = client.get(f"{url}?timeline={page}").content.decode()
+        everything |= {i for i in range(2 * TIMELINE_PAGE) if f"定期連絡 {i:03d}" in html}
+    assert everything == set(range(2 * TIMELINE_PAGE))
+    assert client.get(url + "?timeline=x").status_code == 200
+
+
+def test_case_page_shows_open_flags_agencies_and_the_primary_issue_first(client, personas, world_a):
+    from cases.models import Flag
+
+    case = world_a.case
+    case.agencies.add(world_a.agency)
+    Flag.objects.update_or_create(
+        municipality=case.municipality,
+        rule="out_of_touch",
+        subject_type="case",
+        subject_id=case.pk,
+        defaults={
+            "case": case,
+            "audience": "caseworker",
+            "as_of": timezone.localdate(),
+            "state": Flag.State.OPEN,
+            "resolved_at": None,
+        },
+    )
+    client.force_login(personas.caseworker_a)
+    html = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert 'id="flags"' in html and str(world_a.agency) in html
+    assert str(get_rule("out_of_touch").title) in html
+    primary = case.case_categories.get(is_primary=True).category
+    assert f"◎ {primary.name}" in html
 
 
 def build_more(personas, world):

@@ -98,4 +98,4 @@ def render(person: Person) -> list[str]:
 
 def case_page_for_export(case: Case) -> dict:
     """The case page's data for the operator running the command (no staff user)."""
-    return case_page(None, case.pk, case=case)
+    return case_page(None, case.pk, case=case, timeline_page=None)
