@@ -43,6 +43,7 @@ from cases.text import search_key
 from cases.timeline import (
     TIMELINE_PAGE,
     RowKind,
+    as_text,
     at_hour,
     case_rows,
     newest,
@@ -333,7 +334,7 @@ def _case_row_kinds(case: Case, limit: int | None) -> list[RowKind]:
             "status",
             status_events,
             _status_event,
-            {"at": "at", "t1": "data", "ref": "actor_id", **user_columns("actor", 2)},
+            {"at": "at", "t1": as_text("data"), "ref": "actor_id", **user_columns("actor", 2)},
         ),
         (
             "member",

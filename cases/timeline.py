@@ -18,9 +18,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import F, QuerySet, Value
+from django.db.models import Expression, F, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
+
+
+class TypedNull(Expression):
+    """NULL of a given type: ``NULL::type`` on PostgreSQL, which resolves a union's column
+    types branch by branch (a bare NULL there is text); plain NULL elsewhere."""
+
+    def __init__(self, output_field: models.Field) -> None:
+        super().__init__(output_field=output_field)
+
+    def resolve_expression(self, *args: Any, **kwargs: Any) -> TypedNull:
+        return self  # nothing to resolve: no columns, no parameters
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return "NULL", []
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return f"NULL::{self.output_field.cast_db_type(connection)}", []
+
 
 # name -> the type of the column in every branch.
 ROW_COLUMNS: dict[str, models.Field] = {
@@ -39,6 +57,7 @@ ROW_COLUMNS: dict[str, models.Field] = {
     **{f"t{i}": models.TextField() for i in range(1, 11)},
 }
 _PREFIX = "row_"
+_NULLS = {name: TypedNull(field) for name, field in ROW_COLUMNS.items()}
 
 # Most rows of one growing kind (consultations, status changes, session logs, concerns)
 # read for one page of the timeline.
@@ -47,25 +66,28 @@ TIMELINE_PAGE = 50
 
 def case_rows(qs: QuerySet, key: str, **columns: Any) -> QuerySet:
     """``qs`` as rows of kind ``key`` for the union: ``columns`` maps column names of
-    ``ROW_COLUMNS`` to field paths or expressions; the others are NULL."""
+    ``ROW_COLUMNS`` to field paths or expressions of the column's type (text columns take
+    char and text fields; ``as_text`` anything else); the others are NULL."""
     unknown = set(columns) - set(ROW_COLUMNS) | ({"kind"} & set(columns))
     if unknown:
         raise ValueError(f"unknown row columns: {sorted(unknown)}")
     select: dict[str, Any] = {}
-    for name, field in ROW_COLUMNS.items():
+    for name in ROW_COLUMNS:
         if name == "kind":
             expr: Any = Value(key, output_field=models.CharField())
         elif name in columns:
             expr = columns[name]
             if isinstance(expr, str):
                 expr = F(expr)
-            if isinstance(field, models.TextField):
-                expr = Cast(expr, models.TextField())
         else:
-            # NULL::type: PostgreSQL resolves the union's column types branch by branch.
-            expr = Cast(Value(None), field)
+            expr = _NULLS[name]
         select[_PREFIX + name] = expr
     return qs.order_by().values(**select)
+
+
+def as_text(path: str) -> Cast:
+    """A non-text field (e.g. JSON) for a text column."""
+    return Cast(path, models.TextField())
 
 
 def newest(qs: QuerySet, order: str, limit: int | None) -> QuerySet:
