@@ -224,7 +224,9 @@ def _system_admin() -> Any:
     return user
 
 
-def pages(repeat: int = 20, slow_repeat: int = 5) -> dict[str, Any]:
+def pages(
+    repeat: int = 20, slow_repeat: int = 5, only: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """Server time of the main pages of the largest municipality through the test client,
     with the query count and the time of the same SQL replayed on a cursor."""
     import jaconv
@@ -286,7 +288,8 @@ def pages(repeat: int = 20, slow_repeat: int = 5) -> dict[str, Any]:
     ]
     results = {}
     for page in page_list:
-        results[page.name] = measure_page(page)
+        if only is None or page.name in only:
+            results[page.name] = measure_page(page)
     return {
         "municipality_id": mid,
         "case_id": case.pk,
