@@ -113,8 +113,8 @@ class Indicator:
     reduce: Callable[[list[Row]], dict[int, int]] | None = None
 
 
-# A row of a part: municipality id, three dimensions as text, two counts.
-Row = tuple[int | None, str, str, str, int, int]
+# A row of a part: municipality id, three dimensions as text, two counts, a number.
+Row = tuple[int | None, str, str, str, int, int, int]
 Parts = dict[str, QuerySet]
 Rows = dict[str, list[Row]]
 
@@ -167,11 +167,14 @@ def part(
     municipality: bool = False,
     dims: tuple[Any, ...] = (),
     counts: tuple[Any, ...] = (),
+    number: Any = None,
 ) -> QuerySet:
     """One grouped count in the common shape of a part: ``qs`` grouped by the municipality
-    (if asked) and up to three dimensions (field names or expressions, compared as text),
-    with up to two aggregates. Parts of different tables are run together by ``run_parts``
-    as one ``UNION ALL``, so a page reads every table it needs in one statement."""
+    (if asked), up to three dimensions (field names or expressions, as text) and a numeric
+    one (``number``: a month, a sort order; left numeric, as a cast of every row to text
+    costs more than the count), with up to two aggregates. Parts of different tables are
+    run together by ``run_parts`` as one ``UNION ALL``, so a page reads every table it
+    needs in one statement."""
     if len(dims) > 3 or len(counts) > 2:
         raise ValueError("a part has at most three dimensions and two counts")
     columns: dict[str, Any] = {
@@ -180,6 +183,10 @@ def part(
     for i in range(3):
         dim = dims[i] if i < len(dims) else Value("")
         columns[f"d{i}"] = Cast(F(dim) if isinstance(dim, str) else dim, CharField())
+    if number is None:
+        columns["x"] = Value(0, output_field=IntegerField())
+    else:
+        columns["x"] = F(number) if isinstance(number, str) else number
     aggregates = {
         f"n{i}": counts[i] if i < len(counts) else Value(0, output_field=IntegerField())
         for i in range(2)
@@ -200,18 +207,18 @@ def run_parts(parts: Parts) -> Rows:
     tagged = [
         parts[key]
         .annotate(k=Value(i, output_field=IntegerField()))
-        .values_list("k", "m", "d0", "d1", "d2", "n0", "n1")
+        .values_list("k", "m", "d0", "d1", "d2", "n0", "n1", "x")
         for i, key in enumerate(keys)
     ]
     query = tagged[0].union(*tagged[1:], all=True) if len(tagged) > 1 else tagged[0]
-    for k, m, d0, d1, d2, n0, n1 in query:
-        rows[keys[k]].append((m, d0 or "", d1 or "", d2 or "", n0 or 0, n1 or 0))
+    for k, m, d0, d1, d2, n0, n1, x in query:
+        rows[keys[k]].append((m, d0 or "", d1 or "", d2 or "", n0 or 0, n1 or 0, int(x or 0)))
     return rows
 
 
 def sum_by_municipality(rows: list[Row]) -> dict[int, int]:
     totals: dict[int, int] = {}
-    for m, _d0, _d1, _d2, n, _n1 in rows:
+    for m, _d0, _d1, _d2, n, _n1, _x in rows:
         if m is not None:
             totals[m] = totals.get(m, 0) + n
     return totals
@@ -392,8 +399,9 @@ def consultation_parts(mid: int, p: Period) -> Parts:
                 case__deleted_at__isnull=True,
                 case__opened_on__range=(p.start, p.end),
             ),
-            dims=("category__name", "category__sort_order"),
+            dims=("category__name",),
             counts=(Count("case_id", distinct=True),),
+            number="category__sort_order",
         ),
         # One pass over the consultations: by method and month (the table and the chart).
         "consultations_by_method_month": part(
@@ -403,8 +411,9 @@ def consultation_parts(mid: int, p: Period) -> Parts:
                 occurred_at__gte=start,
                 occurred_at__lt=end,
             ),
-            dims=("method__name", ExtractMonth("occurred_at")),
+            dims=("method__name",),
             counts=(Count("pk"),),
+            number=ExtractMonth("occurred_at"),
         ),
         "referrals": part(
             Referral.objects.filter(municipality_id=mid, created_at__gte=start, created_at__lt=end),
@@ -440,10 +449,10 @@ def consultation_sections(mid: int, p: Period, rows: Rows | None = None) -> list
         route: n for route, n in _summed(rows["cases_by_route_status"], lambda r: r[1]).items() if n
     }
     by_status: dict[str, int] = {}
-    for _m, _route, status, _d2, _new, n in rows["cases_by_route_status"]:
+    for _m, _route, status, _d2, _new, n, _x in rows["cases_by_route_status"]:
         by_status[status] = by_status.get(status, 0) + n
     by_method = _summed(rows["consultations_by_method_month"], lambda r: r[1])
-    categories = sorted(rows["cases_by_category"], key=lambda r: (int(r[2]), r[1]))
+    categories = sorted(rows["cases_by_category"], key=lambda r: (r[6], r[1]))
     tables = [
         Table(
             "cases_by_route",
@@ -539,7 +548,7 @@ def monthly_consultations(mid: int, p: Period, rows: Rows | None = None) -> list
     fiscal year, so the month number tells the month."""
     if rows is None:
         rows = run_parts(consultation_parts(mid, p))
-    counts = _summed(rows["consultations_by_method_month"], lambda r: int(r[2]))
+    counts = _summed(rows["consultations_by_method_month"], lambda r: r[6])
     return [(f"{day.month}月", counts.get(day.month, 0)) for day in _months(p)]
 
 

@@ -46,7 +46,7 @@ def _organisations(ids: list[int] | None, p: Period) -> QuerySet:
 
 def _organisations_reduce(rows: list[Row]) -> dict[int, int]:
     totals: dict[int, int] = {}
-    for mid, attendance, _d1, _d2, sessions, _n1 in rows:
+    for mid, attendance, _d1, _d2, sessions, _n1, _x in rows:
         if mid is None:
             continue
         values = json.loads(attendance) if attendance else {}

@@ -99,7 +99,7 @@ def participation_sections(mid: int, p: Period, rows: Rows | None = None) -> lis
         rows = run_parts({**participation_parts(mid, p), people_key: _people([mid], p)})
     active: dict[str, int] = {}
     new_made_to_order = 0
-    for _m, kind, status, _d2, n, made_to_order in rows["participation_menus"]:
+    for _m, kind, status, _d2, n, made_to_order, _x in rows["participation_menus"]:
         new_made_to_order += made_to_order
         if status == Menu.Status.ACTIVE:
             active[kind] = active.get(kind, 0) + n
