@@ -178,7 +178,9 @@ def part(
     if len(dims) > 3 or len(counts) > 2:
         raise ValueError("a part has at most three dimensions and two counts")
     columns: dict[str, Any] = {
-        "m": F("municipality_id") if municipality else Value(None, output_field=IntegerField())
+        # Typed NULL: UNION ALL resolves its columns pair by pair, and two untyped NULLs
+        # would make the column text.
+        "m": F("municipality_id") if municipality else Cast(Value(None), IntegerField())
     }
     for i in range(3):
         dim = dims[i] if i < len(dims) else Value("")

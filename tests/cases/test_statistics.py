@@ -233,3 +233,15 @@ def test_run_parts_gives_each_part_its_rows(personas, dataset):
     together = run_parts(parts)
     for key, qs in parts.items():
         assert sorted(together[key]) == sorted(run_parts({key: qs})[key])
+
+
+def test_each_section_alone_gives_the_tables_of_the_page(personas, dataset):
+    """A section called alone runs its own parts (and the page runs them with the rest)."""
+    from cases.statistics import municipality_statistics, sections
+
+    mid = personas.municipality_a.pk
+    period = Period.of(FY)
+    alone = [(t.key, t.rows) for section in sections() for t in section(mid, period)]
+    together = municipality_statistics(mid, period)
+    assert alone == [(t.key, t.rows) for t in together.tables]
+    assert together.counts == {i.code: i.count([mid], period).get(mid, 0) for i in indicators()}
