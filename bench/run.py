@@ -178,6 +178,11 @@ def main() -> None:
         action="store_true",
         help="measure the pages again; keep the other figures of the last JSON of this size",
     )
+    parser.add_argument(
+        "--statistics-only",
+        action="store_true",
+        help="measure the two statistics pages only (--repeat requests each); print their rows",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -204,6 +209,22 @@ def main() -> None:
         print(json.dumps(prepared, ensure_ascii=False, indent=2))
         return
     out = args.out or ROOT / "bench" / "results" / f"bench-{args.cases}.json"
+    if args.statistics_only:
+        log("statistics pages …")
+        names = ("statistics (municipality)", "statistics (national)")
+        measured = suite.pages(args.repeat, slow_repeat=args.repeat, only=names)
+        out = out.with_name(f"bench-{args.cases}-statistics.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(measured, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        print("| page | median ms | p95 ms | queries | its SQL ms | ratio |")
+        print("|---|---|---|---|---|---|")
+        for page_name, p in measured["pages"].items():
+            print(
+                f"| {page_name} | {p['median_ms']} | {p['p95_ms']} | {p['queries']} | "
+                f"{p['sql_median_ms']} | {p['ratio_to_sql']}× |"
+            )
+        print(f"\nJSON: {out.relative_to(ROOT)}")
+        return
     if args.pages_only:
         if not out.exists():
             raise SystemExit(f"{out} is missing: run the whole suite first.")

@@ -711,7 +711,17 @@ class CaseEvent(TenantModel):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="caseevent_case_at_idx"),
+            # Statistics, status at the end of a period: per case, the last status change
+            # before a moment (WHERE case_id = %s AND kind = 'status_changed' AND at < %s
+            # ORDER BY at DESC, id DESC LIMIT 1), without reading or sorting its other events.
+            models.Index(
+                fields=["case", "at", "id"],
+                condition=Q(kind="status_changed"),
+                name="caseevent_status_idx",
+            ),
+        ]
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

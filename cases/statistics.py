@@ -13,9 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -97,16 +107,28 @@ class Indicator:
     program: Any
     count: Callable[[list[int] | None, Period], dict[int, int]]
     order: int = 100
+    # A grouped count that can run in the same statement as the others (see ``part``):
+    # ``query(ids, period)`` gives the part, ``reduce(rows)`` the count per municipality.
+    query: Callable[[list[int] | None, Period], QuerySet] | None = None
+    reduce: Callable[[list[Row]], dict[int, int]] | None = None
 
 
-Section = Callable[[int, Period], list[Table]]
-_sections: list[tuple[int, Section]] = []
+# A row of a part: municipality id, three dimensions as text, two counts, a number.
+Row = tuple[int | None, str, str, str, int, int, int]
+Parts = dict[str, QuerySet]
+Rows = dict[str, list[Row]]
+
+# A section's grouped counts, and the tables it makes of their rows (``rows`` is None
+# when a section is called alone: it then runs its own parts).
+PartsOf = Callable[[int, Period], Parts]
+Section = Callable[..., list[Table]]
+_sections: list[tuple[int, Section, PartsOf | None]] = []
 _indicators: dict[str, Indicator] = {}
 
 
-def register_section(order: int, section: Section) -> Section:
-    if all(s is not section for _o, s in _sections):
-        _sections.append((order, section))
+def register_section(order: int, section: Section, parts: PartsOf | None = None) -> Section:
+    if all(s is not section for _o, s, _p in _sections):
+        _sections.append((order, section, parts))
     return section
 
 
@@ -120,7 +142,7 @@ def indicators() -> list[Indicator]:
 
 
 def sections() -> list[Section]:
-    return [s for _o, s in sorted(_sections, key=lambda item: item[0])]
+    return [s for _o, s, _p in sorted(_sections, key=lambda item: item[0])]
 
 
 def scoped(qs: QuerySet, municipality_ids: list[int] | None, field: str = "municipality_id"):
@@ -128,8 +150,7 @@ def scoped(qs: QuerySet, municipality_ids: list[int] | None, field: str = "munic
 
 
 def per_municipality(qs: QuerySet, distinct_field: str = "pk") -> dict[int, int]:
-    rows = qs.values("municipality_id").annotate(n=Count(distinct_field, distinct=True))
-    return {row["municipality_id"]: row["n"] for row in rows.order_by()}
+    return sum_by_municipality(run_parts({"n": per_municipality_part(qs, distinct_field)})["n"])
 
 
 def suppress(value: int) -> Any:
@@ -137,35 +158,165 @@ def suppress(value: int) -> Any:
     return "<5" if 0 < value < SMALL_COUNT else value
 
 
+# --- grouped counts of several tables in one statement ----------------------------------------
+
+
+def part(
+    qs: QuerySet,
+    *,
+    municipality: bool = False,
+    dims: tuple[Any, ...] = (),
+    counts: tuple[Any, ...] = (),
+    number: Any = None,
+) -> QuerySet:
+    """One grouped count in the common shape of a part: ``qs`` grouped by the municipality
+    (if asked), up to three dimensions (field names or expressions, as text) and a numeric
+    one (``number``: a month, a sort order; left numeric, as a cast of every row to text
+    costs more than the count), with up to two aggregates. Parts of different tables are
+    run together by ``run_parts`` as one ``UNION ALL``, so a page reads every table it
+    needs in one statement."""
+    if len(dims) > 3 or len(counts) > 2:
+        raise ValueError("a part has at most three dimensions and two counts")
+    columns: dict[str, Any] = {
+        # Typed NULL: UNION ALL resolves its columns pair by pair, and two untyped NULLs
+        # would make the column text.
+        "m": F("municipality_id") if municipality else Cast(Value(None), IntegerField())
+    }
+    for i in range(3):
+        dim = dims[i] if i < len(dims) else Value("")
+        columns[f"d{i}"] = Cast(F(dim) if isinstance(dim, str) else dim, CharField())
+    if number is None:
+        columns["x"] = Value(0, output_field=IntegerField())
+    else:
+        columns["x"] = F(number) if isinstance(number, str) else number
+    aggregates = {
+        f"n{i}": counts[i] if i < len(counts) else Value(0, output_field=IntegerField())
+        for i in range(2)
+    }
+    return qs.values(**columns).annotate(**aggregates).order_by()
+
+
+def per_municipality_part(qs: QuerySet, distinct_field: str = "pk") -> QuerySet:
+    return part(qs, municipality=True, counts=(Count(distinct_field, distinct=True),))
+
+
+def run_parts(parts: Parts) -> Rows:
+    """Run the parts as one statement; the rows of each part by its key."""
+    rows: Rows = {key: [] for key in parts}
+    if not parts:
+        return rows
+    keys = list(parts)
+    tagged = [
+        parts[key]
+        .annotate(k=Value(i, output_field=IntegerField()))
+        .values_list("k", "m", "d0", "d1", "d2", "n0", "n1", "x")
+        for i, key in enumerate(keys)
+    ]
+    query = tagged[0].union(*tagged[1:], all=True) if len(tagged) > 1 else tagged[0]
+    for k, m, d0, d1, d2, n0, n1, x in query:
+        rows[keys[k]].append((m, d0 or "", d1 or "", d2 or "", n0 or 0, n1 or 0, int(x or 0)))
+    return rows
+
+
+def sum_by_municipality(rows: list[Row]) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for m, _d0, _d1, _d2, n, _n1, _x in rows:
+        if m is not None:
+            totals[m] = totals.get(m, 0) + n
+    return totals
+
+
+def indicator_key(code: str) -> str:
+    return f"indicator:{code}"
+
+
+def indicator_parts(ids: list[int] | None, p: Period) -> Parts:
+    return {indicator_key(i.code): i.query(ids, p) for i in indicators() if i.query}
+
+
+def indicator_counts(ids: list[int] | None, p: Period, rows: Rows | None = None) -> dict:
+    """Every indicator per municipality: ``{code: {municipality id: n}}``. The grouped
+    counts run in one statement (or come from ``rows`` when the page ran them already)."""
+    if rows is None:
+        rows = run_parts(indicator_parts(ids, p))
+    counts = {}
+    for i in indicators():
+        if i.query:
+            counts[i.code] = (i.reduce or sum_by_municipality)(rows[indicator_key(i.code)])
+        else:
+            counts[i.code] = i.count(ids, p)
+    return counts
+
+
+def batched(
+    code: str,
+    title: Any,
+    program: Any,
+    query: Callable[[list[int] | None, Period], QuerySet],
+    order: int,
+    reduce: Callable[[list[Row]], dict[int, int]] | None = None,
+) -> Indicator:
+    """An indicator whose grouped count can share a statement with the others."""
+
+    def count(ids: list[int] | None, p: Period) -> dict[int, int]:
+        return (reduce or sum_by_municipality)(run_parts({"n": query(ids, p)})["n"])
+
+    return Indicator(code, title, program, count, order, query, reduce)
+
+
+@dataclass
+class MunicipalityStatistics:
+    """Everything the manager's page shows, from one statement (per request, not kept)."""
+
+    tables: list[Table]
+    counts: dict[str, int]
+    rows: Rows
+
+
+def municipality_statistics(mid: int, p: Period) -> MunicipalityStatistics:
+    parts = indicator_parts([mid], p)
+    for _o, _s, parts_of in _sections:
+        if parts_of:
+            parts.update(parts_of(mid, p))
+    rows = run_parts(parts)
+    tables = [
+        table
+        for _o, section, parts_of in sorted(_sections, key=lambda item: item[0])
+        for table in (section(mid, p, rows) if parts_of else section(mid, p))
+    ]
+    counts = {code: n.get(mid, 0) for code, n in indicator_counts([mid], p, rows).items()}
+    return MunicipalityStatistics(tables, counts, rows)
+
+
 # --- indicators of consultation support ----------------------------------------------------
 
 
-def _new_cases(ids: list[int] | None, p: Period) -> dict[int, int]:
+def _new_cases(ids: list[int] | None, p: Period) -> QuerySet:
     qs = Case.objects.filter(deleted_at__isnull=True, opened_on__range=(p.start, p.end))
-    return per_municipality(scoped(qs, ids))
+    return per_municipality_part(scoped(qs, ids))
 
 
-def _meetings(kind: str) -> Callable[[list[int] | None, Period], dict[int, int]]:
-    def count(ids: list[int] | None, p: Period) -> dict[int, int]:
+def _meetings(kind: str) -> Callable[[list[int] | None, Period], QuerySet]:
+    def query(ids: list[int] | None, p: Period) -> QuerySet:
         qs = Meeting.objects.filter(kind=kind, held_on__range=(p.start, p.end))
-        return per_municipality(scoped(qs, ids))
+        return per_municipality_part(scoped(qs, ids))
 
-    return count
+    return query
 
 
-def _plans_made(ids: list[int] | None, p: Period) -> dict[int, int]:
+def _plans_made(ids: list[int] | None, p: Period) -> QuerySet:
     qs = SupportPlan.objects.filter(created_on__range=(p.start, p.end))
-    return per_municipality(scoped(qs, ids))
+    return per_municipality_part(scoped(qs, ids))
 
 
-def _plans_closed(ids: list[int] | None, p: Period) -> dict[int, int]:
+def _plans_closed(ids: list[int] | None, p: Period) -> QuerySet:
     qs = MeetingCase.objects.filter(
         decision=MeetingCase.Decision.CLOSE, meeting__held_on__range=(p.start, p.end)
     )
-    return per_municipality(scoped(qs, ids))
+    return per_municipality_part(scoped(qs, ids))
 
 
-def _outreach(ids: list[int] | None, p: Period) -> dict[int, int]:
+def _outreach(ids: list[int] | None, p: Period) -> QuerySet:
     start, end = p.datetimes()
     qs = Consultation.objects.filter(
         deleted_at__isnull=True,
@@ -173,41 +324,44 @@ def _outreach(ids: list[int] | None, p: Period) -> dict[int, int]:
         occurred_at__gte=start,
         occurred_at__lt=end,
     )
-    return per_municipality(scoped(qs, ids), "case__person_id")
+    # The case is in the consultation's municipality: saying so lets the join to the cases
+    # read them by their municipality index (a hash join) instead of one lookup a row.
+    qs = scoped(scoped(qs, ids), ids, "case__municipality_id")
+    return per_municipality_part(qs, "case__person_id")
 
 
 CONSULTATION = gettext_lazy("Consultation support")
 for indicator in (
-    Indicator(
+    batched(
         "consultations_received",
         gettext_lazy("Consultations received (new cases)"),
         CONSULTATION,
         _new_cases,
         10,
     ),
-    Indicator(
+    batched(
         "multiagency_meetings",
         gettext_lazy("Multi-agency support meetings"),
         CONSULTATION,
         _meetings(Meeting.Kind.MULTIAGENCY),
         11,
     ),
-    Indicator(
+    batched(
         "support_meetings",
         gettext_lazy("Support meetings (art. 106-6)"),
         CONSULTATION,
         _meetings(Meeting.Kind.SUPPORT),
         12,
     ),
-    Indicator("plans_made", gettext_lazy("Support plans made"), CONSULTATION, _plans_made, 13),
-    Indicator(
+    batched("plans_made", gettext_lazy("Support plans made"), CONSULTATION, _plans_made, 13),
+    batched(
         "plans_closed",
         gettext_lazy("Cases closed by a multi-agency meeting"),
         CONSULTATION,
         _plans_closed,
         14,
     ),
-    Indicator(
+    batched(
         "outreach_people", gettext_lazy("People reached by outreach"), CONSULTATION, _outreach, 15
     ),
 ):
@@ -217,50 +371,8 @@ for indicator in (
 # --- detailed sections of consultation support ------------------------------------------------
 
 
-def consultation_sections(mid: int, p: Period) -> list[Table]:
+def consultation_parts(mid: int, p: Period) -> Parts:
     start, end = p.datetimes()
-    new_cases = Case.objects.filter(
-        municipality_id=mid, deleted_at__isnull=True, opened_on__range=(p.start, p.end)
-    )
-    consultations = Consultation.objects.filter(
-        municipality_id=mid, deleted_at__isnull=True, occurred_at__gte=start, occurred_at__lt=end
-    )
-    tables = [
-        Table(
-            "cases_by_route",
-            _("New cases by route"),
-            [_("Route"), _("Cases")],
-            [
-                [r["route__name"], r["n"]]
-                for r in new_cases.values("route__name")
-                .annotate(n=Count("pk"))
-                .order_by("-n", "route__name")
-            ],
-        ),
-        Table(
-            "cases_by_category",
-            _("New cases by issue"),
-            [_("Issue"), _("Cases")],
-            [
-                [r["category__name"], r["n"]]
-                for r in CaseCategory.objects.filter(case__in=new_cases)
-                .values("category__name", "category__sort_order")
-                .annotate(n=Count("case_id", distinct=True))
-                .order_by("category__sort_order")
-            ],
-        ),
-        Table(
-            "consultations_by_method",
-            _("Consultations by method"),
-            [_("Method"), _("Consultations")],
-            [
-                [r["method__name"], r["n"]]
-                for r in consultations.values("method__name")
-                .annotate(n=Count("pk"))
-                .order_by("-n", "method__name")
-            ],
-        ),
-    ]
     # Status at the end of the period, from the append-only history.
     last_status = (
         CaseEvent.objects.filter(case=OuterRef("pk"), kind="status_changed", at__lt=end)
@@ -268,34 +380,109 @@ def consultation_sections(mid: int, p: Period) -> list[Table]:
         .annotate(after=KT("data__after"))
         .values("after")[:1]
     )
-    status_rows = (
-        Case.objects.filter(municipality_id=mid, deleted_at__isnull=True, opened_on__lte=p.end)
-        .annotate(
-            status_then=Coalesce(
-                Subquery(last_status, output_field=CharField()), Value(Case.Status.INTAKE)
-            )
+    cases = Case.objects.filter(
+        municipality_id=mid, deleted_at__isnull=True, opened_on__lte=p.end
+    ).annotate(
+        status_then=Coalesce(
+            Subquery(last_status, output_field=CharField()), Value(Case.Status.INTAKE)
         )
-        .values("status_then")
-        .annotate(n=Count("pk"))
-        .order_by()
     )
-    counts = {row["status_then"]: row["n"] for row in status_rows}
-    tables.append(
+    return {
+        # One pass over the cases opened by the end of the period: the new ones by route
+        # and all of them by their status then.
+        "cases_by_route_status": part(
+            cases,
+            dims=("route__name", "status_then"),
+            counts=(Count("pk", filter=Q(opened_on__gte=p.start)), Count("pk")),
+        ),
+        "cases_by_category": part(
+            CaseCategory.objects.filter(
+                case__municipality_id=mid,
+                case__deleted_at__isnull=True,
+                case__opened_on__range=(p.start, p.end),
+            ),
+            dims=("category__name",),
+            counts=(Count("case_id", distinct=True),),
+            number="category__sort_order",
+        ),
+        # One pass over the consultations: by method and month (the table and the chart).
+        "consultations_by_method_month": part(
+            Consultation.objects.filter(
+                municipality_id=mid,
+                deleted_at__isnull=True,
+                occurred_at__gte=start,
+                occurred_at__lt=end,
+            ),
+            dims=("method__name",),
+            counts=(Count("pk"),),
+            number=ExtractMonth("occurred_at"),
+        ),
+        "referrals": part(
+            Referral.objects.filter(municipality_id=mid, created_at__gte=start, created_at__lt=end),
+            dims=("from_program", "to_program", "status"),
+            counts=(Count("pk"),),
+        ),
+        "meetings": part(
+            MeetingCase.objects.filter(
+                municipality_id=mid, meeting__held_on__range=(p.start, p.end)
+            ),
+            dims=("meeting__kind", "decision"),
+            counts=(Count("pk"),),
+        ),
+        "flags": part(
+            Flag.objects.filter(municipality_id=mid, raised_at__gte=start, raised_at__lt=end),
+            dims=("rule", "state"),
+            counts=(Count("pk"), Count("pk", filter=Q(resolved_at__isnull=False))),
+        ),
+    }
+
+
+def _summed(rows: list[Row], key: Callable[[Row], Any]) -> dict[Any, int]:
+    totals: dict[Any, int] = {}
+    for row in rows:
+        totals[key(row)] = totals.get(key(row), 0) + row[4]
+    return totals
+
+
+def consultation_sections(mid: int, p: Period, rows: Rows | None = None) -> list[Table]:
+    if rows is None:
+        rows = run_parts(consultation_parts(mid, p))
+    by_route = {
+        route: n for route, n in _summed(rows["cases_by_route_status"], lambda r: r[1]).items() if n
+    }
+    by_status: dict[str, int] = {}
+    for _m, _route, status, _d2, _new, n, _x in rows["cases_by_route_status"]:
+        by_status[status] = by_status.get(status, 0) + n
+    by_method = _summed(rows["consultations_by_method_month"], lambda r: r[1])
+    categories = sorted(rows["cases_by_category"], key=lambda r: (r[6], r[1]))
+    tables = [
+        Table(
+            "cases_by_route",
+            _("New cases by route"),
+            [_("Route"), _("Cases")],
+            [[route, n] for route, n in sorted(by_route.items(), key=lambda i: (-i[1], i[0]))],
+        ),
+        Table(
+            "cases_by_category",
+            _("New cases by issue"),
+            [_("Issue"), _("Cases")],
+            [[r[1], r[4]] for r in categories],
+        ),
+        Table(
+            "consultations_by_method",
+            _("Consultations by method"),
+            [_("Method"), _("Consultations")],
+            [[name, n] for name, n in sorted(by_method.items(), key=lambda i: (-i[1], i[0]))],
+        ),
         Table(
             "cases_by_status",
             _("Cases by status at the end of the period"),
             [_("Status"), _("Cases")],
-            [[str(label), counts.get(value, 0)] for value, label in Case.Status.choices],
-        )
-    )
+            [[str(label), by_status.get(value, 0)] for value, label in Case.Status.choices],
+        ),
+    ]
     program_labels = dict(Program.choices)
     status_labels = dict(Referral.Status.choices)
-    referrals = (
-        Referral.objects.filter(municipality_id=mid, created_at__gte=start, created_at__lt=end)
-        .values("from_program", "to_program", "status")
-        .annotate(n=Count("pk"))
-        .order_by("from_program", "to_program", "status")
-    )
     tables.append(
         Table(
             "referrals",
@@ -303,22 +490,16 @@ def consultation_sections(mid: int, p: Period) -> list[Table]:
             [_("From"), _("To"), _("Outcome"), _("Referrals")],
             [
                 [
-                    str(program_labels[r["from_program"]]),
-                    str(program_labels[r["to_program"]]),
-                    str(status_labels[r["status"]]),
-                    r["n"],
+                    str(program_labels[r[1]]),
+                    str(program_labels[r[2]]),
+                    str(status_labels[r[3]]),
+                    r[4],
                 ]
-                for r in referrals
+                for r in sorted(rows["referrals"], key=lambda r: r[1:4])
             ],
         )
     )
     decisions = dict(MeetingCase.Decision.choices)
-    decided = (
-        MeetingCase.objects.filter(municipality_id=mid, meeting__held_on__range=(p.start, p.end))
-        .values("meeting__kind", "decision")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
     kinds = dict(Meeting.Kind.choices)
     tables.append(
         Table(
@@ -326,19 +507,13 @@ def consultation_sections(mid: int, p: Period) -> list[Table]:
             _("Cases taken up at meetings"),
             [_("Meeting"), _("Decision"), _("Cases")],
             [
-                [str(kinds[r["meeting__kind"]]), str(decisions[r["decision"]]), r["n"]]
-                for r in decided
+                [str(kinds[r[1]]), str(decisions[r[2]]), r[4]]
+                for r in sorted(rows["meetings"], key=lambda r: r[1:3])
             ],
         )
     )
     from cases.rules import get_rule
 
-    flags = (
-        Flag.objects.filter(municipality_id=mid, raised_at__gte=start, raised_at__lt=end)
-        .values("rule", "state")
-        .annotate(n=Count("pk"), resolved=Count("pk", filter=Q(resolved_at__isnull=False)))
-        .order_by("rule", "state")
-    )
     states = dict(Flag.State.choices)
     tables.append(
         Table(
@@ -347,56 +522,44 @@ def consultation_sections(mid: int, p: Period) -> list[Table]:
             [_("Rule"), _("Handled as"), _("Flags"), _("Condition resolved")],
             [
                 [
-                    str(get_rule(r["rule"]).title) if get_rule(r["rule"]) else r["rule"],
-                    str(states[r["state"]]),
-                    r["n"],
-                    r["resolved"],
+                    str(get_rule(r[1]).title) if get_rule(r[1]) else r[1],
+                    str(states[r[2]]),
+                    r[4],
+                    r[5],
                 ]
-                for r in flags
+                for r in sorted(rows["flags"], key=lambda r: r[1:3])
             ],
         )
     )
     return tables
 
 
-register_section(10, consultation_sections)
+register_section(10, consultation_sections, consultation_parts)
 
 
-def monthly_consultations(mid: int, p: Period) -> list[tuple[str, int]]:
-    """Consultations per month of the period (for the chart)."""
-    start, end = p.datetimes()
-    rows = (
-        Consultation.objects.filter(
-            municipality_id=mid,
-            deleted_at__isnull=True,
-            occurred_at__gte=start,
-            occurred_at__lt=end,
-        )
-        .annotate(month=TruncMonth("occurred_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
-    )
-    counts = {
-        row["month"].date().replace(day=1)
-        if isinstance(row["month"], datetime.datetime)
-        else row["month"]: row["n"]
-        for row in rows
-    }
+def _months(p: Period) -> list[datetime.date]:
     months, day = [], p.start.replace(day=1)
     while day <= p.end:
-        months.append((f"{day.month}月", counts.get(day, 0)))
+        months.append(day)
         day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return months
 
 
-def referral_flows(mid: int, p: Period) -> list[tuple[str, int]]:
-    start, end = p.datetimes()
+def monthly_consultations(mid: int, p: Period, rows: Rows | None = None) -> list[tuple[str, int]]:
+    """Consultations per month of the period (for the chart). A period lies within one
+    fiscal year, so the month number tells the month."""
+    if rows is None:
+        rows = run_parts(consultation_parts(mid, p))
+    counts = _summed(rows["consultations_by_method_month"], lambda r: r[6])
+    return [(f"{day.month}月", counts.get(day.month, 0)) for day in _months(p)]
+
+
+def referral_flows(mid: int, p: Period, rows: Rows | None = None) -> list[tuple[str, int]]:
+    if rows is None:
+        rows = run_parts(consultation_parts(mid, p))
     labels = dict(Program.choices)
-    rows = (
-        Referral.objects.filter(municipality_id=mid, created_at__gte=start, created_at__lt=end)
-        .values("from_program", "to_program")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
-    )
-    return [(f"{labels[r['from_program']]} → {labels[r['to_program']]}", r["n"]) for r in rows]
+    flows = _summed(rows["referrals"], lambda r: (r[1], r[2]))
+    return [
+        (f"{labels[source]} → {labels[target]}", n)
+        for (source, target), n in sorted(flows.items(), key=lambda i: -i[1])
+    ]

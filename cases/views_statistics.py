@@ -19,10 +19,11 @@ from cases.forms import StatisticsPeriodForm, TargetsForm
 from cases.models import IndicatorTarget
 from cases.statistics import (
     Period,
+    indicator_counts,
     indicators,
     monthly_consultations,
+    municipality_statistics,
     referral_flows,
-    sections,
     suppress,
 )
 from municipalities.audit import audit_write
@@ -45,10 +46,10 @@ def _period(request: HttpRequest) -> tuple[StatisticsPeriodForm, Period]:
     return form, Period.of(current)
 
 
-def _indicator_rows(mid: int, period: Period, targets: dict[str, int]) -> list[dict[str, Any]]:
+def _indicator_rows(counts: dict[str, int], targets: dict[str, int]) -> list[dict[str, Any]]:
     rows = []
     for indicator in indicators():
-        actual = indicator.count([mid], period).get(mid, 0)
+        actual = counts.get(indicator.code, 0)
         target = targets.get(indicator.code)
         rows.append(
             {
@@ -73,8 +74,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
             municipality_id=mid, fiscal_year=period.fiscal_year
         ).values_list("indicator", "target")
     )
-    tables = [table for section in sections() for table in section(mid, period)]
-    rows = _indicator_rows(mid, period, targets)
+    # Every section and indicator in one statement (computed for this request only).
+    stats = municipality_statistics(mid, period)
+    tables = stats.tables
+    rows = _indicator_rows(stats.counts, targets)
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         audit_write(
@@ -98,15 +101,17 @@ def statistics(request: HttpRequest) -> HttpResponse:
         sheets += [(t.title, t.columns, t.rows) for t in tables]
         name = f"statistics-{membership.municipality.code}-{period.start:%Y%m}-{period.end:%Y%m}"
         return (csv_response if export == "csv" else xlsx_response)(name, sheets)
+    monthly = monthly_consultations(mid, period, stats.rows)
+    flows = referral_flows(mid, period, stats.rows)
     charts = {
         "monthly": {
-            "labels": [m for m, _n in monthly_consultations(mid, period)],
-            "values": [n for _m, n in monthly_consultations(mid, period)],
+            "labels": [m for m, _n in monthly],
+            "values": [n for _m, n in monthly],
             "label": _("Consultations"),
         },
         "flows": {
-            "labels": [f for f, _n in referral_flows(mid, period)],
-            "values": [n for _f, n in referral_flows(mid, period)],
+            "labels": [f for f, _n in flows],
+            "values": [n for _f, n in flows],
             "label": _("Referrals"),
         },
     }
@@ -175,8 +180,9 @@ def national_statistics(request: HttpRequest) -> HttpResponse:
     prefectures: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = {}
     ind = indicators()
+    counts = indicator_counts(None, period)  # one statement for every indicator
     for indicator in ind:
-        for mid, n in indicator.count(None, period).items():
+        for mid, n in counts[indicator.code].items():
             pref = prefecture_of.get(mid, "?")
             prefectures.setdefault(pref, {})
             prefectures[pref][indicator.code] = prefectures[pref].get(indicator.code, 0) + n

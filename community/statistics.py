@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Sum
+import json
+
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.statistics import (
-    Indicator,
+    Parts,
     Period,
+    Row,
+    Rows,
     Table,
-    per_municipality,
+    batched,
+    part,
+    per_municipality_part,
     register_indicator,
     register_section,
+    run_parts,
     scoped,
 )
 from community.models import ActivityRecord, Concern, Place, PlatformSession
@@ -20,65 +27,84 @@ from community.models import ActivityRecord, Concern, Place, PlatformSession
 COMMUNITY = gettext_lazy("Community building")
 
 
-def _places(ids: list[int] | None, p: Period) -> dict[int, int]:
+def _places(ids: list[int] | None, p: Period) -> QuerySet:
     qs = Place.objects.filter(records__held_on__range=(p.start, p.end))
-    return per_municipality(scoped(qs, ids))
+    return per_municipality_part(scoped(qs, ids))
 
 
-def _participants(ids: list[int] | None, p: Period) -> dict[int, int]:
-    rows = (
-        scoped(ActivityRecord.objects.filter(held_on__range=(p.start, p.end)), ids)
-        .values("municipality_id")
-        .annotate(n=Sum("participants"))
-        .order_by()
-    )
-    return {row["municipality_id"]: row["n"] or 0 for row in rows}
+def _participants(ids: list[int] | None, p: Period) -> QuerySet:
+    qs = scoped(ActivityRecord.objects.filter(held_on__range=(p.start, p.end)), ids)
+    return part(qs, municipality=True, counts=(Sum("participants"),))
 
 
-def _organisations(ids: list[int] | None, p: Period) -> dict[int, int]:
-    """Participating organisations: platform attendance of every sector but residents."""
-    totals: dict[int, int] = {}
+def _organisations(ids: list[int] | None, p: Period) -> QuerySet:
+    """Participating organisations: platform attendance of every sector but residents
+    (the attendance of each session as text, added up by ``_organisations_reduce``)."""
     sessions = scoped(PlatformSession.objects.filter(held_on__range=(p.start, p.end)), ids)
-    for mid, attendance in sessions.values_list("municipality_id", "attendance"):
-        totals[mid] = totals.get(mid, 0) + sum(
-            int(v) for k, v in attendance.items() if k != "residents"
+    return part(sessions, municipality=True, dims=("attendance",), counts=(Count("pk"),))
+
+
+def _organisations_reduce(rows: list[Row]) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for mid, attendance, _d1, _d2, sessions, _n1, _x in rows:
+        if mid is None:
+            continue
+        values = json.loads(attendance) if attendance else {}
+        totals[mid] = totals.get(mid, 0) + sessions * sum(
+            int(v) for k, v in values.items() if k != "residents"
         )
     return totals
 
 
 register_indicator(
-    Indicator(
-        "community_places", gettext_lazy("Places and activities held"), COMMUNITY, _places, 30
-    )
+    batched("community_places", gettext_lazy("Places and activities held"), COMMUNITY, _places, 30)
 )
 register_indicator(
-    Indicator("community_participants", gettext_lazy("Participants"), COMMUNITY, _participants, 31)
+    batched("community_participants", gettext_lazy("Participants"), COMMUNITY, _participants, 31)
 )
 register_indicator(
-    Indicator(
+    batched(
         "community_organisations",
         gettext_lazy("Participating organisations (platform)"),
         COMMUNITY,
         _organisations,
         32,
+        _organisations_reduce,
     )
 )
 
 
-def community_sections(mid: int, p: Period) -> list[Table]:
+def community_parts(mid: int, p: Period) -> Parts:
     start, end = p.datetimes()
-    records = ActivityRecord.objects.filter(municipality_id=mid, held_on__range=(p.start, p.end))
-    totals = records.aggregate(days=Count("pk"), participants=Sum("participants"))
-    sessions = PlatformSession.objects.filter(municipality_id=mid, held_on__range=(p.start, p.end))
-    concerns = Concern.objects.filter(
-        municipality_id=mid, created_at__gte=start, created_at__lt=end
-    )
+    return {
+        # One pass over the activity records: days and participants by kind of place.
+        "community_activity": part(
+            ActivityRecord.objects.filter(municipality_id=mid, held_on__range=(p.start, p.end)),
+            dims=("place__kind",),
+            counts=(Count("pk"), Sum("participants")),
+        ),
+        "community_active_places": part(
+            Place.objects.filter(municipality_id=mid, status=Place.Status.ACTIVE),
+            counts=(Count("pk"),),
+        ),
+        "community_sessions": part(
+            PlatformSession.objects.filter(municipality_id=mid, held_on__range=(p.start, p.end)),
+            counts=(Count("pk"),),
+        ),
+        # One pass over the concerns: received, and taken up by consultation.
+        "community_concerns": part(
+            Concern.objects.filter(municipality_id=mid, created_at__gte=start, created_at__lt=end),
+            counts=(Count("pk"), Count("pk", filter=Q(status=Concern.Status.TAKEN_UP))),
+        ),
+    }
+
+
+def community_sections(mid: int, p: Period, rows: Rows | None = None) -> list[Table]:
+    if rows is None:
+        rows = run_parts(community_parts(mid, p))
     kinds = dict(Place.Kind.choices)
-    by_kind = (
-        records.values("place__kind")
-        .annotate(days=Count("pk"), people=Sum("participants"))
-        .order_by("place__kind")
-    )
+    by_kind = sorted(rows["community_activity"], key=lambda r: r[1])
+    concerns = rows["community_concerns"]
     return [
         Table(
             "community",
@@ -87,25 +113,22 @@ def community_sections(mid: int, p: Period) -> list[Table]:
             [
                 [
                     _("Active places and activities"),
-                    Place.objects.filter(municipality_id=mid, status=Place.Status.ACTIVE).count(),
+                    sum(r[4] for r in rows["community_active_places"]),
                 ],
-                [_("Activity days recorded"), totals["days"]],
-                [_("Participants (total)"), totals["participants"] or 0],
-                [_("Platform sessions"), sessions.count()],
-                [_("Concerns received"), concerns.count()],
-                [
-                    _("Concerns taken up by consultation"),
-                    concerns.filter(status=Concern.Status.TAKEN_UP).count(),
-                ],
+                [_("Activity days recorded"), sum(r[4] for r in by_kind)],
+                [_("Participants (total)"), sum(r[5] for r in by_kind)],
+                [_("Platform sessions"), sum(r[4] for r in rows["community_sessions"])],
+                [_("Concerns received"), sum(r[4] for r in concerns)],
+                [_("Concerns taken up by consultation"), sum(r[5] for r in concerns)],
             ],
         ),
         Table(
             "activity_by_kind",
             _("Activity by kind of place"),
             [_("Kind"), _("Activity days"), _("Participants")],
-            [[str(kinds[r["place__kind"]]), r["days"], r["people"] or 0] for r in by_kind],
+            [[str(kinds[r[1]]), r[4], r[5]] for r in by_kind],
         ),
     ]
 
 
-register_section(30, community_sections)
+register_section(30, community_sections, community_parts)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.statistics import (
-    Indicator,
+    Parts,
     Period,
+    Rows,
     Table,
-    per_municipality,
+    batched,
+    indicator_key,
+    part,
+    per_municipality_part,
     register_indicator,
     register_section,
+    run_parts,
     scoped,
+    sum_by_municipality,
 )
 from participation.models import Assignment, Menu, Provider
 
@@ -26,21 +32,24 @@ TAKING_PART = (
 )
 
 
-def _people(ids: list[int] | None, p: Period) -> dict[int, int]:
+def _people(ids: list[int] | None, p: Period) -> QuerySet:
     """People who took part in the period (started before its end, not ended before it)."""
     qs = Assignment.objects.filter(status__in=TAKING_PART, start_on__lte=p.end).filter(
         Q(end_on__isnull=True) | Q(end_on__gte=p.start)
     )
-    return per_municipality(scoped(qs, ids), "case__person_id")
+    # The case is in the assignment's municipality: saying so lets the join to the cases
+    # use their municipality index instead of reading every municipality's cases.
+    qs = scoped(scoped(qs, ids), ids, "case__municipality_id")
+    return per_municipality_part(qs, "case__person_id")
 
 
-def _providers(ids: list[int] | None, p: Period) -> dict[int, int]:
+def _providers(ids: list[int] | None, p: Period) -> QuerySet:
     qs = Provider.objects.filter(is_active=True, menus__status=Menu.Status.ACTIVE)
-    return per_municipality(scoped(qs, ids))
+    return per_municipality_part(scoped(qs, ids))
 
 
 register_indicator(
-    Indicator(
+    batched(
         "participation_people",
         gettext_lazy("People supported to take part"),
         PARTICIPATION,
@@ -49,7 +58,7 @@ register_indicator(
     )
 )
 register_indicator(
-    Indicator(
+    batched(
         "participation_providers",
         gettext_lazy("Cooperating providers"),
         PARTICIPATION,
@@ -59,36 +68,68 @@ register_indicator(
 )
 
 
-def participation_sections(mid: int, p: Period) -> list[Table]:
-    menus = Menu.objects.filter(municipality_id=mid)
-    new_made_to_order = menus.filter(
-        made_for__isnull=False, created_at__date__range=(p.start, p.end)
-    )
-    assignments = Assignment.objects.filter(municipality_id=mid)
-    started = assignments.filter(start_on__range=(p.start, p.end)).count()
-    ended = assignments.filter(end_on__range=(p.start, p.end)).count()
+def participation_parts(mid: int, p: Period) -> Parts:
+    return {
+        # One pass over the menus: by kind and status, with the new made-to-order ones.
+        "participation_menus": part(
+            Menu.objects.filter(municipality_id=mid),
+            dims=("kind", "status"),
+            counts=(
+                Count("pk"),
+                Count(
+                    "pk",
+                    filter=Q(made_for__isnull=False, created_at__date__range=(p.start, p.end)),
+                ),
+            ),
+        ),
+        # One pass over the assignments: started and ended in the period.
+        "participation_assignments": part(
+            Assignment.objects.filter(municipality_id=mid),
+            counts=(
+                Count("pk", filter=Q(start_on__range=(p.start, p.end))),
+                Count("pk", filter=Q(end_on__range=(p.start, p.end))),
+            ),
+        ),
+    }
+
+
+def participation_sections(mid: int, p: Period, rows: Rows | None = None) -> list[Table]:
+    people_key = indicator_key("participation_people")
+    if rows is None:
+        rows = run_parts({**participation_parts(mid, p), people_key: _people([mid], p)})
+    active: dict[str, int] = {}
+    new_made_to_order = 0
+    for _m, kind, status, _d2, n, made_to_order, _x in rows["participation_menus"]:
+        new_made_to_order += made_to_order
+        if status == Menu.Status.ACTIVE:
+            active[kind] = active.get(kind, 0) + n
+    started = sum(r[4] for r in rows["participation_assignments"])
+    ended = sum(r[5] for r in rows["participation_assignments"])
+    people = sum_by_municipality(rows[people_key]).get(mid, 0)
     kinds = dict(Menu.Kind.choices)
-    by_kind = menus.filter(status=Menu.Status.ACTIVE).values("kind").annotate(n=Count("pk"))
     return [
         Table(
             "participation",
             _("Participation support"),
             [_("Item"), _("Count")],
             [
-                [_("Active menus"), menus.filter(status=Menu.Status.ACTIVE).count()],
-                [_("New made-to-order menus"), new_made_to_order.count()],
+                [_("Active menus"), sum(active.values())],
+                [_("New made-to-order menus"), new_made_to_order],
                 [_("Assignments started"), started],
                 [_("Assignments ended"), ended],
-                [_("People taking part"), _people([mid], p).get(mid, 0)],
+                [_("People taking part"), people],
             ],
         ),
         Table(
             "menus_by_kind",
             _("Active menus by kind"),
             [_("Kind"), _("Menus")],
-            [[str(kinds[r["kind"]]), r["n"]] for r in by_kind.order_by("-n")],
+            [
+                [str(kinds[kind]), n]
+                for kind, n in sorted(active.items(), key=lambda i: (-i[1], i[0]))
+            ],
         ),
     ]
 
 
-register_section(20, participation_sections)
+register_section(20, participation_sections, participation_parts)
