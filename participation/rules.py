@@ -70,7 +70,6 @@ def _participation_concern(mid: int, as_of: datetime.date, p: dict[str, int]) ->
     missing = (
         Assignment.objects.filter(
             municipality_id=mid,
-            case=OuterRef("pk"),
             status__in=[Assignment.Status.TRIAL, Assignment.Status.ACTIVE],
         )
         .annotate(
@@ -87,10 +86,15 @@ def _participation_concern(mid: int, as_of: datetime.date, p: dict[str, int]) ->
         )
         .filter(missed__gte=p["missed"])
     )
+    # WHERE: the cases with missed sessions as one uncorrelated (hashed) IN over the
+    # municipality's open assignments, instead of the grouped subquery once per open
+    # case; SELECT: the correlated EXISTS, evaluated only for the matching cases.
     qs = (
         open_cases(mid)
-        .annotate(concern=Exists(concern), missed_in_a_row=Exists(missing))
-        .filter(Q(concern=True) | Q(missed_in_a_row=True))
+        .filter(Exists(concern) | Q(pk__in=missing.values("case_id")))
+        .annotate(
+            concern=Exists(concern), missed_in_a_row=Exists(missing.filter(case=OuterRef("pk")))
+        )
     )
     return case_rows(qs, "concern", "missed_in_a_row")
 
