@@ -40,6 +40,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -121,6 +122,12 @@ def has_category(codes: list[str], municipality_id: int | None = None) -> Exists
     if municipality_id is not None:
         rows = rows.filter(municipality_id=municipality_id)
     return Exists(rows)
+
+
+def _has_row(rows: QuerySet) -> IsNull:
+    """The correlated subquery ``rows`` has a row, as a scalar subquery (see
+    ``_household_pattern``)."""
+    return IsNull(Subquery(rows.order_by().values("pk")[:1]), False)
 
 
 def years_before(day: datetime.date, years: int) -> datetime.date:
@@ -312,32 +319,54 @@ def _household_pattern(mid: int, as_of: datetime.date, p: dict[str, int]) -> Que
     middle_young = years_before(as_of, p["middle_age_min"])
     middle_old = years_before(as_of, p["middle_age_max"] + 1)
     minor = years_before(as_of, p["minor_age"])
-    p8050 = Exists(members.filter(person__birth_date__lte=elderly)) & Exists(
-        members.filter(
-            person__birth_date__lte=middle_young,
-            person__birth_date__gt=middle_old,
-            works=False,
-        )
-    )
-    double_care = (
-        Exists(members.filter(is_carer=True))
-        & Exists(members.filter(needs_care=True, person__birth_date__lte=elderly))
-        & Exists(
+
+    def patterns(holds: Callable[[QuerySet], Any]) -> dict[str, Any]:
+        """The three patterns (each without its category), ``holds(rows)`` being the
+        test that a correlated subquery has a row."""
+
+        def no_category(code: str) -> Any:
+            return ~holds(
+                CaseCategory.objects.filter(
+                    municipality_id=mid, case=OuterRef("pk"), category__code=code
+                )
+            )
+
+        p8050 = holds(members.filter(person__birth_date__lte=elderly)) & holds(
             members.filter(
-                person__birth_date__gt=minor, relationship__in=["son", "daughter", "grandchild"]
+                person__birth_date__lte=middle_young,
+                person__birth_date__gt=middle_old,
+                works=False,
             )
         )
-    )
-    young_carer = Exists(members.filter(is_carer=True, person__birth_date__gt=minor))
+        double_care = (
+            holds(members.filter(is_carer=True))
+            & holds(members.filter(needs_care=True, person__birth_date__lte=elderly))
+            & holds(
+                members.filter(
+                    person__birth_date__gt=minor,
+                    relationship__in=["son", "daughter", "grandchild"],
+                )
+            )
+        )
+        young_carer = holds(members.filter(is_carer=True, person__birth_date__gt=minor))
+        return {
+            "p8050": p8050 & no_category("p8050"),
+            "double_care": double_care & no_category("double_care"),
+            "young_carer": young_carer & no_category("young_carer"),
+        }
+
+    # WHERE: EXISTS, which PostgreSQL hashes once per subquery over the municipality's
+    # rows (as the hand-written SQL). The selected columns (the flag's detail) are the
+    # same tests as scalar subqueries ("the first row's id is not null"), which are never
+    # hashed: evaluated by index (household, case) only for the few matching cases,
+    # instead of building every hash a second time. Filtering on annotations would
+    # have done the latter.
+    where = patterns(Exists)
     qs = (
         open_cases(mid)
         .filter(household__isnull=False)
-        .annotate(
-            p8050=p8050 & ~has_category(["p8050"], mid),
-            double_care=double_care & ~has_category(["double_care"], mid),
-            young_carer=young_carer & ~has_category(["young_carer"], mid),
-        )
-        .filter(Q(p8050=True) | Q(double_care=True) | Q(young_carer=True))
+        .filter(where["p8050"] | where["double_care"] | where["young_carer"])
+        .annotate(**patterns(_has_row))
     )
     return case_rows(qs, "p8050", "double_care", "young_carer")
 
