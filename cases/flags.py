@@ -155,11 +155,18 @@ _columns: dict[str, list[str]] = {}
 def _evaluate_rule_in_sql(
     municipality_id: int, rule: Rule, qs: QuerySet, as_of: datetime.date
 ) -> RuleOutcome:
-    """What the Python path of ``_evaluate_rule`` does, in one statement (PostgreSQL):
-    the rule's query as a CTE, new flags inserted from it (ON CONFLICT DO NOTHING, as
-    ``bulk_create(ignore_conflicts=True)``), unresolved flags whose subject it no longer
-    returns resolved. No row travels to Python: at 1,000,000 cases building a million
-    flag instances took most of a first scan."""
+    """What the Python path of ``_evaluate_rule`` does when the rule has no unresolved
+    flag, in one statement (PostgreSQL): the rule's query as a CTE and every match
+    inserted as a flag (ON CONFLICT DO NOTHING, as ``bulk_create(ignore_conflicts=True)``).
+    No row travels to Python: at 1,000,000 cases building a million flag instances took
+    most of a first scan.
+
+    There is nothing to compare and nothing to resolve (the caller has just read that
+    the rule has no unresolved flag here); a flag inserted meanwhile by a concurrent scan
+    is skipped by the unique constraint and, as on the Python path, one whose subject no
+    longer matches is left to the next scan. Anti-joining the matches with the
+    municipality's flags and looking for flags to resolve cost a read of all of its
+    flags per rule."""
     sql, sql_params = qs.query.sql_with_params()
     names = _columns.get(rule.code)
     with connection.cursor() as cursor:
@@ -171,7 +178,6 @@ def _evaluate_rule_in_sql(
         audience = "m.flag_audience" if "flag_audience" in names else "NULL"
         case = "m.flag_case" if "flag_case" in names else "NULL"
         user = "m.flag_user" if "flag_user" in names else "NULL"
-        now = timezone.now()
         cursor.execute(
             f"""
             WITH m AS ({sql}),
@@ -181,21 +187,10 @@ def _evaluate_rule_in_sql(
                 SELECT %s, %s, %s, m.flag_subject, {case}, COALESCE({audience}, %s), {user},
                     jsonb_build_object({pairs}), %s, %s, %s, '', ''
                 FROM m
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM cases_flag f
-                    WHERE f.municipality_id = %s AND f.rule = %s AND f.subject_type = %s
-                      AND f.resolved_at IS NULL AND f.subject_id = m.flag_subject)
                 ON CONFLICT DO NOTHING
                 RETURNING 1
-            ),
-            upd AS (
-                UPDATE cases_flag f SET resolved_at = %s, resolution = %s
-                WHERE f.municipality_id = %s AND f.rule = %s AND f.resolved_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM m WHERE m.flag_subject = f.subject_id)
-                RETURNING 1
             )
-            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM ins),
-                   (SELECT count(*) FROM upd)
+            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM ins)
             """,  # noqa: S608  (only column names the rule's own query returned)
             [
                 *sql_params,
@@ -204,19 +199,12 @@ def _evaluate_rule_in_sql(
                 rule.subject,
                 rule.audience,
                 Flag.State.OPEN,
-                now,
+                timezone.now(),
                 as_of,
-                municipality_id,
-                rule.code,
-                rule.subject,
-                now,
-                _("The condition no longer holds."),
-                municipality_id,
-                rule.code,
             ],
         )
-        matched, raised, resolved = cursor.fetchone()
-    return RuleOutcome(matched=matched, raised=raised, resolved=resolved)
+        matched, raised = cursor.fetchone()
+    return RuleOutcome(matched=matched, raised=raised)
 
 
 def _resolve(
