@@ -124,9 +124,12 @@ def has_category(codes: list[str], municipality_id: int | None = None) -> Exists
     return Exists(rows)
 
 
-def _has_row(rows: QuerySet) -> IsNull:
-    """The correlated subquery ``rows`` has a row, as a scalar subquery (see
-    ``_household_pattern``)."""
+def has_row(rows: QuerySet) -> IsNull:
+    """The correlated subquery ``rows`` has a row, as a scalar subquery ("the first
+    row's id is not null"). For a rule's detail columns: PostgreSQL may hash an EXISTS
+    in the selected columns over every row of the municipality, as it does in WHERE,
+    whereas a scalar subquery is only ever evaluated per row, i.e. by index for the
+    few cases that matched (see ``_household_pattern``)."""
     return IsNull(Subquery(rows.order_by().values("pk")[:1]), False)
 
 
@@ -366,7 +369,7 @@ def _household_pattern(mid: int, as_of: datetime.date, p: dict[str, int]) -> Que
         open_cases(mid)
         .filter(household__isnull=False)
         .filter(where["p8050"] | where["double_care"] | where["young_carer"])
-        .annotate(**patterns(_has_row))
+        .annotate(**patterns(has_row))
     )
     return case_rows(qs, "p8050", "double_care", "young_carer")
 
