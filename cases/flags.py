@@ -105,8 +105,14 @@ def _evaluate_rule(
     qs = rule.query(municipality_id, as_of, params)
     if case_ids is not None:
         qs = qs.filter(flag_case__in=case_ids)
+    # With subject_type, the conditions of flag_one_unresolved_per_subject exactly: the
+    # rule's flags are read from that index alone, not picked out of every flag of the
+    # municipality by its municipality index.
     unresolved = Flag.objects.filter(
-        municipality_id=municipality_id, rule=rule.code, resolved_at__isnull=True
+        municipality_id=municipality_id,
+        rule=rule.code,
+        subject_type=rule.subject,
+        resolved_at__isnull=True,
     )
     if case_ids is not None:
         unresolved = unresolved.filter(case_id__in=case_ids)
