@@ -123,8 +123,21 @@ def _evaluate_rule(
         # switched on): every match becomes a flag, inserted by the database itself.
         # Otherwise the few changes are cheaper to find in Python (measured).
         return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
-    rows = list(qs)  # the rule's one set-based query
-    outcome = RuleOutcome(matched=len(rows))
+    if case_ids is None:
+        # A scan with the rule's flags there (the hourly steady state): the matching
+        # subjects alone first. Their detail columns (e.g. every out-of-touch case's
+        # last contact) are read only for the few new subjects, not computed and
+        # converted for every match to be thrown away.
+        subjects = set(qs.values_list("flag_subject", flat=True))
+        fresh = subjects - existing
+        if len(fresh) > 500:  # many (a first scan on SQLite): no long IN list
+            rows = [row for row in qs if row["flag_subject"] in fresh]
+        else:
+            rows = list(qs.filter(flag_subject__in=sorted(fresh))) if fresh else []
+    else:
+        rows = list(qs)  # the rule's one set-based query
+        subjects = {row["flag_subject"] for row in rows}
+    outcome = RuleOutcome(matched=len(subjects))
     new = [
         Flag(
             municipality_id=municipality_id,
@@ -147,7 +160,7 @@ def _evaluate_rule(
     # UPDATE at all when nothing changed (the usual case), and never a NOT IN list of
     # every matching subject. A flag inserted meanwhile by a concurrent scan is for a
     # subject that matched there and is left to the next scan.
-    stale = existing.difference(row["flag_subject"] for row in rows)
+    stale = existing - subjects
     if stale:
         outcome.resolved = unresolved.filter(subject_id__in=sorted(stale)).update(
             resolved_at=timezone.now(), resolution=_("The condition no longer holds.")
