@@ -147,7 +147,9 @@ def table(results: dict) -> str:
         f"| scan ÷ the faster SQL ({scan['sql_limit_seconds']:.2f} s) | "
         f"first {scan['ratio_first_to_limit']}×, second {scan['ratio_second_to_limit']}× |"
     )
-    r = results["reevaluate"]
+    r = results.get("reevaluate")
+    if not r or not results.get("pages"):  # --scan-only without an earlier run
+        return "\n".join(lines)
     lines.append(
         f"| one case re-evaluated ({r['samples']} cases) | median {r['median_ms']} ms, "
         f"p95 {r['p95_ms']} ms |"
@@ -182,6 +184,12 @@ def main() -> None:
         "--statistics-only",
         action="store_true",
         help="measure the two statistics pages only (--repeat requests each); print their rows",
+    )
+    parser.add_argument(
+        "--scan-only",
+        action="store_true",
+        help="measure the referral scan again (both runs and the two SQL limits); keep the "
+        "other figures of the last JSON of this size, if any",
     )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -234,6 +242,14 @@ def main() -> None:
             "scan": previous["scan"],
             "reevaluate": previous["reevaluate"],
             "pages": suite.pages(args.repeat),
+        }
+    elif args.scan_only:
+        previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+        log("scan …")
+        measured = {
+            "scan": suite.scan(),
+            "reevaluate": previous.get("reevaluate"),
+            "pages": previous.get("pages"),
         }
     else:
         measured = suite.run_all(repeat=args.repeat, log=log)

@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,8 +105,14 @@ def _evaluate_rule(
     qs = rule.query(municipality_id, as_of, params)
     if case_ids is not None:
         qs = qs.filter(flag_case__in=case_ids)
+    # With subject_type, the conditions of flag_one_unresolved_per_subject exactly: the
+    # rule's flags are read from that index alone, not picked out of every flag of the
+    # municipality by its municipality index.
     unresolved = Flag.objects.filter(
-        municipality_id=municipality_id, rule=rule.code, resolved_at__isnull=True
+        municipality_id=municipality_id,
+        rule=rule.code,
+        subject_type=rule.subject,
+        resolved_at__isnull=True,
     )
     if case_ids is not None:
         unresolved = unresolved.filter(case_id__in=case_ids)
@@ -117,8 +123,21 @@ def _evaluate_rule(
         # switched on): every match becomes a flag, inserted by the database itself.
         # Otherwise the few changes are cheaper to find in Python (measured).
         return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
-    rows = list(qs)  # the rule's one set-based query
-    outcome = RuleOutcome(matched=len(rows))
+    if case_ids is None:
+        # A scan with the rule's flags there (the hourly steady state): the matching
+        # subjects alone first. Their detail columns (e.g. every out-of-touch case's
+        # last contact) are read only for the few new subjects, not computed and
+        # converted for every match to be thrown away.
+        subjects = set(qs.values_list("flag_subject", flat=True))
+        fresh = subjects - existing
+        if len(fresh) > 500:  # many (a first scan on SQLite): no long IN list
+            rows = [row for row in qs if row["flag_subject"] in fresh]
+        else:
+            rows = list(qs.filter(flag_subject__in=sorted(fresh))) if fresh else []
+    else:
+        rows = list(qs)  # the rule's one set-based query
+        subjects = {row["flag_subject"] for row in rows}
+    outcome = RuleOutcome(matched=len(subjects))
     new = [
         Flag(
             municipality_id=municipality_id,
@@ -141,7 +160,7 @@ def _evaluate_rule(
     # UPDATE at all when nothing changed (the usual case), and never a NOT IN list of
     # every matching subject. A flag inserted meanwhile by a concurrent scan is for a
     # subject that matched there and is left to the next scan.
-    stale = existing.difference(row["flag_subject"] for row in rows)
+    stale = existing - subjects
     if stale:
         outcome.resolved = unresolved.filter(subject_id__in=sorted(stale)).update(
             resolved_at=timezone.now(), resolution=_("The condition no longer holds.")
@@ -155,11 +174,18 @@ _columns: dict[str, list[str]] = {}
 def _evaluate_rule_in_sql(
     municipality_id: int, rule: Rule, qs: QuerySet, as_of: datetime.date
 ) -> RuleOutcome:
-    """What the Python path of ``_evaluate_rule`` does, in one statement (PostgreSQL):
-    the rule's query as a CTE, new flags inserted from it (ON CONFLICT DO NOTHING, as
-    ``bulk_create(ignore_conflicts=True)``), unresolved flags whose subject it no longer
-    returns resolved. No row travels to Python: at 1,000,000 cases building a million
-    flag instances took most of a first scan."""
+    """What the Python path of ``_evaluate_rule`` does when the rule has no unresolved
+    flag, in one statement (PostgreSQL): the rule's query as a CTE and every match
+    inserted as a flag (ON CONFLICT DO NOTHING, as ``bulk_create(ignore_conflicts=True)``).
+    No row travels to Python: at 1,000,000 cases building a million flag instances took
+    most of a first scan.
+
+    There is nothing to compare and nothing to resolve (the caller has just read that
+    the rule has no unresolved flag here); a flag inserted meanwhile by a concurrent scan
+    is skipped by the unique constraint and, as on the Python path, one whose subject no
+    longer matches is left to the next scan. Anti-joining the matches with the
+    municipality's flags and looking for flags to resolve cost a read of all of its
+    flags per rule."""
     sql, sql_params = qs.query.sql_with_params()
     names = _columns.get(rule.code)
     with connection.cursor() as cursor:
@@ -171,9 +197,7 @@ def _evaluate_rule_in_sql(
         audience = "m.flag_audience" if "flag_audience" in names else "NULL"
         case = "m.flag_case" if "flag_case" in names else "NULL"
         user = "m.flag_user" if "flag_user" in names else "NULL"
-        now = timezone.now()
-        cursor.execute(
-            f"""
+        statement = f"""
             WITH m AS ({sql}),
             ins AS (
                 INSERT INTO cases_flag (municipality_id, rule, subject_type, subject_id, case_id,
@@ -181,42 +205,31 @@ def _evaluate_rule_in_sql(
                 SELECT %s, %s, %s, m.flag_subject, {case}, COALESCE({audience}, %s), {user},
                     jsonb_build_object({pairs}), %s, %s, %s, '', ''
                 FROM m
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM cases_flag f
-                    WHERE f.municipality_id = %s AND f.rule = %s AND f.subject_type = %s
-                      AND f.resolved_at IS NULL AND f.subject_id = m.flag_subject)
-                ON CONFLICT DO NOTHING
-                RETURNING 1
-            ),
-            upd AS (
-                UPDATE cases_flag f SET resolved_at = %s, resolution = %s
-                WHERE f.municipality_id = %s AND f.rule = %s AND f.resolved_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM m WHERE m.flag_subject = f.subject_id)
+                /* conflict */
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM ins),
-                   (SELECT count(*) FROM upd)
-            """,  # noqa: S608  (only column names the rule's own query returned)
-            [
-                *sql_params,
-                municipality_id,
-                rule.code,
-                rule.subject,
-                rule.audience,
-                Flag.State.OPEN,
-                now,
-                as_of,
-                municipality_id,
-                rule.code,
-                rule.subject,
-                now,
-                _("The condition no longer holds."),
-                municipality_id,
-                rule.code,
-            ],
-        )
-        matched, raised, resolved = cursor.fetchone()
-    return RuleOutcome(matched=matched, raised=raised, resolved=resolved)
+            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM ins)
+            """  # noqa: S608  (only column names the rule's own query returned)
+        params = [
+            *sql_params,
+            municipality_id,
+            rule.code,
+            rule.subject,
+            rule.audience,
+            Flag.State.OPEN,
+            timezone.now(),
+            as_of,
+        ]
+        try:
+            # A plain INSERT first: ON CONFLICT's speculative insertion costs about a
+            # tenth more per flag, for a conflict that only a concurrent scan of the
+            # same municipality and rule can cause (the caller found no flag of it).
+            with transaction.atomic():
+                cursor.execute(statement, params)
+        except IntegrityError:
+            cursor.execute(statement.replace("/* conflict */", "ON CONFLICT DO NOTHING"), params)
+        matched, raised = cursor.fetchone()
+    return RuleOutcome(matched=matched, raised=raised)
 
 
 def _resolve(

@@ -760,13 +760,25 @@ class Flag(TenantModel):
     raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     as_of = models.DateField(_("as of"))
     snoozed_until = models.DateField(_("snoozed until"), null=True, blank=True)
+    # Both indexed by the partial indexes below, not by the default full index: a flag
+    # is raised with neither, so a full index would take one NULL entry per flag raised.
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     referral = models.ForeignKey(
-        "Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=200, blank=True)
@@ -802,6 +814,18 @@ class Flag(TenantModel):
                 fields=["municipality", "raised_at", "id"],
                 condition=Q(resolved_at__isnull=True),
                 name="flag_queue_order_idx",
+            ),
+            # The PROTECT checks when a user or a referral is deleted: WHERE
+            # handled_by_id = %s / WHERE referral_id IN (…). Partial, so that raising a
+            # flag (neither set) adds no entry; the first scan raises 1.2 million flags
+            # at 1,000,000 cases.
+            models.Index(
+                fields=["handled_by"],
+                condition=Q(handled_by__isnull=False),
+                name="flag_handled_by_idx",
+            ),
+            models.Index(
+                fields=["referral"], condition=Q(referral__isnull=False), name="flag_referral_idx"
             ),
         ]
 

@@ -26,21 +26,28 @@ from django.db.models import Case as SqlCase
 from django.db.models import (
     CharField,
     Count,
+    DateField,
+    DateTimeField,
     Exists,
     F,
+    FilteredRelation,
     Max,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.lookups import IsNull
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     Case,
     CaseCategory,
+    Consultation,
     HouseholdMember,
     Meeting,
     MeetingCase,
@@ -99,8 +106,10 @@ def open_cases(municipality_id: int) -> QuerySet[Case]:
 
 
 def case_rows(qs: QuerySet[Case], *detail: str) -> QuerySet:
-    """Rows for the engine; ``detail``: field or annotation names kept on the flag."""
-    return qs.values(
+    """Rows for the engine; ``detail``: field or annotation names kept on the flag.
+    Unordered: the engine needs no order, and ``Case.Meta.ordering`` would add a sort of
+    every matching row to each rule's query."""
+    return qs.order_by().values(
         *detail, flag_subject=F("pk"), flag_case=F("pk"), flag_user=F("assigned_to_id")
     )
 
@@ -115,6 +124,15 @@ def has_category(codes: list[str], municipality_id: int | None = None) -> Exists
     return Exists(rows)
 
 
+def has_row(rows: QuerySet) -> IsNull:
+    """The correlated subquery ``rows`` has a row, as a scalar subquery ("the first
+    row's id is not null"). For a rule's detail columns: PostgreSQL may hash an EXISTS
+    in the selected columns over every row of the municipality, as it does in WHERE,
+    whereas a scalar subquery is only ever evaluated per row, i.e. by index for the
+    few cases that matched (see ``_household_pattern``)."""
+    return IsNull(Subquery(rows.order_by().values("pk")[:1]), False)
+
+
 def years_before(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year - years)
@@ -126,16 +144,27 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def _out_of_touch(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
-    qs = open_cases(mid).annotate(
-        last_contact=Coalesce(
-            TruncDate(
-                Max("consultations__occurred_at", filter=Q(consultations__deleted_at__isnull=True))
-            ),
-            F("opened_on"),
+    # "The last contact (the local date of the latest consultation, else the opening
+    # date) is before the cutoff", as a semi-join: no consultation from the start of the
+    # cutoff day on, and either the case opened before the cutoff or it has a
+    # consultation at all. A GROUP BY over every consultation of the municipality's open
+    # cases took twice as long; the last contact is then read (consultation_case_time_idx)
+    # only for the cases that match.
+    cutoff = as_of - datetime.timedelta(days=p["days"])
+    contact_since = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time(0)))
+    contacts = Consultation.objects.filter(case=OuterRef("pk"), deleted_at__isnull=True)
+    last = contacts.order_by().values("case").annotate(last=Max("occurred_at")).values("last")
+    qs = (
+        open_cases(mid)
+        .filter(~Exists(contacts.filter(occurred_at__gte=contact_since)))
+        .filter(Q(opened_on__lt=cutoff) | Exists(contacts))
+        .annotate(
+            last_contact=Coalesce(
+                TruncDate(Subquery(last, output_field=DateTimeField())), F("opened_on")
+            )
         )
     )
-    cutoff = as_of - datetime.timedelta(days=p["days"])
-    return case_rows(qs.filter(last_contact__lt=cutoff), "last_contact")
+    return case_rows(qs, "last_contact")
 
 
 register_rule(
@@ -158,18 +187,16 @@ register_rule(
 
 def _plan_review_due(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
     cutoff = as_of - datetime.timedelta(days=p["grace_days"])
-    due = SupportPlan.objects.filter(
-        municipality_id=mid,
-        case=OuterRef("pk"),
-        status=SupportPlan.Status.DECIDED,
-        review_on__lt=cutoff,
+    decided = SupportPlan.objects.filter(
+        municipality_id=mid, case=OuterRef("pk"), status=SupportPlan.Status.DECIDED
     )
+    # The latest review date as a correlated subquery read only for the matching cases
+    # (not a join and GROUP BY over every plan of the case).
+    latest = decided.order_by().values("case").annotate(last=Max("review_on")).values("last")
     qs = (
         open_cases(mid)
-        .filter(Exists(due))
-        .annotate(
-            review_on=Max("plans__review_on", filter=Q(plans__status=SupportPlan.Status.DECIDED))
-        )
+        .filter(Exists(decided.filter(review_on__lt=cutoff)))
+        .annotate(review_on=Subquery(latest, output_field=DateField()))
     )
     return case_rows(qs, "review_on")
 
@@ -196,7 +223,14 @@ def _needs_multiagency(mid: int, as_of: datetime.date, p: dict[str, int]) -> Que
     qs = (
         open_cases(mid)
         .filter(opened_on__lte=as_of - datetime.timedelta(days=p["days"]))
-        .annotate(fields=Count("case_categories__category__field", distinct=True))
+        # The join confined to the municipality's categories, so that the planner reads
+        # them by casecategory.municipality_id and not all of the table.
+        .alias(
+            own_categories=FilteredRelation(
+                "case_categories", condition=Q(case_categories__municipality_id=mid)
+            )
+        )
+        .annotate(fields=Count("own_categories__category__field", distinct=True))
         .filter(fields__gte=p["fields"])
         .filter(~Exists(meeting))
     )
@@ -237,18 +271,22 @@ def _referral_not_acknowledged(mid: int, as_of: datetime.date, p: dict[str, int]
         *(When(to_program=prog, then=Value(role)) for prog, role in AUDIENCE_OF_PROGRAM.items()),
         output_field=CharField(),
     )
-    return Referral.objects.filter(
-        municipality_id=mid,
-        status=Referral.Status.PROPOSED,
-        acknowledge_by__lt=cutoff,
-        case__deleted_at__isnull=True,
-    ).values(
-        "acknowledge_by",
-        "to_program",
-        flag_subject=F("pk"),
-        flag_case=F("case_id"),
-        flag_user=F("created_by_id"),
-        flag_audience=audience,
+    return (
+        Referral.objects.filter(
+            municipality_id=mid,
+            status=Referral.Status.PROPOSED,
+            acknowledge_by__lt=cutoff,
+            case__deleted_at__isnull=True,
+        )
+        .order_by()
+        .values(
+            "acknowledge_by",
+            "to_program",
+            flag_subject=F("pk"),
+            flag_case=F("case_id"),
+            flag_user=F("created_by_id"),
+            flag_audience=audience,
+        )
     )
 
 
@@ -284,32 +322,54 @@ def _household_pattern(mid: int, as_of: datetime.date, p: dict[str, int]) -> Que
     middle_young = years_before(as_of, p["middle_age_min"])
     middle_old = years_before(as_of, p["middle_age_max"] + 1)
     minor = years_before(as_of, p["minor_age"])
-    p8050 = Exists(members.filter(person__birth_date__lte=elderly)) & Exists(
-        members.filter(
-            person__birth_date__lte=middle_young,
-            person__birth_date__gt=middle_old,
-            works=False,
-        )
-    )
-    double_care = (
-        Exists(members.filter(is_carer=True))
-        & Exists(members.filter(needs_care=True, person__birth_date__lte=elderly))
-        & Exists(
+
+    def patterns(holds: Callable[[QuerySet], Any]) -> dict[str, Any]:
+        """The three patterns (each without its category), ``holds(rows)`` being the
+        test that a correlated subquery has a row."""
+
+        def no_category(code: str) -> Any:
+            return ~holds(
+                CaseCategory.objects.filter(
+                    municipality_id=mid, case=OuterRef("pk"), category__code=code
+                )
+            )
+
+        p8050 = holds(members.filter(person__birth_date__lte=elderly)) & holds(
             members.filter(
-                person__birth_date__gt=minor, relationship__in=["son", "daughter", "grandchild"]
+                person__birth_date__lte=middle_young,
+                person__birth_date__gt=middle_old,
+                works=False,
             )
         )
-    )
-    young_carer = Exists(members.filter(is_carer=True, person__birth_date__gt=minor))
+        double_care = (
+            holds(members.filter(is_carer=True))
+            & holds(members.filter(needs_care=True, person__birth_date__lte=elderly))
+            & holds(
+                members.filter(
+                    person__birth_date__gt=minor,
+                    relationship__in=["son", "daughter", "grandchild"],
+                )
+            )
+        )
+        young_carer = holds(members.filter(is_carer=True, person__birth_date__gt=minor))
+        return {
+            "p8050": p8050 & no_category("p8050"),
+            "double_care": double_care & no_category("double_care"),
+            "young_carer": young_carer & no_category("young_carer"),
+        }
+
+    # WHERE: EXISTS, which PostgreSQL hashes once per subquery over the municipality's
+    # rows (as the hand-written SQL). The selected columns (the flag's detail) are the
+    # same tests as scalar subqueries ("the first row's id is not null"), which are never
+    # hashed: evaluated by index (household, case) only for the few matching cases,
+    # instead of building every hash a second time. Filtering on annotations would
+    # have done the latter.
+    where = patterns(Exists)
     qs = (
         open_cases(mid)
         .filter(household__isnull=False)
-        .annotate(
-            p8050=p8050 & ~has_category(["p8050"], mid),
-            double_care=double_care & ~has_category(["double_care"], mid),
-            young_carer=young_carer & ~has_category(["young_carer"], mid),
-        )
-        .filter(Q(p8050=True) | Q(double_care=True) | Q(young_carer=True))
+        .filter(where["p8050"] | where["double_care"] | where["young_carer"])
+        .annotate(**patterns(has_row))
     )
     return case_rows(qs, "p8050", "double_care", "young_carer")
 

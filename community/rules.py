@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Program
@@ -14,17 +15,26 @@ from community.models import CasePlace, Concern
 
 def _concern_unanswered(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
     cutoff = as_of - datetime.timedelta(days=p["days"])
-    return Concern.objects.filter(
-        municipality_id=mid,
-        status=Concern.Status.RECEIVED,
-        case__isnull=True,
-        created_at__date__lte=cutoff,
-    ).values(
-        "urgency",
-        flag_subject=F("pk"),
-        flag_case=F("case_id"),
-        flag_user=F("reported_by_id"),
-        received=F("created_at"),
+    # "Received on the cutoff day or before" as a range on created_at (the local date of
+    # created_at is not indexable), unordered (Concern.Meta.ordering would sort).
+    received_before = timezone.make_aware(
+        datetime.datetime.combine(cutoff + datetime.timedelta(days=1), datetime.time(0))
+    )
+    return (
+        Concern.objects.filter(
+            municipality_id=mid,
+            status=Concern.Status.RECEIVED,
+            case__isnull=True,
+            created_at__lt=received_before,
+        )
+        .order_by()
+        .values(
+            "urgency",
+            flag_subject=F("pk"),
+            flag_case=F("case_id"),
+            flag_user=F("reported_by_id"),
+            received=F("created_at"),
+        )
     )
 
 

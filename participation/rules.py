@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Program, Referral
-from cases.rules import Rule, case_rows, has_category, open_cases, register_rule
+from cases.rules import Rule, case_rows, has_category, has_row, open_cases, register_rule
 from participation.models import Assignment, SessionLog
 
 NEEDS_PARTICIPATION_CATEGORIES = ["isolation", "hikikomori", "job_search"]
@@ -67,6 +67,21 @@ def _participation_concern(mid: int, as_of: datetime.date, p: dict[str, int]) ->
         .order_by("-held_on")
         .values("held_on")[:1]
     )
+    absences = (
+        SessionLog.objects.filter(
+            assignment=OuterRef("pk"),
+            attendance=SessionLog.Attendance.ABSENT,
+            held_on__gt=OuterRef("since_present"),
+        )
+        .order_by()
+        .values("assignment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    # The count of absences as a scalar subquery per assignment rather than a GROUP BY
+    # of the assignments: without an aggregate of its own the EXISTS below can be hashed
+    # once over the municipality's open assignments in a scan (as the hand-written SQL),
+    # and still be looked up by case when one case is re-evaluated.
     missing = (
         Assignment.objects.filter(
             municipality_id=mid,
@@ -78,19 +93,15 @@ def _participation_concern(mid: int, as_of: datetime.date, p: dict[str, int]) ->
                 Subquery(last_present), F("start_on"), F("menu__created_at__date")
             )
         )
-        .annotate(
-            missed=Count(
-                "logs",
-                filter=Q(logs__attendance=SessionLog.Attendance.ABSENT)
-                & Q(logs__held_on__gt=F("since_present")),
-            )
-        )
+        .annotate(missed=Coalesce(Subquery(absences, output_field=IntegerField()), 0))
         .filter(missed__gte=p["missed"])
     )
+    # The detail columns as scalar subqueries, read only for the matching cases (see
+    # cases.rules.has_row) instead of building the hashes of WHERE a second time.
     qs = (
         open_cases(mid)
-        .annotate(concern=Exists(concern), missed_in_a_row=Exists(missing))
-        .filter(Q(concern=True) | Q(missed_in_a_row=True))
+        .filter(Exists(concern) | Exists(missing))
+        .annotate(concern=has_row(concern), missed_in_a_row=has_row(missing))
     )
     return case_rows(qs, "concern", "missed_in_a_row")
 

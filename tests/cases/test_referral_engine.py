@@ -293,6 +293,35 @@ def test_scanning_twice_adds_nothing_and_single_case_mode_matches(personas, worl
     assert set(unresolved.values_list("rule", "subject_id")) == expected
 
 
+def test_first_flags_of_a_rule_skip_one_a_concurrent_scan_inserted(personas):
+    """The one-statement path (PostgreSQL, a rule with no unresolved flag) inserts
+    without ON CONFLICT first; a flag inserted meanwhile by another scan makes it fall
+    back to ON CONFLICT DO NOTHING, which inserts the rest."""
+    from django.db import connection
+
+    from cases.flags import _evaluate_rule_in_sql
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's")
+    first = open_case(personas, days_ago=70, name="試験 一郎")
+    second = open_case(personas, days_ago=70, name="試験 二郎")
+    mid = personas.municipality_a.pk
+    rule = get_rule("out_of_touch")
+    Flag.objects.create(  # what the concurrent scan raised
+        municipality_id=mid,
+        rule=rule.code,
+        subject_type=rule.subject,
+        subject_id=first.pk,
+        case=first,
+        audience=rule.audience,
+        as_of=TODAY,
+    )
+    outcome = _evaluate_rule_in_sql(mid, rule, rule.query(mid, TODAY, rule.defaults), TODAY)
+    assert (outcome.matched, outcome.raised) == (2, 1)
+    assert flags("out_of_touch", case=first).count() == 1
+    assert flags("out_of_touch", case=second).get().detail["last_contact"]
+
+
 def test_flags_never_cross_municipalities(personas, world_a, world_b):
     b_flags = Flag.objects.filter(municipality=personas.municipality_b).count()
     evaluate(personas.municipality_a.pk, TODAY + D(days=300))
