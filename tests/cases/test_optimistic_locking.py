@@ -239,7 +239,9 @@ def test_api_person_patch_validates_like_the_form(personas, world_a, client):
 # --- two transactions at once (PostgreSQL) -------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback like every transactional test here: a flush without it re-creates
+# the content types with new ids, and the next serialized test then fails to restore.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_updates_of_one_version_save_exactly_one(personas, world_a):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL")
