@@ -24,6 +24,7 @@ from cases.models import (
     Relationship,
     SupportAgency,
 )
+from cases.services import CaseRuleError, check_birth_date
 from cases.text import is_kana_reading, kana_reading
 from municipalities.models import Role, User
 from portal.forms import CleanTextMixin, clean_text_fields
@@ -111,10 +112,10 @@ class PersonForm(forms.ModelForm):
 
     def clean_birth_date(self) -> datetime.date | None:
         value = self.cleaned_data.get("birth_date")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("The date of birth cannot be in the future."))
-        if value and value.year < 1900:
-            raise forms.ValidationError(_("Check the year of birth."))
+        try:
+            check_birth_date(value)
+        except CaseRuleError as exc:
+            raise forms.ValidationError(exc.message) from exc
         return value
 
     def clean(self) -> dict[str, Any]:

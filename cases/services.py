@@ -143,7 +143,8 @@ PERSON_FIELDS = (
 )  # fmt: skip
 
 
-def _check_birth_date(value: datetime.date | None) -> None:
+def check_birth_date(value: datetime.date | None) -> None:
+    """The one rule for a date of birth, shared by the forms and the API."""
     if value and value > timezone.localdate():
         raise CaseRuleError(_("The date of birth cannot be in the future."), "birth_date")
     if value and value.year < 1900:
@@ -152,7 +153,7 @@ def _check_birth_date(value: datetime.date | None) -> None:
 
 @transaction.atomic
 def person_create(*, user: User, municipality: Municipality, **fields: Any) -> Person:
-    _check_birth_date(fields.get("birth_date"))
+    check_birth_date(fields.get("birth_date"))
     person = Person(municipality=municipality, created_by=user)
     for name in PERSON_FIELDS:
         if name in fields:
@@ -169,7 +170,7 @@ def person_update(
 ) -> Person:
     """Change a person's details. ``version`` is the one the editor read: if the person
     was saved since, ``RecordChanged`` is raised and nothing is saved."""
-    _check_birth_date(fields.get("birth_date"))
+    check_birth_date(fields.get("birth_date"))
     previous = {name: _text(getattr(person, name)) for name in fields if name in PERSON_FIELDS}
     changed = {}
     for name, value in fields.items():

@@ -578,3 +578,25 @@ def test_form_pages_that_show_a_case_are_audited(client, personas, world_a):
         assert client.get(reverse(name, args=[world_a.case.pk])).status_code == 200
         after = AuditEvent.objects.filter(action="view", case_id=world_a.case.pk).count()
         assert after == before + 1, name
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "message"),
+    [("2999-01-01", "日付"), ("2099-01-01", "未来"), ("1899-12-31", "生年")],
+)
+def test_person_edit_refuses_an_impossible_date_of_birth(
+    client, personas, world_a, birth_date, message
+):
+    """The edit form applies the service's rule for a date of birth; nothing is saved."""
+    from tests.cases.test_optimistic_locking import form_data
+
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:person_edit", args=[world_a.person.pk])
+    data = form_data(client.get(url))
+    before = Person.objects.get(pk=world_a.person.pk)
+    data["birth_date"] = birth_date
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    after = Person.objects.get(pk=world_a.person.pk)
+    assert (after.birth_date, after.version) == (before.birth_date, before.version)
