@@ -39,6 +39,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.utils import timezone
 
+from cases.core.text import search_key
 from cases.models import (
     Case,
     CaseCategory,
@@ -60,16 +61,9 @@ from cases.models import (
     SupportAgency,
     SupportPlan,
 )
-from cases.text import search_key
 from community.models import ActivityRecord, CasePlace, Concern, Place, PlatformSession
 from municipalities.models import Membership, Municipality, Organisation, Role, User
-from participation.models import (
-    Assignment,
-    Menu,
-    ParticipationProfile,
-    Provider,
-    SessionLog,
-)
+from participation.models import Assignment, Menu, ParticipationProfile, Provider, SessionLog
 from portal.fiscal import fiscal_year_of
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from cases.flags import rule_settings
-from cases.rules import years_before
+from cases.engine.flags import rule_settings
+from cases.engine.rules import years_before
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

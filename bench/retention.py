@@ -30,8 +30,8 @@ django.setup()
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cases.core.retention import anonymise_expired
 from cases.models import Case, CaseEvent, Consultation, ConsultationMethod, ContactRoute, Person
-from cases.retention import anonymise_expired
 from municipalities.models import AuditEvent, Municipality, User
 
 BENCH_CODE = "479993"  # an unused code in the 47 (Okinawa) range with a valid check digit

@@ -29,7 +29,7 @@ django.setup()
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cases.flags import evaluate
+from cases.engine.flags import evaluate
 from cases.models import (
     Case,
     CaseCategory,

@@ -99,9 +99,9 @@ def scan(as_of: datetime.date | None = None, *, from_scratch: bool = True) -> di
     has them) and vacuums the table, so that the first scan raises them all again as in
     a data set that never had any. Benchmark data only."""
     from bench.limit_sql import hand_written_scan
-    from cases.flags import evaluate, rule_settings
+    from cases.engine.flags import evaluate, rule_settings
+    from cases.engine.rules import all_rules
     from cases.models import Case, Flag
-    from cases.rules import all_rules
 
     as_of = as_of or timezone.localdate()
     if from_scratch:
@@ -172,8 +172,8 @@ def scan(as_of: datetime.date | None = None, *, from_scratch: bool = True) -> di
 def reevaluate(samples: int = 50, as_of: str | None = None) -> dict[str, Any]:
     """What a save costs the worker: ``cases.evaluate_case`` on one open case of the
     largest municipality, for ``samples`` cases."""
+    from cases.engine.tasks import evaluate_case
     from cases.models import Case
-    from cases.tasks import evaluate_case
 
     mid = largest_municipality()
     ids = list(

@@ -9,8 +9,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Consultation support")
 
     def ready(self) -> None:
-        import cases.rules
-        import cases.statistics  # noqa: F401  (registers its statistics)
+        import cases.core.tasks
+        import cases.engine.rules
+        import cases.engine.tasks
+        import cases.statistics.queries  # noqa: F401  (registers rules, statistics, tasks)
         from cases.demo import seed_cases
         from portal.demo import register_seeder
 

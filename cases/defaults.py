@@ -1,6 +1,8 @@
 """National default master data (DESIGN section 8): issue categories, routes of
 contact and consultation methods. Codes are stable for statistics; a municipality adds
-its own entries beside these (``cases.services.master_data_add``)."""
+its own entries beside these (``cases.core.services.master_data_add``).
+
+It stays at this path because a landed migration (0002) imports it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Invented demo cases for the two demo municipalities (run by ``manage.py seed_demo``).
 
 The scenarios below are data; ``seed_cases`` interprets them and writes everything
-through ``cases.services``, so the demo obeys the same rules as the pages (consent
+through the services of each package, so the demo obeys the same rules as the pages (consent
 before a 重層的支援会議, secrecy at a 支援会議, a plan decided only at a meeting …).
 
 Every name, address, phone number and story here is invented. Dates are relative to
@@ -19,7 +19,11 @@ from zoneinfo import ZoneInfo
 from django.apps import apps as django_apps
 from django.utils import timezone
 
-from cases import services
+from cases.collaboration import services as collaboration_services
+from cases.collaboration.services import AttendeeData, MeetingItemData
+from cases.consultation import services as consultation_services
+from cases.consultation.services import ConsultationData
+from cases.core import services as core_services
 from cases.defaults import load as load_default_master_data
 from cases.models import (
     Case,
@@ -35,7 +39,6 @@ from cases.models import (
     Relationship,
     SupportAgency,
 )
-from cases.services import AttendeeData, ConsultationData, MeetingItemData
 from municipalities.demo import DEMO_TENANTS, demo_user
 from municipalities.models import Municipality, User
 
@@ -920,7 +923,7 @@ class _Seeder:
         for spec in self.tenant.agencies:
             agency = SupportAgency.objects.filter(
                 municipality=self.municipality, name=spec.name
-            ).first() or services.agency_create(
+            ).first() or collaboration_services.agency_create(
                 user=manager,
                 municipality=self.municipality,
                 name=spec.name,
@@ -958,14 +961,14 @@ class _Seeder:
         last = len(visits) - 1
         follow = [sc.follow_up if i == last else None for i in range(len(visits))]
         categories = [self.categories[code] for code in sc.categories]
-        person = services.person_create(
+        person = core_services.person_create(
             user=user,
             municipality=self.municipality,
             address=sc.address,
             phone_mobile=sc.phone,
             **self.person_fields(sc.name, sc.kana, sc.age, sc.sex),
         )
-        case = services.case_open(
+        case = core_services.case_open(
             user=user,
             person=person,
             route=self.routes[sc.route],
@@ -977,20 +980,22 @@ class _Seeder:
             is_sensitive=sc.sensitive,
         )
         for visit, follow_up in zip(visits, follow, strict=True):
-            services.consultation_log(
+            consultation_services.consultation_log(
                 user=user, case=case, data=self.consultation(visit, follow_up)
             )
         if sc.household:
             surname = sc.name.split()[0]
-            services.household_create(user=user, case=case, name=f"{surname}家", address=sc.address)
+            core_services.household_create(
+                user=user, case=case, name=f"{surname}家", address=sc.address
+            )
             for m in sc.household:
-                member = services.person_create(
+                member = core_services.person_create(
                     user=user,
                     municipality=self.municipality,
                     address=sc.address,
                     **self.person_fields(m.name, m.kana, m.age, m.sex),
                 )
-                services.household_add_member(
+                core_services.household_add_member(
                     user=user,
                     case=case,
                     person=member,
@@ -1003,7 +1008,7 @@ class _Seeder:
         if sc.consent:
             self.consent(sc.consent, user, person, case)
         for status in PATHS[sc.status]:
-            case = services.case_change_status(
+            case = core_services.case_change_status(
                 user=user,
                 case=case,
                 to_status=status,
@@ -1012,7 +1017,7 @@ class _Seeder:
             )
         if sc.plan:
             p = sc.plan
-            services.plan_create(
+            collaboration_services.plan_create(
                 user=user,
                 case=case,
                 goals=p.goals,
@@ -1026,7 +1031,7 @@ class _Seeder:
         return case
 
     def consent(self, spec: ConsentSpec, user: User, person: Person, case: Case) -> None:
-        consent = services.consent_record(
+        consent = core_services.consent_record(
             user=user,
             person=person,
             case=case,
@@ -1039,7 +1044,7 @@ class _Seeder:
             given_on=self.day(spec.days_ago),
         )
         if spec.withdrawn_days_ago is not None:
-            services.consent_withdraw(
+            core_services.consent_withdraw(
                 user=user,
                 consent=consent,
                 withdrawn_on=self.day(spec.withdrawn_days_ago),
@@ -1055,7 +1060,7 @@ class _Seeder:
             items.append(
                 MeetingItemData(case=case, decision=item.decision, plan=plan, note=item.note)
             )
-        services.meeting_record(
+        collaboration_services.meeting_record(
             user=manager,
             municipality=self.municipality,
             kind=spec.kind,
@@ -1076,12 +1081,12 @@ class _Seeder:
         for item in spec.items:
             if item.then_status:
                 case = self.cases[item.case]
-                self.cases[item.case] = services.case_change_status(
+                self.cases[item.case] = core_services.case_change_status(
                     user=case.assigned_to, case=case, to_status=item.then_status
                 )
 
     def referral(self, spec: ReferralSpec) -> None:
-        referral = services.referral_create(
+        referral = collaboration_services.referral_create(
             user=self.user(spec.by),
             case=self.cases[spec.case],
             from_program=spec.from_program,
@@ -1089,7 +1094,7 @@ class _Seeder:
             reason=spec.reason,
         )
         if spec.answered_by:
-            services.referral_respond(
+            collaboration_services.referral_respond(
                 user=self.user(spec.answered_by), referral=referral, accept=True, note=spec.note
             )
 

@@ -2,7 +2,7 @@
 ``AppConfig.ready()`` so that ``cases`` never imports them.
 
 A timeline provider takes a case and the most rows of one growing kind the page needs
-(None: all) and returns ``cases.timeline.RowKind`` items: a ``values()`` queryset in
+(None: all) and returns ``cases.core.timeline.RowKind`` items: a ``values()`` queryset in
 the shared row columns and how a row becomes a ``TimelineEntry``. The case page reads
 every kind of every program in one statement.
 """

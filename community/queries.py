@@ -15,8 +15,9 @@ from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.queries import TimelineEntry, can_see_cases
-from cases.timeline import RowKind, case_rows, newest
+from cases.core.casepage import TimelineEntry
+from cases.core.queries import can_see_cases
+from cases.core.timeline import RowKind, case_rows, newest
 from community.models import ActivityRecord, CasePlace, Concern, Outcome, Place, PlatformSession
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
@@ -148,7 +149,7 @@ def _concern_entry(row: dict[str, Any]) -> TimelineEntry:
 
 def case_timeline(case: Any, limit: int | None) -> list[RowKind]:
     """Places the case is linked to and the newest ``limit`` concerns taken up into it,
-    for the case page's one statement (``cases.timeline``)."""
+    for the case page's one statement (``cases.core.timeline``)."""
     mine = {"municipality_id": case.municipality_id}
     concerns = newest(Concern.objects.filter(case=case, **mine), "created_at", limit)
     return [

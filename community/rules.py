@@ -8,8 +8,8 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.engine.rules import Rule, case_rows, has_category, open_cases, register_rule
 from cases.models import Program
-from cases.rules import Rule, case_rows, has_category, open_cases, register_rule
 from community.models import CasePlace, Concern
 
 

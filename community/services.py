@@ -1,5 +1,5 @@
 """Write operations of community building. A concern taken up by consultation opens or
-joins a case through ``cases.services``; a platform outcome becomes a participation
+joins a case through ``cases.core.services``; a platform outcome becomes a participation
 provider (and menu) through ``participation.services``."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import services as case_services
-from cases.flags import resolve_subject
+from cases.consultation import services as consultation_services
+from cases.core.services import case_event_append
+from cases.engine.flags import resolve_subject
 from cases.models import Case, ConsultationMethod, ContactRoute, Person
-from cases.services import CaseRuleError, case_event_append
 from community.models import (
     ActivityRecord,
     CasePlace,
@@ -32,6 +32,7 @@ from municipalities.models import AuditEvent, Municipality, Role, User
 from municipalities.scoping import has_role
 from participation import services as participation_services
 from participation.models import Menu, Provider
+from portal.errors import CaseRuleError
 
 COMMUNITY_ROLES = (Role.COMMUNITY_WORKER, Role.MANAGER)
 CASE_ROLES = (Role.CASEWORKER, Role.MANAGER)
@@ -297,7 +298,7 @@ def concern_open_case(
             "address": concern.subject_area,
         }
     route_code = "minsei" if concern.reporter_kind == Concern.Reporter.MINSEI else "resident"
-    _person, case, _first = case_services.intake_record(
+    _person, case, _first = consultation_services.intake_record(
         user=user,
         municipality=concern.municipality,
         person=person,
@@ -305,7 +306,7 @@ def concern_open_case(
         route=ContactRoute.objects.get(municipality__isnull=True, code=route_code),
         categories=[],
         primary_category=None,
-        consultation=case_services.ConsultationData(
+        consultation=consultation_services.ConsultationData(
             occurred_at=timezone.now(),
             method=ConsultationMethod.objects.get(municipality__isnull=True, code="other"),
             summary=_("Concern from the community (%(who)s): %(text)s")
@@ -386,7 +387,7 @@ def anonymise_for_retention(
     """Blank residents' concerns and place notes about persons being anonymised
     (registered with ``cases.registry``; called inside the anonymisation's transaction).
     The reporter's name and contact go too: they identify the person's neighbours."""
-    from cases.retention import blank_text
+    from cases.core.retention import blank_text
 
     concerns = Concern.objects.filter(municipality_id=municipality_id).filter(
         Q(case_id__in=case_ids) | Q(person_id__in=person_ids)

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.forms import PersonForm, add_rule_error, form_status
-from cases.queries import can_see_cases, case_get_for_user, cases_visible_to, person_duplicates
-from cases.services import CaseRuleError
+from cases.consultation.queries import person_duplicates
+from cases.core.forms import PersonForm
+from cases.core.queries import can_see_cases, case_get_for_user, cases_visible_to
 from community import queries, services
 from community.forms import (
     ActivityRecordForm,
@@ -31,6 +31,8 @@ from municipalities.audit import audit_view, audit_write
 from municipalities.decorators import role_required, staff_required
 from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership
+from portal.errors import CaseRuleError
+from portal.forms import add_rule_error, form_status
 
 community_required = role_required(Role.COMMUNITY_WORKER, Role.MANAGER)
 case_staff_required = role_required(Role.CASEWORKER, Role.MANAGER)
@@ -327,7 +329,7 @@ def concern_open_case(request: HttpRequest, concern_id: int) -> HttpResponse:
     person = None
     person_fields = None
     if existing_id:
-        from cases.queries import person_get_for_user
+        from cases.core.queries import person_get_for_user
 
         try:
             person = person_get_for_user(request.user, int(existing_id))

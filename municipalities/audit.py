@@ -59,6 +59,28 @@ def audit_write(
 
 
 @transaction.atomic
+def audit_change(
+    user: Any,
+    action: str,
+    obj: models.Model,
+    *,
+    person_id: int | None = None,
+    case_id: int | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """A service's audit event for a change of ``obj`` (its municipality's), with the
+    person and case it concerns and what changed as keyword details."""
+    return audit_write(
+        user=user,
+        municipality_id=obj.municipality_id,
+        action=action,
+        obj=obj,
+        person_id=person_id,
+        case_id=case_id,
+        detail=detail,
+    )
+
+
 def seal_chain(municipality_id: int) -> int:
     """Chain the municipality's new events to the previous ones by hash, in id order.
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -72,6 +73,22 @@ class TenantQuerySet(models.QuerySet):
         if municipality_id is None:
             return self.none()
         return self.filter(municipality_id=municipality_id)
+
+
+class TenantModel(models.Model):
+    """A row that belongs to one municipality: reached through ``for_user``."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
 
 
 def get_for_user_or_404(

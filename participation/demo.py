@@ -22,19 +22,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from cases import services as case_services
+from cases.collaboration import services as collaboration_services
 from cases.models import Program, Referral
 from municipalities.demo import DEMO_TENANTS, demo_user
 from municipalities.models import Municipality, User
 from participation import services
-from participation.models import (
-    Accommodation,
-    Assignment,
-    Menu,
-    Provider,
-    SessionLog,
-    Weekday,
-)
+from participation.models import Accommodation, Assignment, Menu, Provider, SessionLog, Weekday
 
 K = Menu.Kind
 PK = Provider.Kind
@@ -576,7 +569,7 @@ class _Seeder:
         for referral in referrals:
             name = referral.case.person.name
             if referral.status == Referral.Status.PROPOSED:
-                referral = case_services.referral_respond(
+                referral = collaboration_services.referral_respond(
                     user=self.user, referral=referral, accept=True, note=people[name].accept_note
                 )
             self.referrals.setdefault(name, referral)

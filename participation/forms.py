@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import CleanTextMixin, DateInput
 from participation.models import Accommodation, Assignment, Menu, Provider, SessionLog, Weekday
+from portal.forms import CleanTextMixin, DateInput
 
 
 def split_tags(value: str) -> list[str]:

@@ -16,9 +16,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.collaboration.queries import referral_get_for_user
+from cases.core.casepage import TimelineEntry
+from cases.core.timeline import RowKind, case_rows, newest
 from cases.models import Program, Referral
-from cases.queries import TimelineEntry, referral_get_for_user
-from cases.timeline import RowKind, case_rows, newest
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
 from participation.matching import Profile, Suggestion, rank_menus
@@ -166,7 +167,7 @@ def matching_page(user: Any, referral_id: int) -> dict[str, Any]:
 
 
 def participation_inbox(user: Any) -> list[Referral]:
-    from cases.queries import referral_inbox
+    from cases.collaboration.queries import referral_inbox
 
     return referral_inbox(user, Program.PARTICIPATION)
 
@@ -204,7 +205,7 @@ def _session_log_entry(row: dict[str, Any]) -> TimelineEntry:
 
 def case_timeline(case: Any, limit: int | None) -> list[RowKind]:
     """Assignments and session logs of a case (the newest ``limit`` logs), for the case
-    page's one statement (``cases.timeline``)."""
+    page's one statement (``cases.core.timeline``)."""
     mine = {"municipality_id": case.municipality_id}
     assignments = Assignment.objects.filter(case=case, **mine)
     logs = newest(SessionLog.objects.filter(assignment__case=case, **mine), "held_on", limit)

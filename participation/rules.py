@@ -8,8 +8,8 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from cases.engine.rules import Rule, case_rows, has_category, has_row, open_cases, register_rule
 from cases.models import Program, Referral
-from cases.rules import Rule, case_rows, has_category, has_row, open_cases, register_rule
 from participation.models import Assignment, SessionLog
 
 NEEDS_PARTICIPATION_CATEGORIES = ["isolation", "hikikomori", "job_search"]
@@ -97,7 +97,7 @@ def _participation_concern(mid: int, as_of: datetime.date, p: dict[str, int]) ->
         .filter(missed__gte=p["missed"])
     )
     # The detail columns as scalar subqueries, read only for the matching cases (see
-    # cases.rules.has_row) instead of building the hashes of WHERE a second time.
+    # cases.engine.rules.has_row) instead of building the hashes of WHERE a second time.
     qs = (
         open_cases(mid)
         .filter(Exists(concern) | Exists(missing))

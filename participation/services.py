@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.collaboration.services import referral_create
+from cases.core.services import case_event_append
 from cases.models import Case, Program, Referral
-from cases.services import CaseRuleError, case_event_append, referral_create
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent, Municipality, Role, User
 from municipalities.scoping import has_role
@@ -26,6 +27,7 @@ from participation.models import (
     SessionLog,
     Weekday,
 )
+from portal.errors import CaseRuleError
 
 MANAGING_ROLES = (Role.COORDINATOR, Role.MANAGER)
 
@@ -455,7 +457,7 @@ def anonymise_for_retention(
 ) -> dict[str, int]:
     """Blank the participation notes about persons being anonymised (registered with
     ``cases.registry``; called inside the anonymisation's transaction)."""
-    from cases.retention import blank_text
+    from cases.core.retention import blank_text
 
     logs = SessionLog.objects.filter(
         municipality_id=municipality_id, assignment__case_id__in=case_ids

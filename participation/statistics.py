@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.statistics import (
+from cases.statistics.queries import (
     Parts,
     Period,
     Rows,

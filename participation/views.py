@@ -14,9 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.forms import add_rule_error, form_status
-from cases.queries import referral_get_for_user
-from cases.services import CaseRuleError
+from cases.collaboration.queries import referral_get_for_user
 from municipalities.audit import audit_list, audit_view
 from municipalities.decorators import role_required, staff_required
 from municipalities.models import Role
@@ -32,6 +30,8 @@ from participation.forms import (
     ProviderForm,
     SessionLogForm,
 )
+from portal.errors import CaseRuleError
+from portal.forms import add_rule_error, form_status
 
 coordinator_required = role_required(Role.COORDINATOR, Role.MANAGER)
 

@@ -18,7 +18,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """Every error as {"error": {"code", "message", "fields"}} with a Japanese message."""
     from rest_framework.views import exception_handler
 
-    from cases.services import CaseRuleError, RecordChanged
+    from portal.errors import CaseRuleError, RecordChanged
 
     if isinstance(exc, RecordChanged):
         return Response(

@@ -67,3 +67,27 @@ class CleanTextMixin:
         cleaned = super().clean()  # type: ignore[misc]
         clean_text_fields(self)  # type: ignore[arg-type]
         return cleaned
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def add_rule_error(form: forms.Form, exc: Any) -> None:
+    """Show a service's ``CaseRuleError`` next to its field, or above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def form_status(request: Any) -> int:
+    """400 for a POST that comes back with errors, 200 for a first GET."""
+    return 400 if request.method == "POST" else 200

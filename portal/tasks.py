@@ -1,31 +1,26 @@
-"""Tasks of the portal itself."""
+"""What every app's Celery tasks share: the retry policy of idempotent tasks and the
+date argument (tasks take JSON, so dates travel as ISO text)."""
 
 from __future__ import annotations
 
-from celery import shared_task
+import datetime
+from typing import Any
+
+from django.db import InterfaceError, OperationalError
+
+# For idempotent tasks only: retried with backoff on database or broker errors, and
+# acknowledged after they ran (re-delivered if the worker dies).
+RETRY: dict[str, Any] = {
+    "autoretry_for": (OperationalError, InterfaceError, ConnectionError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
 
 
-@shared_task(name="portal.roster_summary", time_limit=30, soft_time_limit=20)
-def roster_summary(fiscal_year: int) -> dict[str, int]:
-    """Counts of one fiscal year's roster by kind: lets operators check that a worker
-    reaches the same database as the web process."""
-    from django.db.models import Count
-
-    from municipalities.models import ProgramParticipation
-
-    rows = (
-        ProgramParticipation.objects.filter(fiscal_year=fiscal_year)
-        .values("kind")
-        .annotate(n=Count("pk"))
-    )
-    return {row["kind"]: row["n"] for row in rows}
-
-
-@shared_task(name="portal.seal_audit", time_limit=120, soft_time_limit=100, acks_late=True)
-def seal_audit() -> int:
-    """Chain new audit events of every municipality (idempotent)."""
-    from municipalities.audit import seal_chain
-    from municipalities.models import AuditEvent
-
-    ids = AuditEvent.objects.filter(hash="").values_list("municipality_id", flat=True)
-    return sum(seal_chain(mid) for mid in set(ids))
+def task_date(value: str | None) -> datetime.date | None:
+    """A task's optional ``as_of`` argument."""
+    return datetime.date.fromisoformat(value) if value else None

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from cases import views_audit
+from cases.core import views_audit as core_views_audit
 from municipalities import views as municipality_views
 from municipalities import views_account as account_views
 from portal import views as portal_views
@@ -42,7 +42,7 @@ urlpatterns = [
         account_views.staff_unlock,
         name="staff_unlock",
     ),
-    path("audit/", views_audit.audit_search, name="audit_search"),
+    path("audit/", core_views_audit.audit_search, name="audit_search"),
     path("cases/", include("cases.urls")),
     path("participation/", include("participation.urls")),
     path("community/", include("community.urls")),

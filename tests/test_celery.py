@@ -8,8 +8,9 @@ import os
 import pytest
 from django.conf import settings
 
+from cases.core import services as core_services
+from municipalities.tasks import roster_summary
 from portal.celery import app
-from portal.tasks import roster_summary
 
 
 def test_celery_app_is_json_only_with_time_limits():
@@ -60,18 +61,17 @@ def test_saving_a_case_makes_the_worker_raise_its_flag(real_worker, personas):
     from django.apps import apps
     from django.utils import timezone
 
-    from cases import services
     from cases.defaults import load as load_defaults
     from cases.models import ContactRoute, Flag
 
     load_defaults(apps)
-    person = services.person_create(
+    person = core_services.person_create(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         name="音信 不通",
         name_kana="オンシン フツウ",
     )
-    case = services.case_open(
+    case = core_services.case_open(
         user=personas.caseworker_a,
         person=person,
         route=ContactRoute.objects.get(municipality__isnull=True, code="self"),
@@ -88,8 +88,8 @@ def test_saving_a_case_makes_the_worker_raise_its_flag(real_worker, personas):
 
 
 def test_the_same_scan_delivered_twice_adds_nothing(db, personas, world_a):
+    from cases.engine.tasks import scan_municipality
     from cases.models import Flag
-    from cases.tasks import scan_municipality
 
     later = "2027-09-01"
     scan_municipality.apply(args=[personas.municipality_a.pk, later]).get()
@@ -107,7 +107,7 @@ def test_two_scans_at_once_on_postgresql_add_each_flag_once(personas):
 
     from django.db import connection
 
-    from cases.flags import evaluate
+    from cases.engine.flags import evaluate
     from cases.models import Flag
     from tests.worlds import build_world
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from cases.consultation import services as consultation_services
 from tests.urlwalk import fill, walk
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,6 @@ def test_services_refuse_staff_of_another_municipality(personas, world_a, world_
     rolls back instead of writing."""
     from django.core.exceptions import PermissionDenied
 
-    from cases import services as case_services
     from cases.models import Consultation, ConsultationMethod
     from participation import services as participation_services
     from participation.models import SessionLog
@@ -86,10 +86,10 @@ def test_services_refuse_staff_of_another_municipality(personas, world_a, world_
     assert not SessionLog.objects.exists()
     before = Consultation.objects.count()
     with pytest.raises(PermissionDenied):
-        case_services.consultation_log(
+        consultation_services.consultation_log(
             user=personas.caseworker_a,
             case=world_b.case,
-            data=case_services.ConsultationData(
+            data=consultation_services.ConsultationData(
                 occurred_at=world_b.consultation.occurred_at,
                 method=master(ConsultationMethod, "phone"),
                 summary="越境",

@@ -11,9 +11,11 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 
-from cases import services
+from cases.collaboration import services as collaboration_services
+from cases.consultation import services as consultation_services
+from cases.core import services as core_services
 from cases.defaults import load as load_default_master_data
-from cases.flags import evaluate
+from cases.engine.flags import evaluate
 from cases.models import (
     Case,
     Consent,
@@ -103,14 +105,14 @@ def build_world(
 ) -> World:
     # Transactional tests flush the database between tests; the defaults come back here.
     load_default_master_data(django_apps)
-    agency = services.agency_create(
+    agency = collaboration_services.agency_create(
         user=caseworker,
         municipality=municipality,
         name=f"{municipality.name}{name.split()[0]}地域包括支援センター",
         field="elderly",
         kind="地域包括支援センター",
     )
-    person, case, consultation = services.intake_record(
+    person, case, consultation = consultation_services.intake_record(
         user=caseworker,
         municipality=municipality,
         person=None,
@@ -124,7 +126,7 @@ def build_world(
         route=master(ContactRoute, "minsei"),
         categories=[master(IssueCategory, "p8050"), master(IssueCategory, "care")],
         primary_category=master(IssueCategory, "p8050"),
-        consultation=services.ConsultationData(
+        consultation=consultation_services.ConsultationData(
             occurred_at=timezone.now() - datetime.timedelta(days=10),
             method=master(ConsultationMethod, "phone"),
             summary="民生委員から連絡。母と息子の二人暮らし。",
@@ -132,19 +134,21 @@ def build_world(
         ),
         assigned_to=caseworker,
     )
-    household = services.household_create(user=caseworker, case=case, name=f"{name.split()[0]}家")
-    son = services.person_create(
+    household = core_services.household_create(
+        user=caseworker, case=case, name=f"{name.split()[0]}家"
+    )
+    son = core_services.person_create(
         user=caseworker,
         municipality=municipality,
         name=f"{name.split()[0]} 次郎",
         name_kana="ジロウ",
         birth_date=datetime.date(1972, 1, 1),
     )
-    member = services.household_add_member(
+    member = core_services.household_add_member(
         user=caseworker, case=case, person=son, relationship=Relationship.SON, works=False
     )
     assert household.pk
-    consent = services.consent_record(
+    consent = core_services.consent_record(
         user=caseworker,
         person=person,
         case=case,
@@ -154,25 +158,29 @@ def build_world(
         method=Consent.Method.SIGNATURE,
         given_on=timezone.localdate() - datetime.timedelta(days=5),
     )
-    services.case_change_status(user=caseworker, case=case, to_status=Case.Status.ASSESSMENT)
-    services.case_change_status(user=caseworker, case=case, to_status=Case.Status.PLANNING)
-    plan = services.plan_create(
+    core_services.case_change_status(user=caseworker, case=case, to_status=Case.Status.ASSESSMENT)
+    core_services.case_change_status(user=caseworker, case=case, to_status=Case.Status.PLANNING)
+    plan = collaboration_services.plan_create(
         user=caseworker,
         case=case,
         goals="母の介護サービス利用と息子の社会参加",
         review_on=timezone.localdate() + datetime.timedelta(days=90),
         actions=[(agency, "介護保険の申請支援"), (None, "息子への訪問")],
     )
-    meeting = services.meeting_record(
+    meeting = collaboration_services.meeting_record(
         user=caseworker,
         municipality=municipality,
         kind=Meeting.Kind.MULTIAGENCY,
         held_on=timezone.localdate(),
         title="第1回 重層的支援会議",
-        attendees=[services.AttendeeData(name="包括 職員", organisation="地域包括支援センター")],
-        items=[services.MeetingItemData(case=case, decision="decide", plan=plan)],
+        attendees=[
+            collaboration_services.AttendeeData(
+                name="包括 職員", organisation="地域包括支援センター"
+            )
+        ],
+        items=[collaboration_services.MeetingItemData(case=case, decision="decide", plan=plan)],
     )
-    referral = services.referral_create(
+    referral = collaboration_services.referral_create(
         user=caseworker,
         case=case,
         from_program=Program.CONSULTATION,
@@ -182,15 +190,17 @@ def build_world(
     plan.refresh_from_db()
 
     # Participation: a second case, of the son, referred and accepted.
-    case2 = services.case_open(user=caseworker, person=son, route=master(ContactRoute, "family"))
-    referral2 = services.referral_create(
+    case2 = core_services.case_open(
+        user=caseworker, person=son, route=master(ContactRoute, "family")
+    )
+    referral2 = collaboration_services.referral_create(
         user=caseworker,
         case=case2,
         from_program=Program.CONSULTATION,
         to_program=Program.PARTICIPATION,
         reason="短時間の作業から始めたい",
     )
-    services.referral_respond(user=coordinator, referral=referral2, accept=True)
+    collaboration_services.referral_respond(user=coordinator, referral=referral2, accept=True)
     provider = participation_services.provider_save(
         user=coordinator,
         municipality=municipality,

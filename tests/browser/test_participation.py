@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases import services as case_services
+from cases.collaboration import services as collaboration_services
+from cases.core import services as core_services
 from cases.models import ContactRoute, Person
 from municipalities.models import User
 from participation.models import Assignment, SessionLog
@@ -30,23 +31,23 @@ def referral(settings):
     settings.DEBUG = False
     caseworker = User.objects.get(username="a-caseworker")
     coordinator = User.objects.get(username="a-coordinator")
-    person = case_services.person_create(
+    person = core_services.person_create(
         user=caseworker,
         municipality=caseworker.memberships.get().municipality,
         name="岸本 悠",
         name_kana="キシモト ユウ",
     )
-    case = case_services.case_open(
+    case = core_services.case_open(
         user=caseworker, person=person, route=master(ContactRoute, "self")
     )
-    referral = case_services.referral_create(
+    referral = collaboration_services.referral_create(
         user=caseworker,
         case=case,
         from_program="consultation",
         to_program="participation",
         reason="人の少ない場所で、パソコンを使う作業から始めたい。電話は苦手。",
     )
-    case_services.referral_respond(user=coordinator, referral=referral, accept=True)
+    collaboration_services.referral_respond(user=coordinator, referral=referral, accept=True)
     return referral
 
 

@@ -6,14 +6,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cases import services
+from cases.consultation import services as consultation_services
 from municipalities.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
 def test_export_contains_the_person_cases_timeline_and_is_audited(personas, world_a, tmp_path):
-    services.consultation_withdraw(
+    consultation_services.consultation_withdraw(
         user=personas.caseworker_a, consultation=world_a.consultation, reason="誤記録"
     )
     out = tmp_path / "disclosure.md"

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from cases import services
+from cases.core import services as core_services
 from cases.models import Case, ContactRoute, IssueCategory, Person
+from portal.errors import RecordChanged
 from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_a_status_change_makes_an_open_edit_form_stale(personas, world_a, client
     client.force_login(personas.caseworker_a)
     url = reverse("cases:case_edit", args=[world_a.case.pk])
     data = form_data(client.get(url))
-    services.case_change_status(
+    core_services.case_change_status(
         user=personas.manager_a, case=world_a.case, to_status="support", reason=""
     )
     data["is_sensitive"] = "on"
@@ -255,7 +256,7 @@ def test_two_concurrent_updates_of_one_version_save_exactly_one(personas, world_
 
         try:
             barrier.wait(timeout=10)
-            services.case_update(
+            core_services.case_update(
                 user=personas.caseworker_a,
                 case=Case.objects.get(pk=case.pk),
                 version=version,
@@ -267,7 +268,7 @@ def test_two_concurrent_updates_of_one_version_save_exactly_one(personas, world_
                 is_sensitive=False,
             )
             outcomes.append(category_code)
-        except services.RecordChanged:
+        except RecordChanged:
             outcomes.append("conflict")
         finally:
             thread_connection.close()

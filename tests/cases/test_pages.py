@@ -8,9 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
+from cases.collaboration import services as collaboration_services
+from cases.consultation import services as consultation_services
+from cases.core import services as core_services
+from cases.engine.rules import get_rule
 from cases.models import Case, Consultation, ContactRoute, IssueCategory, Person
-from cases.rules import get_rule
 from municipalities.models import AuditEvent
 from tests.worlds import master
 
@@ -53,7 +55,7 @@ def test_name_search_matches_any_script_width_and_spacing(client, personas, worl
 
 
 def test_birth_date_narrows_the_search(client, personas, world_a):
-    services.person_create(
+    core_services.person_create(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         name="山田 花江",
@@ -69,7 +71,7 @@ def test_birth_date_narrows_the_search(client, personas, world_a):
 
 def test_search_escapes_what_it_shows(client, personas):
     client.force_login(personas.caseworker_a)
-    services.person_create(
+    core_services.person_create(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         name="<script>alert(1)</script>",
@@ -97,7 +99,7 @@ def test_search_query_count_is_constant(client, personas, world_a, django_assert
     with django_assert_num_queries(8):
         client.get(url, {"q": "やま"})
     for i in range(5):
-        services.person_create(
+        core_services.person_create(
             user=personas.caseworker_a,
             municipality=personas.municipality_a,
             name=f"山本 {i}",
@@ -256,8 +258,8 @@ QUERIES_CASE_PAGE = 11
 def test_case_page_shows_the_newest_timeline_entries_and_links_to_older_ones(
     client, personas, world_a, django_assert_num_queries
 ):
+    from cases.core.timeline import TIMELINE_PAGE
     from cases.models import ConsultationMethod
-    from cases.timeline import TIMELINE_PAGE
 
     case = world_a.case
     start = timezone.now() - datetime.timedelta(days=400)
@@ -321,36 +323,36 @@ def build_more(personas, world):
         __import__("cases.models", fromlist=["ConsultationMethod"]).ConsultationMethod, "phone"
     )
     for i in range(4):
-        services.consultation_log(
+        consultation_services.consultation_log(
             user=personas.caseworker_a,
             case=world.case,
-            data=services.ConsultationData(
+            data=consultation_services.ConsultationData(
                 occurred_at=timezone.now() - datetime.timedelta(hours=i + 1),
                 method=phone,
                 summary=f"追加の相談 {i}",
                 follow_up_on=timezone.localdate(),
             ),
         )
-    services.plan_create(
+    collaboration_services.plan_create(
         user=personas.caseworker_a,
         case=world.case,
         goals="改訂",
         review_on=timezone.localdate() + datetime.timedelta(days=30),
         actions=[(world.agency, "訪問"), (None, "電話")],
     )
-    other = services.person_create(
+    other = core_services.person_create(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         name="山田 三郎",
         name_kana="ヤマダ サブロウ",
     )
-    services.household_add_member(
+    core_services.household_add_member(
         user=personas.caseworker_a, case=world.case, person=other, relationship="grandchild"
     )
 
 
 def test_dashboard_lists_my_cases_follow_ups_and_waiting_referrals(client, personas, world_a):
-    services.referral_create(
+    collaboration_services.referral_create(
         user=personas.community_worker_a,
         case=world_a.case,
         from_program="community",
@@ -367,17 +369,17 @@ def test_dashboard_lists_my_cases_follow_ups_and_waiting_referrals(client, perso
 def test_dashboard_shows_the_oldest_waiting_referrals_and_links_to_the_inbox(
     client, personas, world_a, monkeypatch
 ):
-    from cases import queries
+    from cases.consultation import queries as consultation_queries
 
-    monkeypatch.setattr(queries, "DASHBOARD_REFERRALS", 1)
-    services.referral_create(
+    monkeypatch.setattr(consultation_queries, "DASHBOARD_REFERRALS", 1)
+    collaboration_services.referral_create(
         user=personas.community_worker_a,
         case=world_a.case,
         from_program="community",
         to_program="consultation",
         reason="地域のサロンで気づき",
     )
-    services.referral_create(
+    collaboration_services.referral_create(
         user=personas.caseworker_a,
         case=world_a.case,
         from_program="consultation",
@@ -401,7 +403,7 @@ def test_dashboard_query_count_is_constant(client, personas, world_a, django_ass
         client.get(url)
     build_more(personas, world_a)
     for i in range(3):
-        services.intake_record(
+        consultation_services.intake_record(
             user=personas.caseworker_a,
             municipality=personas.municipality_a,
             person=None,
@@ -409,7 +411,7 @@ def test_dashboard_query_count_is_constant(client, personas, world_a, django_ass
             route=master(ContactRoute, "self"),
             categories=[],
             primary_category=None,
-            consultation=services.ConsultationData(
+            consultation=consultation_services.ConsultationData(
                 occurred_at=timezone.now(),
                 method=master(
                     __import__("cases.models", fromlist=["ConsultationMethod"]).ConsultationMethod,

@@ -10,21 +10,18 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
-from cases.flags import evaluate, flag_dismiss, flag_refer, flag_snooze, rule_setting_save
-from cases.models import (
-    Case,
-    ConsultationMethod,
-    ContactRoute,
-    Flag,
-    IssueCategory,
-    Referral,
-)
-from cases.rules import get_rule
-from cases.services import CaseRuleError
+from cases.collaboration import services as collaboration_services
+from cases.consultation import services as consultation_services
+from cases.core import services as core_services
+from cases.engine import tasks as engine_tasks
+from cases.engine.flags import evaluate
+from cases.engine.rules import get_rule
+from cases.engine.services import flag_dismiss, flag_refer, flag_snooze, rule_setting_save
+from cases.models import Case, ConsultationMethod, ContactRoute, Flag, IssueCategory, Referral
 from community import services as community_services
 from municipalities.models import AuditEvent
 from participation import services as participation_services
+from portal.errors import CaseRuleError
 from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +31,14 @@ D = datetime.timedelta
 
 def open_case(personas, *, categories=(), days_ago=0, name="試験 太郎", birth=None, consult=True):
     user = personas.caseworker_a
-    person = services.person_create(
+    person = core_services.person_create(
         user=user,
         municipality=personas.municipality_a,
         name=name,
         name_kana="シケン タロウ",
         birth_date=birth,
     )
-    case = services.case_open(
+    case = core_services.case_open(
         user=user,
         person=person,
         route=master(ContactRoute, "self"),
@@ -50,10 +47,10 @@ def open_case(personas, *, categories=(), days_ago=0, name="試験 太郎", birt
         assigned_to=user,
     )
     if consult:
-        services.consultation_log(
+        consultation_services.consultation_log(
             user=user,
             case=case,
-            data=services.ConsultationData(
+            data=consultation_services.ConsultationData(
                 occurred_at=timezone.now() - D(days=days_ago),
                 method=master(ConsultationMethod, "phone"),
                 summary="初回",
@@ -82,10 +79,10 @@ def test_out_of_touch_just_inside_and_outside(personas):
     assert flag.audience == "caseworker" and flag.assigned_to == personas.caseworker_a
     assert flag.detail["last_contact"] == (TODAY - D(days=60)).isoformat()
     # A new consultation resolves it.
-    services.consultation_log(
+    consultation_services.consultation_log(
         user=personas.caseworker_a,
         case=case,
-        data=services.ConsultationData(
+        data=consultation_services.ConsultationData(
             occurred_at=timezone.now(),
             method=master(ConsultationMethod, "home_visit"),
             summary="訪問",
@@ -107,7 +104,7 @@ def test_needs_participation_threshold_and_what_stops_it(personas, world_a):
     scan(personas, TODAY)
     assert not flags("needs_participation", case=other).exists()
     # A referral to participation stops it.
-    services.referral_create(
+    collaboration_services.referral_create(
         user=personas.caseworker_a,
         case=case,
         from_program="consultation",
@@ -222,7 +219,9 @@ def test_referral_not_acknowledged(personas, world_a):
     scan(personas, referral.acknowledge_by + D(days=1))
     flag = flags("referral_not_acknowledged").get()
     assert flag.audience == "coordinator" and flag.assigned_to == personas.caseworker_a
-    services.referral_respond(user=personas.coordinator_a, referral=referral, accept=True)
+    collaboration_services.referral_respond(
+        user=personas.coordinator_a, referral=referral, accept=True
+    )
     scan(personas, referral.acknowledge_by + D(days=1))
     assert not flags("referral_not_acknowledged").exists()
 
@@ -231,16 +230,16 @@ def test_household_patterns(personas):
     user = personas.caseworker_a
 
     def household(case, members):
-        services.household_create(user=user, case=case, name="世帯")
+        core_services.household_create(user=user, case=case, name="世帯")
         for name, birth, rel, extra in members:
-            person = services.person_create(
+            person = core_services.person_create(
                 user=user,
                 municipality=personas.municipality_a,
                 name=name,
                 name_kana="セタイ",
                 birth_date=birth,
             )
-            services.household_add_member(
+            core_services.household_add_member(
                 user=user, case=case, person=person, relationship=rel, **extra
             )
 
@@ -261,7 +260,7 @@ def test_household_patterns(personas):
     assert flags("household_pattern", case=young).get().detail["young_carer"] is True
     assert not flags("household_pattern", case=just_adult).exists()
     # Adding the category resolves it.
-    services.case_update(
+    core_services.case_update(
         user=user,
         case=young,
         route=young.route,
@@ -299,7 +298,7 @@ def test_first_flags_of_a_rule_skip_one_a_concurrent_scan_inserted(personas):
     back to ON CONFLICT DO NOTHING, which inserts the rest."""
     from django.db import connection
 
-    from cases.flags import _evaluate_rule_in_sql
+    from cases.engine.flags import _evaluate_rule_in_sql
 
     if connection.vendor != "postgresql":
         pytest.skip("the one-statement path is PostgreSQL's")
@@ -435,9 +434,9 @@ def test_flag_pages_and_counts(client, personas, world_a, django_assert_num_quer
 def test_flag_queue_pages_without_counting(
     client, personas, monkeypatch, django_assert_num_queries
 ):
-    from cases import views
+    from cases.engine import views as engine_views
 
-    monkeypatch.setattr(views, "FLAG_PAGE_SIZE", 2)
+    monkeypatch.setattr(engine_views, "FLAG_PAGE_SIZE", 2)
     for i in range(3):
         open_case(personas, days_ago=80, name=f"連絡 途絶{i}")
     scan(personas)
@@ -491,12 +490,10 @@ def test_a_save_succeeds_when_the_broker_is_down(
 ):
     from kombu.exceptions import OperationalError
 
-    from cases import tasks
-
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.evaluate_case, "delay", refuse)
+    monkeypatch.setattr(engine_tasks.evaluate_case, "delay", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         case = open_case(personas)
     assert Case.objects.filter(pk=case.pk).exists()

@@ -11,11 +11,12 @@ from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 
-from cases import queries, services
+from cases.consultation import queries as consultation_queries
+from cases.core import services as core_services
+from cases.core.retention import MARKER, anonymise_expired, retention_cutoff
+from cases.core.tasks import anonymise_expired as anonymise_task
 from cases.models import Case, CaseEvent, ContactRoute, Household, Person
-from cases.retention import MARKER, anonymise_expired, retention_cutoff
-from cases.statistics import Period, indicators, sections
-from cases.tasks import anonymise_expired as anonymise_task
+from cases.statistics.queries import Period, indicators, sections
 from municipalities.audit import seal_chain, verify_chain
 from municipalities.models import AuditEvent
 from portal.fiscal import fiscal_year_of
@@ -35,7 +36,7 @@ NOT_PERSONAL = {"cases.supportagency", "participation.provider", "participation.
 def close_world(world, user, on=CLOSED_ON) -> None:
     son_case = Case.objects.get(person=world.member.person)
     for case in (world.case, son_case):
-        services.case_change_status(
+        core_services.case_change_status(
             user=user, case=case, to_status=Case.Status.CLOSED, reason="山田さん転居", on=on
         )
 
@@ -158,11 +159,13 @@ def test_a_person_with_an_open_case_or_a_recent_closure_is_kept(personas, world_
     user = personas.caseworker_a
     close_world(world_a, user)
     # The mother comes back: a new case, open today.
-    services.case_open(user=user, person=world_a.person, route=master(ContactRoute, "self"))
+    core_services.case_open(user=user, person=world_a.person, route=master(ContactRoute, "self"))
     # The son's case is reopened and closed again recently.
     son_case = Case.objects.get(person=world_a.member.person)
-    services.case_change_status(user=user, case=son_case, to_status="assessment", reason="再相談")
-    services.case_change_status(
+    core_services.case_change_status(
+        user=user, case=son_case, to_status="assessment", reason="再相談"
+    )
+    core_services.case_change_status(
         user=user, case=son_case, to_status="closed", reason="終結", on=datetime.date(2024, 1, 5)
     )
     assert anonymise_expired(as_of=FIRST_DAY_PAST) == []
@@ -196,11 +199,13 @@ def test_every_anonymisation_is_audited_by_the_system_and_the_chain_holds(person
 def test_anonymised_persons_no_longer_match_a_name_search(personas, world_a):
     close_world(world_a, personas.caseworker_a)
     user = personas.caseworker_a
-    assert [p.pk for p in queries.person_search(user, "やまだ はなこ")] == [world_a.person.pk]
+    assert [p.pk for p in consultation_queries.person_search(user, "やまだ はなこ")] == [
+        world_a.person.pk
+    ]
     anonymise_expired(as_of=FIRST_DAY_PAST)
-    assert queries.person_search(user, "やまだ はなこ") == []
-    assert queries.person_search(user, "匿名化") == []
-    assert queries.person_search(user, "", datetime.date(1944, 1, 1)) == []
+    assert consultation_queries.person_search(user, "やまだ はなこ") == []
+    assert consultation_queries.person_search(user, "匿名化") == []
+    assert consultation_queries.person_search(user, "", datetime.date(1944, 1, 1)) == []
 
 
 def test_export_of_an_anonymised_person_shows_the_marker_only(personas, world_a, tmp_path):
@@ -273,13 +278,13 @@ def test_the_case_audit_trail_shows_the_anonymisation_by_the_system(client, pers
 
 
 def add_father(personas, world) -> Person:
-    father = services.person_create(
+    father = core_services.person_create(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         name="山田 一郎",
         name_kana="ヤマダ イチロウ",
     )
-    services.household_add_member(
+    core_services.household_add_member(
         user=personas.caseworker_a, case=world.case, person=father, relationship="spouse"
     )
     return father
@@ -302,7 +307,7 @@ def test_a_household_member_without_a_case_goes_with_the_household(personas, wor
 
 def test_a_household_member_stays_while_another_member_is_supported(personas, world_a):
     father = add_father(personas, world_a)
-    services.case_change_status(
+    core_services.case_change_status(
         user=personas.caseworker_a,
         case=world_a.case,
         to_status=Case.Status.CLOSED,
@@ -319,10 +324,10 @@ def test_a_household_member_stays_while_another_member_is_supported(personas, wo
 
 
 def test_a_case_reopened_after_the_scan_is_not_anonymised(personas, world_a):
-    from cases.retention import person_anonymise, retention_cutoff
+    from cases.core.retention import person_anonymise, retention_cutoff
 
     close_world(world_a, personas.caseworker_a)
-    services.case_change_status(
+    core_services.case_change_status(
         user=personas.caseworker_a, case=world_a.case, to_status="assessment", reason="再相談"
     )
     cutoff = retention_cutoff(FIRST_DAY_PAST, 5)

@@ -7,7 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cases import services
+from cases.collaboration import services as collaboration_services
+from cases.consultation import services as consultation_services
+from cases.core import services as core_services
 from cases.models import (
     Case,
     CaseEvent,
@@ -21,8 +23,8 @@ from cases.models import (
     Referral,
     SupportPlan,
 )
-from cases.services import CaseRuleError
 from municipalities.models import AuditEvent
+from portal.errors import CaseRuleError
 from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
@@ -30,20 +32,22 @@ TODAY = timezone.localdate
 
 
 def open_case(personas, name="佐藤 一郎", kana="サトウ イチロウ", **person):
-    person = services.person_create(
+    person = core_services.person_create(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         name=name,
         name_kana=kana,
         **person,
     )
-    return services.case_open(
+    return core_services.case_open(
         user=personas.caseworker_a, person=person, route=master(ContactRoute, "self")
     )
 
 
 def attendee(ack=False):
-    return services.AttendeeData(name="出席 者", organisation="包括", secrecy_acknowledged=ack)
+    return collaboration_services.AttendeeData(
+        name="出席 者", organisation="包括", secrecy_acknowledged=ack
+    )
 
 
 # --- meetings and consent -----------------------------------------------------------
@@ -52,28 +56,31 @@ def attendee(ack=False):
 def test_multiagency_meeting_refuses_a_case_without_consent(personas):
     case = open_case(personas)
     with pytest.raises(CaseRuleError, match="有効な同意がありません"):
-        services.meeting_record(
+        collaboration_services.meeting_record(
             user=personas.caseworker_a,
             municipality=personas.municipality_a,
             kind=Meeting.Kind.MULTIAGENCY,
             held_on=TODAY(),
             title="会議",
             attendees=[attendee()],
-            items=[services.MeetingItemData(case=case)],
+            items=[collaboration_services.MeetingItemData(case=case)],
         )
     assert not Meeting.objects.exists()
 
 
 def test_support_meeting_may_discuss_without_consent_when_everyone_is_bound(personas):
     case = open_case(personas)
-    meeting = services.meeting_record(
+    meeting = collaboration_services.meeting_record(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         kind=Meeting.Kind.SUPPORT,
         held_on=TODAY(),
         title="支援会議",
-        attendees=[attendee(ack=True), services.AttendeeData("学校 教員", "中学校", None, True)],
-        items=[services.MeetingItemData(case=case)],
+        attendees=[
+            attendee(ack=True),
+            collaboration_services.AttendeeData("学校 教員", "中学校", None, True),
+        ],
+        items=[collaboration_services.MeetingItemData(case=case)],
     )
     assert meeting.attendees.filter(secrecy_acknowledged=True).count() == 2
 
@@ -81,21 +88,21 @@ def test_support_meeting_may_discuss_without_consent_when_everyone_is_bound(pers
 def test_support_meeting_needs_every_attendees_secrecy(personas):
     case = open_case(personas)
     with pytest.raises(CaseRuleError, match="守秘義務"):
-        services.meeting_record(
+        collaboration_services.meeting_record(
             user=personas.caseworker_a,
             municipality=personas.municipality_a,
             kind=Meeting.Kind.SUPPORT,
             held_on=TODAY(),
             title="支援会議",
-            attendees=[attendee(ack=True), services.AttendeeData("未確認 者", "NPO")],
-            items=[services.MeetingItemData(case=case)],
+            attendees=[attendee(ack=True), collaboration_services.AttendeeData("未確認 者", "NPO")],
+            items=[collaboration_services.MeetingItemData(case=case)],
         )
     assert not Meeting.objects.exists()
 
 
 def test_support_meeting_cannot_decide_a_plan(personas):
     case = open_case(personas)
-    plan = services.plan_create(
+    plan = collaboration_services.plan_create(
         user=personas.caseworker_a,
         case=case,
         goals="目標",
@@ -103,14 +110,14 @@ def test_support_meeting_cannot_decide_a_plan(personas):
         actions=[(None, "訪問")],
     )
     with pytest.raises(CaseRuleError, match="重層的支援会議"):
-        services.meeting_record(
+        collaboration_services.meeting_record(
             user=personas.caseworker_a,
             municipality=personas.municipality_a,
             kind=Meeting.Kind.SUPPORT,
             held_on=TODAY(),
             title="支援会議",
             attendees=[attendee(ack=True)],
-            items=[services.MeetingItemData(case=case, decision="decide", plan=plan)],
+            items=[collaboration_services.MeetingItemData(case=case, decision="decide", plan=plan)],
         )
     plan.refresh_from_db()
     assert plan.status == SupportPlan.Status.DRAFT
@@ -124,7 +131,7 @@ def consent(personas, case, **kwargs):
         "method": Consent.Method.SIGNATURE,
         "given_on": TODAY() - datetime.timedelta(5),
     }
-    return services.consent_record(
+    return core_services.consent_record(
         user=personas.caseworker_a, person=case.person, case=case, **{**defaults, **kwargs}
     )
 
@@ -132,7 +139,7 @@ def consent(personas, case, **kwargs):
 def test_plan_is_decided_only_by_a_multiagency_meeting_with_consent(personas):
     case = open_case(personas)
     consent(personas, case)
-    plan = services.plan_create(
+    plan = collaboration_services.plan_create(
         user=personas.caseworker_a,
         case=case,
         goals="目標",
@@ -140,33 +147,33 @@ def test_plan_is_decided_only_by_a_multiagency_meeting_with_consent(personas):
         actions=[(None, "訪問")],
     )
     assert plan.status == SupportPlan.Status.DRAFT
-    meeting = services.meeting_record(
+    meeting = collaboration_services.meeting_record(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         kind=Meeting.Kind.MULTIAGENCY,
         held_on=TODAY(),
         title="会議",
         attendees=[attendee()],
-        items=[services.MeetingItemData(case=case, decision="decide", plan=plan)],
+        items=[collaboration_services.MeetingItemData(case=case, decision="decide", plan=plan)],
     )
     plan.refresh_from_db()
     assert plan.status == SupportPlan.Status.DECIDED and plan.decided_at_meeting == meeting
     # A second version approved later supersedes the first.
-    plan2 = services.plan_create(
+    plan2 = collaboration_services.plan_create(
         user=personas.caseworker_a,
         case=case,
         goals="目標2",
         review_on=TODAY() + datetime.timedelta(days=60),
         actions=[(None, "同行")],
     )
-    services.meeting_record(
+    collaboration_services.meeting_record(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         kind=Meeting.Kind.MULTIAGENCY,
         held_on=TODAY(),
         title="会議2",
         attendees=[attendee()],
-        items=[services.MeetingItemData(case=case, decision="decide", plan=plan2)],
+        items=[collaboration_services.MeetingItemData(case=case, decision="decide", plan=plan2)],
     )
     plan.refresh_from_db()
     plan2.refresh_from_db()
@@ -176,43 +183,43 @@ def test_plan_is_decided_only_by_a_multiagency_meeting_with_consent(personas):
 def test_withdrawn_consent_no_longer_allows_the_multiagency_meeting(personas):
     case = open_case(personas)
     c = consent(personas, case, given_on=TODAY() - datetime.timedelta(days=20))
-    services.consent_withdraw(
+    core_services.consent_withdraw(
         user=personas.caseworker_a, consent=c, withdrawn_on=TODAY() - datetime.timedelta(days=2)
     )
     with pytest.raises(CaseRuleError):
-        services.meeting_record(
+        collaboration_services.meeting_record(
             user=personas.caseworker_a,
             municipality=personas.municipality_a,
             kind=Meeting.Kind.MULTIAGENCY,
             held_on=TODAY(),
             title="会議",
             attendees=[attendee()],
-            items=[services.MeetingItemData(case=case)],
+            items=[collaboration_services.MeetingItemData(case=case)],
         )
     # …but a meeting held while it was valid may still be recorded afterwards.
-    services.meeting_record(
+    collaboration_services.meeting_record(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         kind=Meeting.Kind.MULTIAGENCY,
         held_on=TODAY() - datetime.timedelta(days=10),
         title="会議",
         attendees=[attendee()],
-        items=[services.MeetingItemData(case=case)],
+        items=[collaboration_services.MeetingItemData(case=case)],
     )
 
 
 def test_consent_for_another_case_or_not_covering_meetings_does_not_count(personas):
     case = open_case(personas)
-    other = services.case_open(
+    other = core_services.case_open(
         user=personas.caseworker_a, person=case.person, route=master(ContactRoute, "self")
     )
     consent(personas, other)
     consent(personas, case, covers_multiagency_meeting=False)
-    assert services.valid_consent_for(case, TODAY()) is None
+    assert core_services.valid_consent_for(case, TODAY()) is None
     person_wide = consent(personas, case)
     person_wide.case = None
     person_wide.save()
-    assert services.valid_consent_for(case, TODAY()) == person_wide
+    assert core_services.valid_consent_for(case, TODAY()) == person_wide
 
 
 @pytest.mark.parametrize(
@@ -233,20 +240,20 @@ def test_consent_withdrawal_rules(personas):
     case = open_case(personas)
     c = consent(personas, case)
     with pytest.raises(CaseRuleError):
-        services.consent_withdraw(
+        core_services.consent_withdraw(
             user=personas.caseworker_a,
             consent=c,
             withdrawn_on=c.given_on - datetime.timedelta(days=1),
         )
-    services.consent_withdraw(user=personas.caseworker_a, consent=c, withdrawn_on=TODAY())
+    core_services.consent_withdraw(user=personas.caseworker_a, consent=c, withdrawn_on=TODAY())
     with pytest.raises(CaseRuleError):
-        services.consent_withdraw(user=personas.caseworker_a, consent=c, withdrawn_on=TODAY())
+        core_services.consent_withdraw(user=personas.caseworker_a, consent=c, withdrawn_on=TODAY())
 
 
 def test_meeting_closing_a_case_closes_its_plans_and_the_case(personas):
     case = open_case(personas)
     consent(personas, case)
-    services.meeting_record(
+    collaboration_services.meeting_record(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         kind=Meeting.Kind.MULTIAGENCY,
@@ -254,7 +261,7 @@ def test_meeting_closing_a_case_closes_its_plans_and_the_case(personas):
         title="終結会議",
         attendees=[attendee()],
         items=[
-            services.MeetingItemData(
+            collaboration_services.MeetingItemData(
                 case=case,
                 decision=MeetingCase.Decision.CLOSE,
                 note="課題が整理され主担当機関へ引継ぎ",
@@ -273,10 +280,10 @@ def test_allowed_path_through_every_status_and_reopening(personas):
     case = open_case(personas)
     user = personas.caseworker_a
     for status in ("assessment", "support", "monitoring", "support", "monitoring"):
-        case = services.case_change_status(user=user, case=case, to_status=status)
-    case = services.case_change_status(user=user, case=case, to_status="closed", reason="解決")
+        case = core_services.case_change_status(user=user, case=case, to_status=status)
+    case = core_services.case_change_status(user=user, case=case, to_status="closed", reason="解決")
     assert case.closed_on == TODAY()
-    case = services.case_change_status(
+    case = core_services.case_change_status(
         user=user, case=case, to_status="assessment", reason="再相談"
     )
     assert case.closed_on is None and case.status == "assessment"
@@ -309,21 +316,25 @@ def test_allowed_path_through_every_status_and_reopening(personas):
 def test_forbidden_transitions_are_refused(personas, path, target, message):
     case = open_case(personas)
     for status in path:
-        case = services.case_change_status(user=personas.caseworker_a, case=case, to_status=status)
+        case = core_services.case_change_status(
+            user=personas.caseworker_a, case=case, to_status=status
+        )
     before = case.status
     with pytest.raises(CaseRuleError, match=message):
-        services.case_change_status(user=personas.caseworker_a, case=case, to_status=target)
+        core_services.case_change_status(user=personas.caseworker_a, case=case, to_status=target)
     case.refresh_from_db()
     assert case.status == before
 
 
 def test_reopening_needs_a_reason(personas):
     case = open_case(personas)
-    case = services.case_change_status(
+    case = core_services.case_change_status(
         user=personas.caseworker_a, case=case, to_status="closed", reason="転居"
     )
     with pytest.raises(CaseRuleError, match="再開の理由"):
-        services.case_change_status(user=personas.caseworker_a, case=case, to_status="assessment")
+        core_services.case_change_status(
+            user=personas.caseworker_a, case=case, to_status="assessment"
+        )
 
 
 # --- consultations and history ------------------------------------------------------
@@ -332,20 +343,22 @@ def test_reopening_needs_a_reason(personas):
 def test_new_consultation_answers_earlier_follow_ups(personas):
     case = open_case(personas)
     phone = master(ConsultationMethod, "phone")
-    first = services.consultation_log(
+    first = consultation_services.consultation_log(
         user=personas.caseworker_a,
         case=case,
-        data=services.ConsultationData(
+        data=consultation_services.ConsultationData(
             occurred_at=timezone.now() - datetime.timedelta(days=3),
             method=phone,
             summary="初回",
             follow_up_on=TODAY() - datetime.timedelta(days=1),
         ),
     )
-    services.consultation_log(
+    consultation_services.consultation_log(
         user=personas.caseworker_a,
         case=case,
-        data=services.ConsultationData(occurred_at=timezone.now(), method=phone, summary="再連絡"),
+        data=consultation_services.ConsultationData(
+            occurred_at=timezone.now(), method=phone, summary="再連絡"
+        ),
     )
     first.refresh_from_db()
     assert first.follow_up_done_at is not None
@@ -353,19 +366,19 @@ def test_new_consultation_answers_earlier_follow_ups(personas):
 
 def test_amending_and_withdrawing_keep_the_earlier_text(personas):
     case = open_case(personas)
-    c = services.consultation_log(
+    c = consultation_services.consultation_log(
         user=personas.caseworker_a,
         case=case,
-        data=services.ConsultationData(
+        data=consultation_services.ConsultationData(
             occurred_at=timezone.now(),
             method=master(ConsultationMethod, "visit"),
             summary="最初の記録",
         ),
     )
-    services.consultation_amend(
+    consultation_services.consultation_amend(
         user=personas.caseworker_a, consultation=c, summary="訂正後の記録", follow_up_on=None
     )
-    services.consultation_withdraw(
+    consultation_services.consultation_withdraw(
         user=personas.caseworker_a, consultation=c, reason="別の世帯の記録だった"
     )
     c.refresh_from_db()
@@ -373,7 +386,7 @@ def test_amending_and_withdrawing_keep_the_earlier_text(personas):
     amended = CaseEvent.objects.get(case=case, kind="consultation_amended")
     assert amended.data["previous"]["summary"] == "最初の記録"
     with pytest.raises(CaseRuleError):
-        services.consultation_amend(
+        consultation_services.consultation_amend(
             user=personas.caseworker_a, consultation=c, summary="x", follow_up_on=None
         )
 
@@ -385,10 +398,10 @@ def test_amending_and_withdrawing_keep_the_earlier_text(personas):
 def test_bad_consultations_are_refused(personas, summary, when, message):
     case = open_case(personas)
     with pytest.raises(CaseRuleError, match=message):
-        services.consultation_log(
+        consultation_services.consultation_log(
             user=personas.caseworker_a,
             case=case,
-            data=services.ConsultationData(
+            data=consultation_services.ConsultationData(
                 occurred_at=timezone.now() + datetime.timedelta(days=when),
                 method=master(ConsultationMethod, "phone"),
                 summary=summary,
@@ -416,14 +429,14 @@ def test_case_numbers_run_per_municipality_and_fiscal_year(personas):
 
 def test_services_refuse_records_of_another_municipality(personas):
     case = open_case(personas)
-    foreign_agency = services.agency_create(
+    foreign_agency = collaboration_services.agency_create(
         user=personas.caseworker_b,
         municipality=personas.municipality_b,
         name="他市の機関",
         field="other",
     )
     with pytest.raises(CaseRuleError):
-        services.referral_create(
+        collaboration_services.referral_create(
             user=personas.caseworker_a,
             case=case,
             from_program=Program.CONSULTATION,
@@ -432,7 +445,7 @@ def test_services_refuse_records_of_another_municipality(personas):
             reason="x",
         )
     with pytest.raises(CaseRuleError):
-        services.case_open(
+        core_services.case_open(
             user=personas.caseworker_a,
             person=case.person,
             route=master(ContactRoute, "self"),
@@ -445,7 +458,7 @@ def test_services_refuse_records_of_another_municipality(personas):
 
 def test_referral_lifecycle_and_who_may_answer(personas):
     case = open_case(personas)
-    referral = services.referral_create(
+    referral = collaboration_services.referral_create(
         user=personas.caseworker_a,
         case=case,
         from_program=Program.CONSULTATION,
@@ -454,9 +467,11 @@ def test_referral_lifecycle_and_who_may_answer(personas):
     )
     assert referral.acknowledge_by == TODAY() + datetime.timedelta(days=3)
     with pytest.raises(CaseRuleError, match="受け手"):
-        services.referral_respond(user=personas.community_worker_a, referral=referral, accept=True)
+        collaboration_services.referral_respond(
+            user=personas.community_worker_a, referral=referral, accept=True
+        )
     with pytest.raises(CaseRuleError, match="同じ"):
-        services.referral_create(
+        collaboration_services.referral_create(
             user=personas.caseworker_a,
             case=case,
             from_program=Program.CONSULTATION,
@@ -464,11 +479,17 @@ def test_referral_lifecycle_and_who_may_answer(personas):
             reason="重複",
         )
     with pytest.raises(CaseRuleError, match="断る理由"):
-        services.referral_respond(user=personas.coordinator_a, referral=referral, accept=False)
-    services.referral_respond(user=personas.coordinator_a, referral=referral, accept=True)
+        collaboration_services.referral_respond(
+            user=personas.coordinator_a, referral=referral, accept=False
+        )
+    collaboration_services.referral_respond(
+        user=personas.coordinator_a, referral=referral, accept=True
+    )
     with pytest.raises(CaseRuleError):
-        services.referral_respond(user=personas.coordinator_a, referral=referral, accept=True)
-    services.referral_complete(user=personas.coordinator_a, referral=referral)
+        collaboration_services.referral_respond(
+            user=personas.coordinator_a, referral=referral, accept=True
+        )
+    collaboration_services.referral_complete(user=personas.coordinator_a, referral=referral)
     referral.refresh_from_db()
     assert referral.status == Referral.Status.COMPLETED
 
@@ -476,7 +497,7 @@ def test_referral_lifecycle_and_who_may_answer(personas):
 def test_referral_needs_reason_and_agency(personas):
     case = open_case(personas)
     with pytest.raises(CaseRuleError):
-        services.referral_create(
+        collaboration_services.referral_create(
             user=personas.caseworker_a,
             case=case,
             from_program=Program.CONSULTATION,
@@ -484,7 +505,7 @@ def test_referral_needs_reason_and_agency(personas):
             reason=" ",
         )
     with pytest.raises(CaseRuleError):
-        services.referral_create(
+        collaboration_services.referral_create(
             user=personas.caseworker_a,
             case=case,
             from_program=Program.CONSULTATION,

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from cases import services
+from cases.consultation import services as consultation_services
+from cases.core import services as core_services
 from cases.models import ConsultationMethod, ContactRoute, IndicatorTarget, IssueCategory
-from cases.statistics import Period, indicators, suppress
+from cases.statistics.queries import Period, indicators, suppress
 from portal.exports import neutralise
 from tests.worlds import master
 
@@ -35,10 +36,10 @@ def dataset(personas):
     user = personas.caseworker_a
 
     def case(name, opened, route, cats, visits):
-        person = services.person_create(
+        person = core_services.person_create(
             user=user, municipality=personas.municipality_a, name=name, name_kana="トウケイ"
         )
-        c = services.case_open(
+        c = core_services.case_open(
             user=user,
             person=person,
             route=master(ContactRoute, route),
@@ -47,10 +48,10 @@ def dataset(personas):
             assigned_to=user,
         )
         for day, method in visits:
-            services.consultation_log(
+            consultation_services.consultation_log(
                 user=user,
                 case=c,
-                data=services.ConsultationData(
+                data=consultation_services.ConsultationData(
                     occurred_at=at(day), method=master(ConsultationMethod, method), summary="記録"
                 ),
             )
@@ -84,7 +85,7 @@ def dataset(personas):
         ["debt"],
         [(datetime.date(2025, 3, 31), "phone")],
     )
-    services.case_change_status(
+    core_services.case_change_status(
         user=user, case=a, to_status="closed", reason="解決", on=datetime.date(2025, 9, 1)
     )
     return a
@@ -95,7 +96,7 @@ def table(tables, key):
 
 
 def test_indicators_and_sections_count_the_fiscal_year(personas, dataset):
-    from cases.statistics import consultation_sections
+    from cases.statistics.queries import consultation_sections
 
     mid = personas.municipality_a.pk
     period = Period.of(FY)
@@ -152,7 +153,7 @@ def test_manager_page_targets_and_exports(client, personas, dataset):
     )
     assert bad.status_code == 302 and IndicatorTarget.objects.get().target == 6
     # A person's name that looks like a formula is neutralised in the export.
-    services.person_create(
+    core_services.person_create(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         name="=cmd|' /C calc'!A0",
@@ -203,10 +204,10 @@ def test_statistics_page_query_count_does_not_grow(
     client.get(url, {"fiscal_year": FY})
     with django_assert_num_queries(STATISTICS_QUERIES):
         client.get(url, {"fiscal_year": FY})
-    services.consultation_log(
+    consultation_services.consultation_log(
         user=personas.caseworker_a,
         case=dataset,
-        data=services.ConsultationData(
+        data=consultation_services.ConsultationData(
             occurred_at=at(datetime.date(2025, 7, 1)),
             method=master(ConsultationMethod, "accompany"),
             summary="記録",
@@ -226,7 +227,7 @@ def test_national_statistics_query_count(client, personas, dataset, django_asser
 
 
 def test_run_parts_gives_each_part_its_rows(personas, dataset):
-    from cases.statistics import consultation_parts, run_parts
+    from cases.statistics.queries import consultation_parts, run_parts
 
     mid = personas.municipality_a.pk
     parts = consultation_parts(mid, Period.of(FY))
@@ -237,7 +238,7 @@ def test_run_parts_gives_each_part_its_rows(personas, dataset):
 
 def test_each_section_alone_gives_the_tables_of_the_page(personas, dataset):
     """A section called alone runs its own parts (and the page runs them with the rest)."""
-    from cases.statistics import municipality_statistics, sections
+    from cases.statistics.queries import municipality_statistics, sections
 
     mid = personas.municipality_a.pk
     period = Period.of(FY)

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Consultation
-from cases.services import CaseRuleError
 from community import services
 from community.models import ActivityRecord, Concern, Outcome, PlatformSession
 from participation.models import Menu, Provider
+from portal.errors import CaseRuleError
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate

@@ -79,6 +79,6 @@ def test_sealing_is_incremental_and_idempotent(personas):
     assert seal_chain(personas.municipality_a.pk) == 1
     newest = AuditEvent.objects.filter(municipality=personas.municipality_a).latest("pk")
     assert newest.prev_hash == chain[-1].hash
-    from portal.tasks import seal_audit
+    from municipalities.tasks import seal_audit
 
     assert seal_audit.apply().get() == 0

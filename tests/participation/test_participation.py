@@ -10,25 +10,26 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.collaboration import services as collaboration_services
+from cases.core import services as core_services
 from cases.models import Referral
-from cases.services import CaseRuleError
 from municipalities.models import AuditEvent
 from participation import services
 from participation.models import Assignment, Menu, SessionLog
+from portal.errors import CaseRuleError
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 
 
 def new_referral(world, personas, *, accept=True):
-    from cases import services as case_services
     from cases.models import ContactRoute
     from tests.worlds import master
 
-    case = case_services.case_open(
+    case = core_services.case_open(
         user=personas.caseworker_a, person=world.person, route=master(ContactRoute, "self")
     )
-    referral = case_services.referral_create(
+    referral = collaboration_services.referral_create(
         user=personas.caseworker_a,
         case=case,
         from_program="consultation",
@@ -36,7 +37,9 @@ def new_referral(world, personas, *, accept=True):
         reason="居場所を探す",
     )
     if accept:
-        case_services.referral_respond(user=personas.coordinator_a, referral=referral, accept=True)
+        collaboration_services.referral_respond(
+            user=personas.coordinator_a, referral=referral, accept=True
+        )
     return Referral.objects.get(pk=referral.pk)
 
 

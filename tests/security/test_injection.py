@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cases.core import services as core_services
 from portal.exports import neutralise
 from tests.urlwalk import fill, walk
 
@@ -67,9 +68,7 @@ def test_hostile_name_search_finds_nothing_and_shows_the_query_escaped(
 
 
 def test_wildcard_characters_are_matched_literally(client, personas, world_a):
-    from cases import services
-
-    services.person_create(
+    core_services.person_create(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         name="百%_太郎",

@@ -1,7 +1,7 @@
 """manage.py anonymise_expired [--dry-run] [--municipality CODE] [--as-of YYYY-MM-DD]
 
 Anonymises the persons whose last case was closed longer ago than their municipality's
-retention period (see ``cases.retention``). With ``--dry-run`` it only lists, per
+retention period (see ``cases.core.retention``). With ``--dry-run`` it only lists, per
 municipality, which persons and cases would be anonymised, and changes nothing."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.retention import anonymise_expired
+from cases.core.retention import anonymise_expired
 from municipalities.models import Municipality
 
 

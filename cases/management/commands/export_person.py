@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cases.core.casepage import case_page
 from cases.models import Case, Person
-from cases.queries import case_page
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent
 

@@ -10,7 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.flags import evaluate
+from cases.engine.flags import evaluate
 from cases.models import Case
 from municipalities.models import Municipality
 

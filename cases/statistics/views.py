@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.forms import StatisticsPeriodForm, TargetsForm
 from cases.models import IndicatorTarget
-from cases.statistics import (
+from cases.statistics.forms import StatisticsPeriodForm, TargetsForm
+from cases.statistics.queries import (
     Period,
     indicator_counts,
     indicators,

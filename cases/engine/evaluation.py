@@ -22,7 +22,7 @@ def enqueue_case_evaluation(case: Any) -> None:
         return  # one evaluation per case and transaction is enough
 
     def send() -> None:
-        from cases.tasks import evaluate_case
+        from cases.engine.tasks import evaluate_case
 
         try:
             evaluate_case.delay(case_id)

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.audit_search import (
+from cases.core.audit_search import (
     EXPORT_LIMIT,
     PAGE_SIZE,
     AuditSearchForm,

@@ -1,11 +1,5 @@
-"""Tenant-scoped reads of consultation support: the only way pages and the API reach
-persons, cases and what is recorded about them.
-
-Caseworkers and managers see everything of their own municipality. Coordinators and
-community workers see only referrals to (or from) their program, with the person's
-name and contact and the referral's reason. System administrators see nothing.
-Anything else is a 404.
-"""
+"""The case page: everything it shows read in a fixed number of queries, the timeline
+of every program merged, and the intake items still missing for national reporting."""
 
 from __future__ import annotations
 
@@ -14,33 +8,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Q
 from django.utils import timezone
 
-from cases.models import (
-    Case,
-    CaseCategory,
-    CaseEvent,
-    Consent,
-    Consultation,
-    ConsultationMethod,
-    Flag,
-    Household,
-    HouseholdMember,
-    IssueCategory,
-    Meeting,
-    MeetingAttendee,
-    MeetingCase,
-    Person,
-    Program,
-    Referral,
-    SupportAgency,
-    SupportPlan,
-)
-from cases.registry import timeline_providers
-from cases.text import search_key
-from cases.timeline import (
+from cases.core.queries import case_get_for_user
+from cases.core.timeline import (
     TIMELINE_PAGE,
     RowKind,
     as_text,
@@ -51,93 +23,24 @@ from cases.timeline import (
     user_columns,
     user_from,
 )
-from municipalities.models import AuditEvent, Role, User
-from municipalities.scoping import get_for_user_or_404, has_role
-
-CASE_ROLES = (Role.CASEWORKER, Role.MANAGER)
-PROGRAM_OF_ROLE = {
-    Role.COORDINATOR: Program.PARTICIPATION,
-    Role.COMMUNITY_WORKER: Program.COMMUNITY,
-}
-
-
-def can_see_cases(user: Any) -> bool:
-    return has_role(user, *CASE_ROLES)
-
-
-def _case_roles_only(user: Any, qs: QuerySet) -> QuerySet:
-    return qs.for_user(user) if can_see_cases(user) else qs.none()
-
-
-# --- persons -----------------------------------------------------------------------
-
-
-def persons_visible_to(user: Any) -> QuerySet[Person]:
-    return _case_roles_only(user, Person.objects.filter(deleted_at__isnull=True))
-
-
-def person_get_for_user(user: Any, person_id: int) -> Person:
-    return get_for_user_or_404(persons_visible_to(user), user, pk=person_id)
-
-
-def person_search(
-    user: Any, query: str, birth_date: datetime.date | None = None, limit: int = 50
-) -> list[Person]:
-    """Persons whose name or kana contains the query in any script or width."""
-    key = search_key(query)
-    if not key and birth_date is None:
-        return []
-    # Anonymised persons have no name to match (their search columns are empty too).
-    qs = persons_visible_to(user).filter(anonymised_at__isnull=True)
-    if key:
-        qs = qs.filter(Q(search_name__contains=key) | Q(search_kana__contains=key))
-    if birth_date is not None:
-        qs = qs.filter(birth_date=birth_date)
-    open_cases = Count("cases", filter=~Q(cases__status=Case.Status.CLOSED))
-    return list(qs.annotate(open_cases=open_cases).order_by("search_kana", "pk")[:limit])
-
-
-def person_duplicates(
-    user: Any, *, name: str, name_kana: str, birth_date: datetime.date | None, limit: int = 10
-) -> list[Person]:
-    """Likely duplicates of a person about to be created: the same name or reading, or
-    the same date of birth with a reading that starts alike."""
-    name_key, kana_key = search_key(name), search_key(name_kana)
-    condition = Q()
-    if name_key:
-        condition |= Q(search_name=name_key)
-    if kana_key:
-        condition |= Q(search_kana=kana_key)
-    if birth_date is not None and kana_key:
-        condition |= Q(birth_date=birth_date, search_kana__startswith=kana_key[:2])
-    if not condition:
-        return []
-    qs = persons_visible_to(user).filter(condition, anonymised_at__isnull=True)
-    return list(qs.order_by("search_kana", "pk")[:limit])
-
-
-def person_page(user: Any, person_id: int) -> dict[str, Any]:
-    person = person_get_for_user(user, person_id)
-    cases = list(
-        person.cases.filter(deleted_at__isnull=True)
-        .select_related("route", "assigned_to")
-        .order_by("-opened_on")
-    )
-    consents = list(person.consents.prefetch_related("agencies").order_by("-given_on"))
-    return {"person": person, "cases": cases, "consents": consents}
-
-
-# --- cases -------------------------------------------------------------------------
-
-
-def cases_visible_to(user: Any) -> QuerySet[Case]:
-    return _case_roles_only(user, Case.objects.filter(deleted_at__isnull=True)).select_related(
-        "person", "route", "assigned_to"
-    )
-
-
-def case_get_for_user(user: Any, case_id: int) -> Case:
-    return get_for_user_or_404(cases_visible_to(user), user, pk=case_id)
+from cases.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    Consent,
+    Consultation,
+    ConsultationMethod,
+    Flag,
+    HouseholdMember,
+    IssueCategory,
+    Meeting,
+    MeetingCase,
+    Person,
+    Referral,
+    SupportAgency,
+    SupportPlan,
+)
+from cases.registry import timeline_providers
 
 
 @dataclass
@@ -253,7 +156,7 @@ def _agency(row: dict[str, Any]) -> SupportAgency:
 
 
 def _case_row_kinds(case: Case, limit: int | None) -> list[RowKind]:
-    """The case page's own kinds of rows (see ``cases.timeline``); ``limit``: most rows
+    """The case page's own kinds of rows (see ``cases.core.timeline``); ``limit``: most rows
     of a growing timeline kind (None: all)."""
     mine = {"municipality_id": case.municipality_id}
     consultations = newest(Consultation.objects.filter(case=case, **mine), "occurred_at", limit)
@@ -512,155 +415,3 @@ def missing_for_national_reporting(case: Case, categories: list[CaseCategory]) -
     elif not any(c.is_primary for c in categories):
         missing.append("primary")
     return missing
-
-
-# --- dashboard ---------------------------------------------------------------------
-
-
-DASHBOARD_REFERRALS = 20
-
-
-def dashboard(user: User) -> dict[str, Any]:
-    today = timezone.localdate()
-    cases = cases_visible_to(user)
-    my_open = list(
-        cases.filter(assigned_to=user).exclude(status=Case.Status.CLOSED).order_by("-opened_on")
-    )
-    follow_ups = (
-        list(
-            Consultation.objects.for_user(user)
-            .filter(
-                follow_up_on__lte=today,
-                follow_up_done_at__isnull=True,
-                deleted_at__isnull=True,
-                case__deleted_at__isnull=True,
-            )
-            # The user's open cases by id (already read above) rather than a join on
-            # the assignee: the planner then reads those cases' consultations and the
-            # user's own by index instead of hashing every open case in the database.
-            .filter(Q(case_id__in=[c.pk for c in my_open]) | Q(staff=user))
-            .exclude(case__status=Case.Status.CLOSED)
-            .select_related("case", "case__person")
-            .order_by("follow_up_on")
-        )
-        if can_see_cases(user)
-        else []
-    )
-    # The oldest waiting referrals, one more than shown to tell that the inbox has more
-    # (a large municipality can have thousands waiting; the inbox lists them all).
-    waiting = list(
-        referrals_visible_to(user)
-        .filter(
-            to_program__in=[Program.CONSULTATION, Program.AGENCY], status=Referral.Status.PROPOSED
-        )
-        .order_by("acknowledge_by", "pk")[: DASHBOARD_REFERRALS + 1]
-    )
-    from cases.flags import flag_queue
-
-    return {
-        "open_flags": flag_queue(user).count(),
-        "my_open_cases": my_open,
-        "follow_ups_today": [c for c in follow_ups if c.follow_up_on == today],
-        "follow_ups_overdue": [c for c in follow_ups if c.follow_up_on < today],
-        "referrals_waiting": waiting[:DASHBOARD_REFERRALS],
-        "referrals_more": len(waiting) > DASHBOARD_REFERRALS,
-        "today": today,
-    }
-
-
-# --- referrals ---------------------------------------------------------------------
-
-
-def referrals_visible_to(user: Any) -> QuerySet[Referral]:
-    qs = (
-        Referral.objects.for_user(user)
-        .filter(case__deleted_at__isnull=True)
-        .select_related("case", "case__person", "to_agency", "from_agency", "created_by")
-    )
-    if can_see_cases(user):
-        return qs
-    for role, program in PROGRAM_OF_ROLE.items():
-        if has_role(user, role):
-            return qs.filter(Q(to_program=program) | Q(from_program=program))
-    return qs.none()
-
-
-def referral_get_for_user(user: Any, referral_id: int) -> Referral:
-    return get_for_user_or_404(referrals_visible_to(user), user, pk=referral_id)
-
-
-def referral_inbox(user: Any, program: str) -> list[Referral]:
-    return list(
-        referrals_visible_to(user)
-        .filter(to_program=program)
-        .order_by(
-            # Unanswered first, then by deadline.
-            "-status",
-            "acknowledge_by",
-        )
-    )
-
-
-# --- other records -----------------------------------------------------------------
-
-
-def consultation_get_for_user(user: Any, consultation_id: int) -> Consultation:
-    qs = _case_roles_only(user, Consultation.objects.filter(case__deleted_at__isnull=True))
-    return get_for_user_or_404(
-        qs.select_related("case", "case__person", "method"), user, pk=consultation_id
-    )
-
-
-def consent_get_for_user(user: Any, consent_id: int) -> Consent:
-    qs = _case_roles_only(user, Consent.objects.all()).select_related("person", "case")
-    return get_for_user_or_404(qs, user, pk=consent_id)
-
-
-def plan_get_for_user(user: Any, plan_id: int) -> SupportPlan:
-    qs = _case_roles_only(user, SupportPlan.objects.filter(case__deleted_at__isnull=True))
-    qs = qs.select_related("case", "case__person", "decided_at_meeting", "lead_agency")
-    return get_for_user_or_404(qs.prefetch_related("actions__agency"), user, pk=plan_id)
-
-
-def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
-    return _case_roles_only(user, Meeting.objects.all())
-
-
-def meeting_get_for_user(user: Any, meeting_id: int) -> Meeting:
-    qs = meetings_visible_to(user).prefetch_related(
-        Prefetch("attendees", queryset=MeetingAttendee.objects.select_related("agency")),
-        Prefetch(
-            "case_items",
-            queryset=MeetingCase.objects.select_related("case", "case__person", "plan"),
-        ),
-    )
-    return get_for_user_or_404(qs, user, pk=meeting_id)
-
-
-def household_member_get_for_user(user: Any, member_id: int) -> HouseholdMember:
-    qs = _case_roles_only(user, HouseholdMember.objects.select_related("person", "household"))
-    return get_for_user_or_404(qs, user, pk=member_id)
-
-
-def households_visible_to(user: Any) -> QuerySet[Household]:
-    return _case_roles_only(user, Household.objects.all())
-
-
-def agencies_visible_to(user: Any) -> QuerySet[SupportAgency]:
-    """Agencies are not personal data: every staff member of the municipality sees them."""
-    return SupportAgency.objects.for_user(user).filter(is_active=True)
-
-
-def case_audit_trail(user: Any, case_id: int) -> tuple[Case, list[AuditEvent], list[CaseEvent]]:
-    """Managers only: who viewed and changed the case, and its history."""
-    if not has_role(user, Role.MANAGER):
-        raise Http404
-    case = case_get_for_user(user, case_id)
-    audit = list(
-        AuditEvent.objects.for_user(user)
-        .filter(Q(case_id=case.pk) | Q(person_id=case.person_id))
-        .select_related("user")
-        .order_by("-at", "-pk")[:500]
-    )
-    events = list(case.events.select_related("actor").order_by("-at", "-pk"))
-    return case, audit, events

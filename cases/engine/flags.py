@@ -14,16 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Flag, Referral, RuleSetting
-from cases.rules import Rule, all_rules, get_rule
-from cases.services import CaseRuleError, referral_create
-from municipalities.audit import audit_write
-from municipalities.models import AuditEvent, Municipality, Role, User
-from municipalities.scoping import active_membership, has_role
+from cases.engine.rules import Rule, all_rules
+from cases.models import Flag, RuleSetting
 
 FLAG_KEYS = ("flag_subject", "flag_case", "flag_user", "flag_audience")
 
@@ -257,135 +253,3 @@ def resolve_subject(municipality_id: int, subject_type: str, subject_id: int, re
         subject_id=subject_id,
         resolved_at__isnull=True,
     ).update(resolved_at=timezone.now(), resolution=reason)
-
-
-# --- what people see and do ------------------------------------------------------------
-
-
-def flags_visible_to(user: Any) -> QuerySet[Flag]:
-    """Unresolved flags of the user's municipality for their role or assigned to them;
-    managers see all. Snoozed flags come back on their date."""
-    membership = active_membership(user)
-    if membership is None or getattr(user, "is_system_admin", False):
-        return Flag.objects.none()
-    qs = Flag.objects.filter(municipality_id=membership.municipality_id, resolved_at__isnull=True)
-    if membership.role != Role.MANAGER:
-        qs = qs.filter(Q(audience=membership.role) | Q(assigned_to=user))
-    return qs
-
-
-def flag_queue(user: Any, *, today: datetime.date | None = None) -> QuerySet[Flag]:
-    today = today or timezone.localdate()
-    return (
-        flags_visible_to(user)
-        .filter(Q(state=Flag.State.OPEN) | Q(state=Flag.State.SNOOZED, snoozed_until__lte=today))
-        .select_related("case", "case__person", "case__assigned_to", "assigned_to")
-        .order_by("raised_at", "pk")
-    )
-
-
-def flag_get_for_user(user: Any, flag_id: int) -> Flag:
-    from django.http import Http404
-
-    flag = flags_visible_to(user).select_related("case", "case__person").filter(pk=flag_id).first()
-    if flag is None:
-        raise Http404
-    return flag
-
-
-def _audit(user: User, flag: Flag, **detail: Any) -> None:
-    audit_write(
-        user=user,
-        municipality_id=flag.municipality_id,
-        action=AuditEvent.Action.UPDATE,
-        obj=flag,
-        case_id=flag.case_id,
-        person_id=flag.case.person_id if flag.case_id else None,
-        detail=detail,
-    )
-
-
-def _lock_open(flag: Flag) -> Flag:
-    flag = Flag.objects.select_for_update(of=("self",)).select_related("case").get(pk=flag.pk)
-    if flag.resolved_at is not None or flag.state in (Flag.State.REFERRED, Flag.State.DISMISSED):
-        raise CaseRuleError(_("This flag has already been handled."))
-    return flag
-
-
-@transaction.atomic
-def flag_snooze(*, user: User, flag: Flag, until: datetime.date) -> Flag:
-    flag = _lock_open(flag)
-    if until <= timezone.localdate():
-        raise CaseRuleError(_("Snooze until a later date."), "until")
-    if until > timezone.localdate() + datetime.timedelta(days=365):
-        raise CaseRuleError(_("Snooze for at most a year."), "until")
-    flag.state = Flag.State.SNOOZED
-    flag.snoozed_until = until
-    flag.handled_by, flag.handled_at = user, timezone.now()
-    flag.save()
-    _audit(user, flag, action="snooze", until=until.isoformat())
-    return flag
-
-
-@transaction.atomic
-def flag_dismiss(*, user: User, flag: Flag, reason: str) -> Flag:
-    flag = _lock_open(flag)
-    if not reason.strip():
-        raise CaseRuleError(_("Give the reason for dismissing the flag."), "reason")
-    flag.state = Flag.State.DISMISSED
-    flag.note = reason.strip()
-    flag.handled_by, flag.handled_at = user, timezone.now()
-    flag.save()
-    _audit(user, flag, action="dismiss", reason=flag.note)
-    return flag
-
-
-@transaction.atomic
-def flag_refer(*, user: User, flag: Flag, reason: str) -> Referral:
-    """Turn the flag into a referral, pre-filled from the rule."""
-    flag = _lock_open(flag)
-    rule = get_rule(flag.rule)
-    if rule is None or rule.refer is None or flag.case_id is None:
-        raise CaseRuleError(_("This flag cannot become a referral."))
-    from_program, to_program = rule.refer
-    referral = referral_create(
-        user=user,
-        case=flag.case,
-        from_program=from_program,
-        to_program=to_program,
-        reason=reason,
-    )
-    flag.state = Flag.State.REFERRED
-    flag.referral = referral
-    flag.handled_by, flag.handled_at = user, timezone.now()
-    flag.save()
-    _audit(user, flag, action="refer", referral=referral.pk)
-    return referral
-
-
-@transaction.atomic
-def rule_setting_save(
-    *, user: User, municipality: Municipality, rule: Rule, enabled: bool, params: dict[str, int]
-) -> RuleSetting:
-    if not has_role(user, Role.MANAGER):
-        raise CaseRuleError(_("Only managers change the rules."))
-    unknown = set(params) - set(rule.defaults)
-    if unknown:
-        raise CaseRuleError(_("Unknown value: %(values)s") % {"values": ", ".join(unknown)})
-    for key, value in params.items():
-        if not isinstance(value, int) or value < 0 or value > 3650:
-            raise CaseRuleError(_("Thresholds are whole numbers from 0 to 3650."), key)
-    setting, _created = RuleSetting.objects.get_or_create(municipality=municipality, rule=rule.code)
-    before = {"enabled": setting.enabled, "params": setting.params}
-    setting.enabled = enabled
-    setting.params = {k: v for k, v in params.items() if v != rule.defaults.get(k)}
-    setting.updated_by = user
-    setting.save()
-    audit_write(
-        user=user,
-        municipality_id=municipality.pk,
-        action=AuditEvent.Action.UPDATE,
-        obj=setting,
-        detail={"before": before, "after": {"enabled": enabled, "params": setting.params}},
-    )
-    return setting

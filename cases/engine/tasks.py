@@ -1,4 +1,4 @@
-"""Celery tasks of the referral engine. Thin: take ids, re-fetch, call ``cases.flags``.
+"""Celery tasks of the referral engine. Thin: take ids, re-fetch, call ``cases.engine.flags``.
 
 All are idempotent (the engine's inserts are ON CONFLICT DO NOTHING and its updates
 converge), so they run with ``acks_late`` and are retried with backoff on database or
@@ -6,29 +6,14 @@ broker errors."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
-from cases import flags
+from cases.engine import flags
+from portal.tasks import RETRY, task_date
 
 logger = logging.getLogger(__name__)
-
-RETRY = {
-    "autoretry_for": (OperationalError, InterfaceError, ConnectionError),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 5,
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-}
-
-
-def _date(value: str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if value else None
 
 
 @shared_task(name="cases.scan_all", time_limit=300, soft_time_limit=240, **RETRY)
@@ -48,7 +33,7 @@ def scan_municipality(municipality_id: int, as_of: str | None = None) -> dict[st
 
     if not Municipality.objects.filter(pk=municipality_id).exists():
         return {}
-    outcomes = flags.evaluate(municipality_id, _date(as_of))
+    outcomes = flags.evaluate(municipality_id, task_date(as_of))
     return {code: o.raised for code, o in outcomes.items()}
 
 
@@ -59,14 +44,5 @@ def evaluate_case(case_id: int, as_of: str | None = None) -> dict[str, int]:
     case = Case.objects.filter(pk=case_id).values("municipality_id").first()
     if case is None:
         return {}
-    outcomes = flags.evaluate(case["municipality_id"], _date(as_of), case_ids=[case_id])
+    outcomes = flags.evaluate(case["municipality_id"], task_date(as_of), case_ids=[case_id])
     return {code: o.raised for code, o in outcomes.items()}
-
-
-@shared_task(name="cases.anonymise_expired", time_limit=3600, soft_time_limit=3500, **RETRY)
-def anonymise_expired(as_of: str | None = None) -> dict[str, int]:
-    """Daily (Celery beat): anonymise persons past their municipality's retention period.
-    Idempotent: already anonymised persons are skipped, one transaction per person."""
-    from cases.retention import anonymise_expired as run
-
-    return {result.code: len(result.persons) for result in run(as_of=_date(as_of))}

@@ -2,7 +2,7 @@
 
 A rule is a small named unit: a Japanese title and explanation, who the flag is for,
 per-municipality thresholds with defaults, and one set-based query that returns the
-subjects for which the rule holds as of a date. The engine (``cases.flags``) raises a
+subjects for which the rule holds as of a date. The engine (``cases.engine.flags``) raises a
 flag for each new subject and resolves flags whose subject no longer appears.
 
 Program apps register their own rules from ``AppConfig.ready()`` (``register_rule``),

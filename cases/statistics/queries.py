@@ -512,7 +512,7 @@ def consultation_sections(mid: int, p: Period, rows: Rows | None = None) -> list
             ],
         )
     )
-    from cases.rules import get_rule
+    from cases.engine.rules import get_rule
 
     states = dict(Flag.State.choices)
     tables.append(

@@ -14,12 +14,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import DateInput
+from cases.core.text import search_key
 from cases.models import Person
-from cases.text import search_key
 from municipalities.models import AuditEvent, User
 from municipalities.scoping import tenant_id_for
 from portal.fiscal import fiscal_year_of, fiscal_year_range, reiwa_fiscal_year_label
+from portal.forms import DateInput
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000

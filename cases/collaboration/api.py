@@ -1,0 +1,227 @@
+"""API of 多機関協働: plans, meetings, referrals (and answers) and agencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases.collaboration import queries, services
+from cases.core import queries as core_queries
+from cases.models import Meeting, MeetingCase, Program, Referral, SupportAgency, SupportPlan
+from municipalities.scoping import active_membership
+from portal.api import MAX_LIST, ScopedViewSet, StrictCharField, StrictDateField
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SupportPlan
+        fields = [
+            "id",
+            "case",
+            "version",
+            "created_on",
+            "goals",
+            "review_on",
+            "status",
+            "decided_at_meeting",
+            "uses_participation",
+            "uses_outreach",
+            "actions",
+        ]
+
+    def get_actions(self, plan: SupportPlan) -> list[dict[str, Any]]:
+        return [{"agency": a.agency_id, "action": a.action} for a in plan.actions.all()]
+
+
+class MeetingItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingCase
+        fields = ["case", "decision", "plan", "note"]
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    items = MeetingItemSerializer(source="case_items", many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "kind", "held_on", "title", "items"]
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "case",
+            "from_program",
+            "to_program",
+            "to_agency",
+            "reason",
+            "status",
+            "acknowledge_by",
+            "created_at",
+            "responded_at",
+            "response_note",
+        ]
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupportAgency
+        fields = ["id", "name", "field", "kind", "contact"]
+
+
+class AttendeeInput(serializers.Serializer):
+    name = StrictCharField(max_length=100)
+    organisation = StrictCharField(max_length=100, allow_blank=True, default="")
+    secrecy_acknowledged = serializers.BooleanField(default=False)
+
+
+class MeetingItemInput(serializers.Serializer):
+    case = serializers.IntegerField()
+    decision = serializers.ChoiceField(
+        choices=MeetingCase.Decision.choices, default=MeetingCase.Decision.DISCUSSED
+    )
+    plan = serializers.IntegerField(required=False, allow_null=True)
+    note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class MeetingInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
+    held_on = StrictDateField()
+    title = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+    attendees = AttendeeInput(many=True, max_length=MAX_LIST)
+    items = MeetingItemInput(many=True, max_length=MAX_LIST)
+
+
+class ReferralInput(serializers.Serializer):
+    case = serializers.IntegerField()
+    to_program = serializers.ChoiceField(choices=Program.choices)
+    to_agency = serializers.IntegerField(required=False, allow_null=True)
+    reason = StrictCharField(max_length=5000)
+
+
+class RespondInput(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class PlanViewSet(ScopedViewSet):
+    model = SupportPlan
+    serializer_class = PlanSerializer
+    filterset_fields = ["case", "status"]
+
+    def scoped(self, user: Any) -> Any:
+        qs = (
+            SupportPlan.objects.for_user(user)
+            if core_queries.can_see_cases(user)
+            else SupportPlan.objects.none()
+        )
+        return qs.prefetch_related("actions").order_by("case", "-version")
+
+
+class MeetingViewSet(ScopedViewSet):
+    model = Meeting
+    serializer_class = MeetingSerializer
+    filterset_fields = ["kind"]
+
+    def scoped(self, user: Any) -> Any:
+        return (
+            queries.meetings_visible_to(user)
+            .prefetch_related("case_items")
+            .order_by("-held_on", "-pk")
+        )
+
+    @extend_schema(request=MeetingInput, responses={201: MeetingSerializer})
+    def create(self, request: Request) -> Response:
+        data = MeetingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        user = request.user
+        items = []
+        for item in d["items"]:
+            case = core_queries.case_get_for_user(user, item["case"])
+            plan = queries.plan_get_for_user(user, item["plan"]) if item.get("plan") else None
+            items.append(
+                services.MeetingItemData(
+                    case=case, decision=item["decision"], plan=plan, note=item["note"]
+                )
+            )
+        meeting = services.meeting_record(
+            user=user,
+            municipality=active_membership(user).municipality,
+            kind=d["kind"],
+            held_on=d["held_on"],
+            title=d["title"],
+            attendees=[services.AttendeeData(**a) for a in d["attendees"]],
+            items=items,
+        )
+        return self.created(self.scoped(user).get(pk=meeting.pk))
+
+
+class ReferralViewSet(ScopedViewSet):
+    model = Referral
+    serializer_class = ReferralSerializer
+    filterset_fields = ["case", "to_program", "status"]
+
+    def scoped(self, user: Any) -> Any:
+        return queries.referrals_visible_to(user).order_by("-created_at", "-pk")
+
+    @extend_schema(request=ReferralInput, responses={201: ReferralSerializer})
+    def create(self, request: Request) -> Response:
+        data = ReferralInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        case = core_queries.case_get_for_user(request.user, d["case"])
+        agency = (
+            queries.agencies_visible_to(request.user).filter(pk=d["to_agency"]).first()
+            if d.get("to_agency")
+            else None
+        )
+        if d.get("to_agency") and agency is None:
+            raise Http404
+        referral = services.referral_create(
+            user=request.user,
+            case=case,
+            from_program=Program.CONSULTATION,
+            to_program=d["to_program"],
+            to_agency=agency,
+            reason=d["reason"],
+        )
+        return self.created(referral)
+
+    @extend_schema(request=RespondInput, responses={200: ReferralSerializer})
+    @action(detail=True, methods=["post"])
+    def respond(self, request: Request, pk: str | None = None) -> Response:
+        referral = self.get_object()
+        data = RespondInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral = services.referral_respond(
+            user=request.user, referral=referral, **data.validated_data
+        )
+        return Response(self.get_serializer(referral).data)
+
+
+class AgencyViewSet(ScopedViewSet):
+    model = SupportAgency
+    serializer_class = AgencySerializer
+    personal = False
+
+    def scoped(self, user: Any) -> Any:
+        return queries.agencies_visible_to(user).order_by("field", "name")
+
+
+ROUTES = [
+    ("plans", PlanViewSet),
+    ("meetings", MeetingViewSet),
+    ("referrals", ReferralViewSet),
+    ("agencies", AgencyViewSet),
+]

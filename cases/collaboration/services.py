@@ -1,0 +1,393 @@
+"""Writes of 多機関協働: support plans, meetings and their decisions, referrals between
+programs and agencies, and the register of agencies."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.core.services import (
+    case_change_status,
+    case_event_append,
+    same_municipality,
+    valid_consent_for,
+)
+from cases.models import (
+    Case,
+    Meeting,
+    MeetingAttendee,
+    MeetingCase,
+    PlanAction,
+    Program,
+    Referral,
+    SupportAgency,
+    SupportPlan,
+)
+from municipalities.audit import audit_change
+from municipalities.models import AuditEvent, Municipality, Role, User
+from municipalities.scoping import active_membership
+from portal.errors import CaseRuleError
+
+REFERRAL_ACKNOWLEDGE_DAYS = 3
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    user: User,
+    case: Case,
+    goals: str,
+    review_on: datetime.date,
+    actions: Sequence[tuple[SupportAgency | None, str]],
+    uses_participation: bool = False,
+    uses_outreach: bool = False,
+    lead_agency: SupportAgency | None = None,
+    created_on: datetime.date | None = None,
+) -> SupportPlan:
+    if not case.is_open:
+        raise CaseRuleError(_("A closed case cannot get a new plan. Reopen it first."))
+    if not goals.strip():
+        raise CaseRuleError(_("Write the goals of the plan."), "goals")
+    created_on = created_on or timezone.localdate()
+    if review_on <= created_on:
+        raise CaseRuleError(_("The review date must be after the plan's date."), "review_on")
+    actions = [(agency, text.strip()) for agency, text in actions if text and text.strip()]
+    if not actions:
+        raise CaseRuleError(_("Give at least one action and who does it."), "actions")
+    same_municipality(case.municipality_id, lead_agency, *(a for a, _t in actions))
+    last = case.plans.aggregate(v=Max("version"))["v"] or 0
+    case.plans.filter(status=SupportPlan.Status.DRAFT).update(status=SupportPlan.Status.SUPERSEDED)
+    plan = SupportPlan.objects.create(
+        municipality_id=case.municipality_id,
+        case=case,
+        version=last + 1,
+        created_on=created_on,
+        goals=goals.strip(),
+        review_on=review_on,
+        uses_participation=uses_participation,
+        uses_outreach=uses_outreach,
+        lead_agency=lead_agency,
+        created_by=user,
+    )
+    PlanAction.objects.bulk_create(
+        [
+            PlanAction(municipality_id=case.municipality_id, plan=plan, agency=agency, action=text)
+            for agency, text in actions
+        ]
+    )
+    case_event_append(case, user, "plan_created", plan=plan.pk, version=plan.version)
+    audit_change(user, AuditEvent.Action.CREATE, plan, case_id=case.pk, person_id=case.person_id)
+    return plan
+
+
+@dataclass
+class AttendeeData:
+    name: str
+    organisation: str
+    agency: SupportAgency | None = None
+    secrecy_acknowledged: bool = False
+
+
+@dataclass
+class MeetingItemData:
+    case: Case
+    decision: str = MeetingCase.Decision.DISCUSSED
+    plan: SupportPlan | None = None
+    note: str = ""
+
+
+PLAN_DECISIONS = {
+    MeetingCase.Decision.DECIDE_PLAN,
+    MeetingCase.Decision.REVIEWED,
+    MeetingCase.Decision.CLOSE,
+    MeetingCase.Decision.SUSPEND,
+}
+
+
+@transaction.atomic
+def meeting_record(
+    *,
+    user: User,
+    municipality: Municipality,
+    kind: str,
+    held_on: datetime.date,
+    title: str,
+    attendees: Sequence[AttendeeData],
+    items: Sequence[MeetingItemData],
+    notes: str = "",
+) -> Meeting:
+    """Record a meeting with the rules the law sets for each kind:
+
+    - 支援会議 (art. 106-6) may discuss a person without consent, but every attendee is
+      bound to secrecy and must have acknowledged it; it decides no plan.
+    - 重層的支援会議 takes up only cases whose person has a valid consent covering it on
+      the day; it approves plans (支援決定), reviews them, closes or suspends them.
+    """
+    if kind not in Meeting.Kind.values:
+        raise CaseRuleError(_("Unknown kind of meeting."), "kind")
+    if held_on > timezone.localdate():
+        raise CaseRuleError(_("A meeting cannot be recorded before it is held."), "held_on")
+    attendees = [a for a in attendees if a.name.strip()]
+    if not attendees:
+        raise CaseRuleError(_("Record who attended."), "attendees")
+    if not items:
+        raise CaseRuleError(_("Choose at least one case."), "cases")
+    if len({item.case.pk for item in items}) < len(items):
+        raise CaseRuleError(_("Each case can be taken up only once per meeting."), "cases")
+    for item in items:
+        same_municipality(municipality.pk, item.case, item.plan)
+    same_municipality(municipality.pk, *(a.agency for a in attendees))
+    if kind == Meeting.Kind.SUPPORT:
+        missing = [a.name for a in attendees if not a.secrecy_acknowledged]
+        if missing:
+            raise CaseRuleError(
+                _(
+                    "Every attendee of a support meeting must acknowledge the duty of "
+                    "secrecy: %(names)s"
+                )
+                % {"names": "、".join(missing)},
+                "attendees",
+            )
+        if any(item.decision in PLAN_DECISIONS for item in items):
+            raise CaseRuleError(
+                _("Plans are decided, reviewed and closed only at a multi-agency support meeting."),
+                "cases",
+            )
+    else:
+        without = [item.case for item in items if valid_consent_for(item.case, held_on) is None]
+        if without:
+            raise CaseRuleError(
+                _(
+                    "No valid consent on %(day)s for: %(cases)s. A multi-agency support "
+                    "meeting needs the person's consent; discuss the case at a support "
+                    "meeting (art. 106-6) instead."
+                )
+                % {"day": held_on.isoformat(), "cases": "、".join(c.number for c in without)},
+                "cases",
+            )
+    for item in items:
+        if item.decision in PLAN_DECISIONS and item.decision != MeetingCase.Decision.CLOSE:
+            if item.plan is None:
+                raise CaseRuleError(
+                    _("Choose the plan of case %(case)s that the decision is about.")
+                    % {"case": item.case.number},
+                    "cases",
+                )
+        if item.plan is not None and item.plan.case_id != item.case.pk:
+            raise CaseRuleError(_("The plan belongs to another case."), "cases")
+        if item.decision == MeetingCase.Decision.DECIDE_PLAN:
+            if item.plan.status != SupportPlan.Status.DRAFT:
+                raise CaseRuleError(
+                    _("Only a draft plan can be approved (case %(case)s).")
+                    % {"case": item.case.number},
+                    "cases",
+                )
+        if item.decision in (MeetingCase.Decision.REVIEWED, MeetingCase.Decision.SUSPEND):
+            if item.plan.status != SupportPlan.Status.DECIDED:
+                raise CaseRuleError(
+                    _("Only a decided plan can be reviewed or suspended (case %(case)s).")
+                    % {"case": item.case.number},
+                    "cases",
+                )
+
+    meeting = Meeting.objects.create(
+        municipality=municipality,
+        kind=kind,
+        held_on=held_on,
+        title=title.strip() or Meeting.Kind(kind).label,
+        notes=notes,
+        created_by=user,
+    )
+    MeetingAttendee.objects.bulk_create(
+        [
+            MeetingAttendee(
+                municipality=municipality,
+                meeting=meeting,
+                name=a.name.strip(),
+                organisation=a.organisation.strip(),
+                agency=a.agency,
+                secrecy_acknowledged=a.secrecy_acknowledged,
+            )
+            for a in attendees
+        ]
+    )
+    for item in items:
+        MeetingCase.objects.create(
+            municipality=municipality,
+            meeting=meeting,
+            case=item.case,
+            decision=item.decision,
+            plan=item.plan,
+            note=item.note,
+        )
+        _apply_decision(user, meeting, item)
+        case_event_append(
+            item.case,
+            user,
+            "meeting",
+            meeting=meeting.pk,
+            meeting_kind=kind,
+            decision=item.decision,
+        )
+    audit_change(user, AuditEvent.Action.CREATE, meeting, cases=[i.case.pk for i in items])
+    return meeting
+
+
+def _apply_decision(user: User, meeting: Meeting, item: MeetingItemData) -> None:
+    plan = item.plan
+    D = MeetingCase.Decision
+    if item.decision == D.DECIDE_PLAN:
+        item.case.plans.filter(status=SupportPlan.Status.DECIDED).update(
+            status=SupportPlan.Status.SUPERSEDED
+        )
+        plan.status = SupportPlan.Status.DECIDED
+        plan.decided_at_meeting = meeting
+        plan.decision_note = item.note
+        plan.save(update_fields=["status", "decided_at_meeting", "decision_note"])
+    elif item.decision == D.SUSPEND:
+        plan.status = SupportPlan.Status.SUSPENDED
+        plan.decision_note = item.note
+        plan.save(update_fields=["status", "decision_note"])
+    elif item.decision == D.CLOSE:
+        item.case.plans.filter(
+            status__in=[SupportPlan.Status.DECIDED, SupportPlan.Status.DRAFT]
+        ).update(status=SupportPlan.Status.CLOSED)
+        if item.case.is_open:
+            case_change_status(
+                user=user,
+                case=item.case,
+                to_status=Case.Status.CLOSED,
+                reason=item.note or _("Closed by the multi-agency support meeting."),
+                on=meeting.held_on,
+            )
+
+
+# Who answers for a receiving program.
+RECEIVING_ROLES: dict[str, tuple[str, ...]] = {
+    Program.CONSULTATION: (Role.CASEWORKER, Role.MANAGER),
+    Program.PARTICIPATION: (Role.COORDINATOR, Role.MANAGER),
+    Program.COMMUNITY: (Role.COMMUNITY_WORKER, Role.MANAGER),
+    # An outside agency has no account: a caseworker records its answer.
+    Program.AGENCY: (Role.CASEWORKER, Role.MANAGER),
+}
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    user: User,
+    case: Case,
+    from_program: str,
+    to_program: str,
+    reason: str,
+    to_agency: SupportAgency | None = None,
+    from_agency: SupportAgency | None = None,
+    acknowledge_within_days: int = REFERRAL_ACKNOWLEDGE_DAYS,
+) -> Referral:
+    if from_program not in Program.values or to_program not in Program.values:
+        raise CaseRuleError(_("Unknown program."), "to_program")
+    if from_program == to_program and to_program != Program.AGENCY:
+        raise CaseRuleError(_("A referral goes to another program."), "to_program")
+    if to_program == Program.AGENCY and to_agency is None:
+        raise CaseRuleError(_("Choose the receiving agency."), "to_agency")
+    if not reason.strip():
+        raise CaseRuleError(_("Give the reason for the referral."), "reason")
+    if not case.is_open:
+        raise CaseRuleError(_("A closed case cannot be referred. Reopen it first."))
+    same_municipality(case.municipality_id, to_agency, from_agency)
+    open_same = Referral.objects.filter(
+        case=case,
+        to_program=to_program,
+        to_agency=to_agency,
+        status__in=[Referral.Status.PROPOSED, Referral.Status.ACCEPTED],
+    )
+    if open_same.exists():
+        raise CaseRuleError(
+            _("This case already has an open referral to the same destination."), "to_program"
+        )
+    referral = Referral.objects.create(
+        municipality_id=case.municipality_id,
+        case=case,
+        from_program=from_program,
+        from_agency=from_agency,
+        to_program=to_program,
+        to_agency=to_agency,
+        reason=reason.strip(),
+        acknowledge_by=timezone.localdate() + datetime.timedelta(days=acknowledge_within_days),
+        created_by=user,
+    )
+    case_event_append(case, user, "referral_created", referral=referral.pk, to=to_program)
+    audit_change(
+        user, AuditEvent.Action.CREATE, referral, case_id=case.pk, person_id=case.person_id
+    )
+    return referral
+
+
+def can_respond(user: User, referral: Referral) -> bool:
+    membership = active_membership(user)
+    return (
+        membership is not None
+        and membership.municipality_id == referral.municipality_id
+        and membership.role in RECEIVING_ROLES[referral.to_program]
+    )
+
+
+@transaction.atomic
+def referral_respond(*, user: User, referral: Referral, accept: bool, note: str = "") -> Referral:
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not can_respond(user, referral):
+        raise CaseRuleError(_("Only the receiving side can answer this referral."))
+    if referral.status != Referral.Status.PROPOSED:
+        raise CaseRuleError(_("This referral has already been answered."))
+    if not accept and not note.strip():
+        raise CaseRuleError(_("Give the reason for declining."), "note")
+    referral.status = Referral.Status.ACCEPTED if accept else Referral.Status.DECLINED
+    referral.responded_by = user
+    referral.responded_at = timezone.now()
+    referral.response_note = note.strip()
+    referral.save()
+    case_event_append(
+        referral.case, user, "referral_answered", referral=referral.pk, status=referral.status
+    )
+    audit_change(user, AuditEvent.Action.UPDATE, referral, case_id=referral.case_id)
+    return referral
+
+
+@transaction.atomic
+def referral_complete(*, user: User, referral: Referral, note: str = "") -> Referral:
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not can_respond(user, referral):
+        raise CaseRuleError(_("Only the receiving side can answer this referral."))
+    if referral.status != Referral.Status.ACCEPTED:
+        raise CaseRuleError(_("Only an accepted referral can be completed."))
+    referral.status = Referral.Status.COMPLETED
+    referral.completed_at = timezone.now()
+    if note.strip():
+        referral.response_note = note.strip()
+    referral.save()
+    case_event_append(referral.case, user, "referral_completed", referral=referral.pk)
+    audit_change(user, AuditEvent.Action.UPDATE, referral, case_id=referral.case_id)
+    return referral
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    user: User,
+    municipality: Municipality,
+    name: str,
+    field: str,
+    kind: str = "",
+    contact: str = "",
+) -> SupportAgency:
+    if SupportAgency.objects.filter(municipality=municipality, name=name.strip()).exists():
+        raise CaseRuleError(_("An agency with this name already exists."), "name")
+    return SupportAgency.objects.create(
+        municipality=municipality, name=name.strip(), field=field, kind=kind, contact=contact
+    )

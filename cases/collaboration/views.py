@@ -1,0 +1,278 @@
+"""Pages of 多機関協働: plans, meetings, referrals and their inbox, and the agencies."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.collaboration import queries, services
+from cases.collaboration.forms import (
+    AgencyForm,
+    MeetingForm,
+    PlanForm,
+    ReferralForm,
+    ReferralResponseForm,
+)
+from cases.core import queries as core_queries
+from cases.core.pages import case_staff_required, form_page
+from cases.models import MeetingCase, Program
+from municipalities.audit import audit_list, audit_view
+from municipalities.scoping import active_membership
+from portal.errors import CaseRuleError
+from portal.forms import add_rule_error
+
+
+@case_staff_required
+def plan_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = core_queries.case_get_for_user(request.user, case_id)
+    latest = case.plans.order_by("-version").prefetch_related("actions").first()
+    initial: dict[str, Any] = {"review_on": timezone.localdate() + datetime.timedelta(days=90)}
+    if latest is not None:  # a new version starts from the previous one
+        initial.update(
+            goals=latest.goals,
+            uses_participation=latest.uses_participation,
+            uses_outreach=latest.uses_outreach,
+            lead_agency=latest.lead_agency,
+        )
+        for i, action in enumerate(latest.actions.all()[:5]):
+            initial[f"action_{i}_agency"] = action.agency
+            initial[f"action_{i}_text"] = action.action
+    form = PlanForm(request.POST or None, initial=initial, municipality_id=case.municipality_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(
+                user=request.user,
+                case=case,
+                goals=form.cleaned_data["goals"],
+                review_on=form.cleaned_data["review_on"],
+                actions=form.actions(),
+                uses_participation=form.cleaned_data["uses_participation"],
+                uses_outreach=form.cleaned_data["uses_outreach"],
+                lead_agency=form.cleaned_data["lead_agency"],
+            )
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Plan version %(v)d was saved as a draft. It becomes "
+                    "“support decided” when a multi-agency support meeting "
+                    "approves it."
+                )
+                % {"v": plan.version},
+            )
+            return redirect("cases:case_detail", case_id=case.pk)
+    return form_page(
+        request,
+        _("Support plan"),
+        form,
+        case=case,
+        template="cases/plan_form.html",
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@case_staff_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = queries.plan_get_for_user(request.user, plan_id)
+    audit_view(request, plan, case_id=plan.case_id, person_id=plan.case.person_id)
+    return render(request, "cases/plan_detail.html", {"plan": plan, "case": plan.case})
+
+
+@case_staff_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    meetings = list(queries.meetings_visible_to(request.user).order_by("-held_on", "-pk")[:200])
+    return render(request, "cases/meeting_list.html", {"meetings": meetings})
+
+
+@case_staff_required
+def meeting_add(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    municipality = active_membership(user).municipality
+    initial: dict[str, Any] = {"held_on": timezone.localdate()}
+    if request.GET.get("case"):
+        try:
+            case = core_queries.case_get_for_user(user, int(request.GET["case"]))
+        except ValueError:
+            raise Http404 from None
+        initial["case_numbers"] = case.number
+    form = MeetingForm(request.POST or None, initial=initial, municipality_id=municipality.pk)
+    if request.method == "POST" and form.is_valid():
+        numbers = form.case_number_list()
+        cases = {
+            c.number: c for c in core_queries.cases_visible_to(user).filter(number__in=numbers)
+        }
+        unknown = [n for n in numbers if n not in cases]
+        if unknown:
+            form.add_error(
+                "case_numbers", _("No such case: %(numbers)s") % {"numbers": "、".join(unknown)}
+            )
+        else:
+            decision = form.cleaned_data["decision"]
+            items = []
+            for number in numbers:
+                case = cases[number]
+                plan = None
+                if decision in services.PLAN_DECISIONS:
+                    plan = (
+                        case.plans.exclude(status__in=["superseded", "closed"])
+                        .order_by("-version")
+                        .first()
+                    )
+                items.append(
+                    services.MeetingItemData(
+                        case=case,
+                        decision=decision,
+                        plan=plan,
+                        note=form.cleaned_data["decision_note"],
+                    )
+                )
+            attendees = [
+                services.AttendeeData(
+                    name=form.cleaned_data[f"attendee_{i}_name"],
+                    organisation=form.cleaned_data[f"attendee_{i}_organisation"],
+                    secrecy_acknowledged=form.cleaned_data[f"attendee_{i}_secrecy"],
+                )
+                for i in range(len(form.attendee_rows()))
+            ]
+            try:
+                meeting = services.meeting_record(
+                    user=user,
+                    municipality=municipality,
+                    kind=form.cleaned_data["kind"],
+                    held_on=form.cleaned_data["held_on"],
+                    title=form.cleaned_data["title"],
+                    notes=form.cleaned_data["notes"],
+                    attendees=attendees,
+                    items=items,
+                )
+            except CaseRuleError as exc:
+                add_rule_error(form, exc)
+            else:
+                messages.success(request, _("The meeting was recorded."))
+                return redirect("cases:meeting_detail", meeting_id=meeting.pk)
+    return render(
+        request,
+        "cases/meeting_form.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@case_staff_required
+def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = queries.meeting_get_for_user(request.user, meeting_id)
+    audit_view(request, meeting, detail={"cases": [i.case_id for i in meeting.case_items.all()]})
+    return render(
+        request, "cases/meeting_detail.html", {"meeting": meeting, "Decision": MeetingCase.Decision}
+    )
+
+
+@case_staff_required
+def referral_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = core_queries.case_get_for_user(request.user, case_id)
+    form = ReferralForm(request.POST or None, municipality_id=case.municipality_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_create(
+                user=request.user, case=case, from_program=Program.CONSULTATION, **form.cleaned_data
+            )
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("The referral was sent."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    return form_page(
+        request,
+        _("Refer to another program"),
+        form,
+        case=case,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def referral_inbox(request: HttpRequest) -> HttpResponse:
+    membership = active_membership(request.user)
+    if membership is None or request.user.is_system_admin:
+        raise PermissionDenied
+    program = queries.PROGRAM_OF_ROLE.get(membership.role, Program.CONSULTATION)
+    referrals = queries.referral_inbox(request.user, program)
+    audit_list(request, "referral_inbox", [r.case_id for r in referrals])
+    return render(
+        request, "cases/referral_inbox.html", {"referrals": referrals, "program": Program(program)}
+    )
+
+
+@login_required
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """Caseworkers see the case; the receiving program sees name, contact and reason."""
+    referral = queries.referral_get_for_user(request.user, referral_id)
+    audit_view(request, referral, case_id=referral.case_id, person_id=referral.case.person_id)
+    return render(
+        request,
+        "cases/referral_detail.html",
+        {
+            "referral": referral,
+            "person": referral.case.person,
+            "full_access": core_queries.can_see_cases(request.user),
+            "can_respond": services.can_respond(request.user, referral),
+            "response_form": ReferralResponseForm(),
+        },
+    )
+
+
+@login_required
+def referral_respond(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = queries.referral_get_for_user(request.user, referral_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ReferralResponseForm(request.POST)
+    if form.is_valid():
+        action, note = form.cleaned_data["action"], form.cleaned_data["note"]
+        try:
+            if action == "complete":
+                services.referral_complete(user=request.user, referral=referral, note=note)
+            else:
+                services.referral_respond(
+                    user=request.user, referral=referral, accept=action == "accept", note=note
+                )
+        except CaseRuleError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your answer was recorded."))
+    else:
+        messages.error(request, _("Choose an answer."))
+    return redirect("cases:referral_detail", referral_id=referral.pk)
+
+
+@case_staff_required
+def agency_list(request: HttpRequest) -> HttpResponse:
+    municipality = active_membership(request.user).municipality
+    form = AgencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agency_create(
+                user=request.user, municipality=municipality, **form.cleaned_data
+            )
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("The agency was added."))
+            return redirect("cases:agency_list")
+    agencies = list(queries.agencies_visible_to(request.user).order_by("field", "name"))
+    return render(
+        request,
+        "cases/agency_list.html",
+        {"agencies": agencies, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

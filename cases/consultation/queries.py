@@ -1,0 +1,111 @@
+"""Reads of 包括的相談支援: person search by kanji or kana, duplicate hints, the
+caseworker's dashboard and one consultation."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from cases.collaboration.queries import referrals_visible_to
+from cases.core.queries import can_see_cases, case_roles_only, cases_visible_to, persons_visible_to
+from cases.core.text import search_key
+from cases.models import Case, Consultation, Person, Program, Referral
+from municipalities.models import User
+from municipalities.scoping import get_for_user_or_404
+
+
+def person_search(
+    user: Any, query: str, birth_date: datetime.date | None = None, limit: int = 50
+) -> list[Person]:
+    """Persons whose name or kana contains the query in any script or width."""
+    key = search_key(query)
+    if not key and birth_date is None:
+        return []
+    # Anonymised persons have no name to match (their search columns are empty too).
+    qs = persons_visible_to(user).filter(anonymised_at__isnull=True)
+    if key:
+        qs = qs.filter(Q(search_name__contains=key) | Q(search_kana__contains=key))
+    if birth_date is not None:
+        qs = qs.filter(birth_date=birth_date)
+    open_cases = Count("cases", filter=~Q(cases__status=Case.Status.CLOSED))
+    return list(qs.annotate(open_cases=open_cases).order_by("search_kana", "pk")[:limit])
+
+
+def person_duplicates(
+    user: Any, *, name: str, name_kana: str, birth_date: datetime.date | None, limit: int = 10
+) -> list[Person]:
+    """Likely duplicates of a person about to be created: the same name or reading, or
+    the same date of birth with a reading that starts alike."""
+    name_key, kana_key = search_key(name), search_key(name_kana)
+    condition = Q()
+    if name_key:
+        condition |= Q(search_name=name_key)
+    if kana_key:
+        condition |= Q(search_kana=kana_key)
+    if birth_date is not None and kana_key:
+        condition |= Q(birth_date=birth_date, search_kana__startswith=kana_key[:2])
+    if not condition:
+        return []
+    qs = persons_visible_to(user).filter(condition, anonymised_at__isnull=True)
+    return list(qs.order_by("search_kana", "pk")[:limit])
+
+
+DASHBOARD_REFERRALS = 20
+
+
+def dashboard(user: User) -> dict[str, Any]:
+    today = timezone.localdate()
+    cases = cases_visible_to(user)
+    my_open = list(
+        cases.filter(assigned_to=user).exclude(status=Case.Status.CLOSED).order_by("-opened_on")
+    )
+    follow_ups = (
+        list(
+            Consultation.objects.for_user(user)
+            .filter(
+                follow_up_on__lte=today,
+                follow_up_done_at__isnull=True,
+                deleted_at__isnull=True,
+                case__deleted_at__isnull=True,
+            )
+            # The user's open cases by id (already read above) rather than a join on
+            # the assignee: the planner then reads those cases' consultations and the
+            # user's own by index instead of hashing every open case in the database.
+            .filter(Q(case_id__in=[c.pk for c in my_open]) | Q(staff=user))
+            .exclude(case__status=Case.Status.CLOSED)
+            .select_related("case", "case__person")
+            .order_by("follow_up_on")
+        )
+        if can_see_cases(user)
+        else []
+    )
+    # The oldest waiting referrals, one more than shown to tell that the inbox has more
+    # (a large municipality can have thousands waiting; the inbox lists them all).
+    waiting = list(
+        referrals_visible_to(user)
+        .filter(
+            to_program__in=[Program.CONSULTATION, Program.AGENCY], status=Referral.Status.PROPOSED
+        )
+        .order_by("acknowledge_by", "pk")[: DASHBOARD_REFERRALS + 1]
+    )
+    from cases.engine.queries import flag_queue
+
+    return {
+        "open_flags": flag_queue(user).count(),
+        "my_open_cases": my_open,
+        "follow_ups_today": [c for c in follow_ups if c.follow_up_on == today],
+        "follow_ups_overdue": [c for c in follow_ups if c.follow_up_on < today],
+        "referrals_waiting": waiting[:DASHBOARD_REFERRALS],
+        "referrals_more": len(waiting) > DASHBOARD_REFERRALS,
+        "today": today,
+    }
+
+
+def consultation_get_for_user(user: Any, consultation_id: int) -> Consultation:
+    qs = case_roles_only(user, Consultation.objects.filter(case__deleted_at__isnull=True))
+    return get_for_user_or_404(
+        qs.select_related("case", "case__person", "method"), user, pk=consultation_id
+    )

@@ -1,0 +1,266 @@
+"""Pages of 包括的相談支援: the dashboard, person search, the one-form intake and the
+consultation notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.consultation import queries, services
+from cases.consultation.forms import (
+    ConsultationAmendForm,
+    ConsultationForm,
+    IntakeForm,
+    ReasonForm,
+    SearchForm,
+)
+from cases.core import queries as core_queries
+from cases.core.forms import PersonForm
+from cases.core.pages import case_staff_required, form_page, municipality_id_of
+from municipalities.audit import audit_list, audit_view, audit_write
+from municipalities.models import AuditEvent
+from municipalities.scoping import active_membership
+from portal.errors import CaseRuleError, RecordChanged
+from portal.forms import add_rule_error
+
+
+@case_staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = queries.dashboard(request.user)
+    audit_list(
+        request,
+        "dashboard",
+        [
+            *(c.pk for c in context["my_open_cases"]),
+            *(c.case_id for c in context["follow_ups_today"] + context["follow_ups_overdue"]),
+            *(r.case_id for r in context["referrals_waiting"]),
+        ],
+    )
+    return render(request, "cases/dashboard.html", context)
+
+
+@case_staff_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results: list = []
+    searched = False
+    if form.is_bound and form.is_valid():
+        query, birth_date = form.cleaned_data["q"], form.cleaned_data["birth_date"]
+        if query or birth_date:
+            searched = True
+            results = queries.person_search(request.user, query, birth_date)
+            audit_write(
+                user=request.user,
+                municipality_id=municipality_id_of(request),
+                action=AuditEvent.Action.SEARCH,
+                detail={
+                    "q": query,
+                    "birth_date": birth_date.isoformat() if birth_date else None,
+                    "results": [p.pk for p in results],
+                },
+                request=request,
+            )
+    return render(
+        request,
+        "cases/person_search.html",
+        {"form": form, "results": results, "searched": searched},
+    )
+
+
+# Intake items reported to the national government: marked on the form, warned about
+# on the case page when empty (cases.core.casepage.missing_for_national_reporting).
+NATIONAL_INTAKE_FIELDS = (
+    "name_kana",
+    "sex",
+    "birth_date",
+    "route",
+    "categories",
+    "primary_category",
+)
+
+
+@case_staff_required
+def intake(request: HttpRequest) -> HttpResponse:
+    """Person (found or new) + case + first consultation in one form."""
+    user = request.user
+    municipality_id = municipality_id_of(request)
+    existing = None
+    person_id = request.POST.get("existing_person") or request.GET.get("person")
+    if person_id:
+        try:
+            existing = core_queries.person_get_for_user(user, int(person_id))
+        except (ValueError, TypeError):
+            raise Http404 from None
+    initial = {
+        "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+        "assigned_to": user,
+        "existing_person": existing.pk if existing else None,
+    }
+    form = IntakeForm(request.POST or None, initial=initial, municipality_id=municipality_id)
+    person_form = None if existing else PersonForm(request.POST or None, prefix="person")
+    duplicates: list = []
+    if request.method == "POST":
+        valid = form.is_valid() and (person_form is None or person_form.is_valid())
+        if valid and person_form is not None and not form.cleaned_data["not_a_duplicate"]:
+            duplicates = queries.person_duplicates(
+                user,
+                name=person_form.cleaned_data["name"],
+                name_kana=person_form.cleaned_data["name_kana"],
+                birth_date=person_form.cleaned_data["birth_date"],
+            )
+            if duplicates:
+                valid = False
+                form.add_error(
+                    None,
+                    _(
+                        "Persons like this one are already registered. "
+                        "Choose one of them, or confirm that this is a new person."
+                    ),
+                )
+        if valid:
+            cleaned = form.cleaned_data
+            person_fields = (
+                {name: person_form.cleaned_data[name] for name in PersonForm.Meta.fields}
+                if person_form is not None
+                else None
+            )
+            try:
+                _person, case, _consultation = services.intake_record(
+                    user=user,
+                    municipality=active_membership(user).municipality,
+                    person=existing,
+                    person_fields=person_fields,
+                    route=cleaned["route"],
+                    categories=list(cleaned["categories"]),
+                    primary_category=cleaned["primary_category"],
+                    consultation=services.ConsultationData(
+                        occurred_at=cleaned["occurred_at"],
+                        method=cleaned["method"],
+                        summary=cleaned["summary"],
+                        follow_up_on=cleaned["follow_up_on"],
+                        visitor_name=cleaned["visitor_name"],
+                        visitor_relationship=cleaned["visitor_relationship"],
+                        visitor_phone=cleaned["visitor_phone"],
+                    ),
+                    assigned_to=cleaned["assigned_to"],
+                    is_sensitive=cleaned["is_sensitive"],
+                )
+            except CaseRuleError as exc:
+                add_rule_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Case %(number)s was opened.") % {"number": case.number}
+                )
+                return redirect("cases:case_detail", case_id=case.pk)
+    if existing is not None and request.method == "GET":
+        audit_view(request, existing, person_id=existing.pk, detail={"form": "intake"})
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "cases/intake.html",
+        {
+            "form": form,
+            "person_form": person_form,
+            "existing": existing,
+            "duplicates": duplicates,
+            "national_fields": NATIONAL_INTAKE_FIELDS,
+        },
+        status=status,
+    )
+
+
+@case_staff_required
+def consultation_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = core_queries.case_get_for_user(request.user, case_id)
+    initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+    form = ConsultationForm(
+        request.POST or None, initial=initial, municipality_id=case.municipality_id
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consultation_log(
+                user=request.user, case=case, data=services.ConsultationData(**form.cleaned_data)
+            )
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("The consultation was recorded."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    return form_page(
+        request,
+        _("Record a consultation"),
+        form,
+        case=case,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _amend_initial(consultation: Any) -> dict[str, Any]:
+    return {
+        "version": consultation.version,
+        "summary": consultation.summary,
+        "follow_up_on": consultation.follow_up_on,
+    }
+
+
+@case_staff_required
+def consultation_edit(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    consultation = queries.consultation_get_for_user(request.user, consultation_id)
+    case = consultation.case
+    form = ConsultationAmendForm(request.POST or None, initial=_amend_initial(consultation))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consultation_amend(
+                user=request.user, consultation=consultation, **form.cleaned_data
+            )
+        except RecordChanged as exc:
+            # Nothing was saved: show the note as stored now, with its version.
+            current = exc.current
+            audit_view(request, current, case_id=case.pk, person_id=case.person_id)
+            form = ConsultationAmendForm(initial=_amend_initial(current))
+            return form_page(
+                request, _("Amend a consultation"), form, case=case, status=409,
+                conflict=exc.message,
+            )  # fmt: skip
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("Saved. The earlier text is kept in the history."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_view(request, consultation, case_id=case.pk, person_id=case.person_id)
+    return form_page(
+        request,
+        _("Amend a consultation"),
+        form,
+        case=case,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@case_staff_required
+def consultation_withdraw(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    consultation = queries.consultation_get_for_user(request.user, consultation_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consultation_withdraw(
+                user=request.user, consultation=consultation, reason=form.cleaned_data["reason"]
+            )
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("The entry was withdrawn; it stays in the history."))
+            return redirect("cases:case_detail", case_id=consultation.case_id)
+    return form_page(
+        request,
+        _("Withdraw a consultation entry"),
+        form,
+        case=consultation.case,
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,44 @@
+"""Reads of the referral engine: the flags a user may see, their queue, one flag."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Flag
+from municipalities.models import Role
+from municipalities.scoping import active_membership
+
+
+def flags_visible_to(user: Any) -> QuerySet[Flag]:
+    """Unresolved flags of the user's municipality for their role or assigned to them;
+    managers see all. Snoozed flags come back on their date."""
+    membership = active_membership(user)
+    if membership is None or getattr(user, "is_system_admin", False):
+        return Flag.objects.none()
+    qs = Flag.objects.filter(municipality_id=membership.municipality_id, resolved_at__isnull=True)
+    if membership.role != Role.MANAGER:
+        qs = qs.filter(Q(audience=membership.role) | Q(assigned_to=user))
+    return qs
+
+
+def flag_queue(user: Any, *, today: datetime.date | None = None) -> QuerySet[Flag]:
+    today = today or timezone.localdate()
+    return (
+        flags_visible_to(user)
+        .filter(Q(state=Flag.State.OPEN) | Q(state=Flag.State.SNOOZED, snoozed_until__lte=today))
+        .select_related("case", "case__person", "case__assigned_to", "assigned_to")
+        .order_by("raised_at", "pk")
+    )
+
+
+def flag_get_for_user(user: Any, flag_id: int) -> Flag:
+    from django.http import Http404
+
+    flag = flags_visible_to(user).select_related("case", "case__person").filter(pk=flag_id).first()
+    if flag is None:
+        raise Http404
+    return flag
