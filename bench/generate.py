@@ -1,5 +1,5 @@
 """A synthetic national data set: invented, realistic records for every roster
-municipality, sized by population, for benchmarks (``manage.py generate_data``).
+municipality, sized by population, for benchmarks (``bench/generate_data.py``).
 
 Everything is invented. Names come from ``bench/data/names.csv`` (common surnames and
 given names with their readings); stories are short stock phrases. The output is
@@ -56,14 +56,15 @@ from cases.models import (
     MeetingCase,
     Person,
     PlanAction,
-    Program,
     Referral,
     SupportAgency,
     SupportPlan,
 )
+from cases.programs import AGENCY, CONSULTATION
 from community.models import ActivityRecord, CasePlace, Concern, Place, PlatformSession
 from municipalities.models import Membership, Municipality, Organisation, Role, User
 from participation.models import Assignment, Menu, ParticipationProfile, Provider, SessionLog
+from participation.program import PROGRAM as PARTICIPATION
 from portal.fiscal import fiscal_year_of
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -908,8 +909,8 @@ class _Municipality:
                 self.row(
                     id=ref_id,
                     case_id=info["id"],
-                    from_program=Program.CONSULTATION,
-                    to_program=Program.PARTICIPATION if to_participation else Program.AGENCY,
+                    from_program=CONSULTATION,
+                    to_program=PARTICIPATION if to_participation else AGENCY,
                     to_agency_id=None if to_participation else rng.choice(self.agencies),
                     reason="本人の希望と課題を踏まえ、つなぎ先での支援が必要と判断した。",
                     status=status,

@@ -100,8 +100,8 @@ def scan(as_of: datetime.date | None = None, *, from_scratch: bool = True) -> di
     a data set that never had any. Benchmark data only."""
     from bench.limit_sql import hand_written_scan
     from cases.engine.flags import evaluate, rule_settings
-    from cases.engine.rules import all_rules
     from cases.models import Case, Flag
+    from cases.registry import all_rules
 
     as_of = as_of or timezone.localdate()
     if from_scratch:

@@ -9,11 +9,16 @@ class CasesConfig(AppConfig):
     verbose_name = _("Consultation support")
 
     def ready(self) -> None:
+        """Declare consultation support in ``cases.registry`` with its rules and
+        statistics, and load the tasks (Celery discovers only ``<app>.tasks``)."""
         import cases.core.tasks
         import cases.engine.rules
         import cases.engine.tasks
-        import cases.statistics.queries  # noqa: F401  (registers rules, statistics, tasks)
-        from cases.demo import seed_cases
-        from portal.demo import register_seeder
+        import cases.statistics.queries  # noqa: F401  (they register on import)
+        from cases.engine.evaluation import enqueue_case_evaluation
+        from cases.programs import register
+        from cases.registry import on_case_changed
 
-        register_seeder(20, "cases", seed_cases)
+        register()
+        # Saving a case re-runs the referral rules for it after commit.
+        on_case_changed(enqueue_case_evaluation)

@@ -12,8 +12,9 @@ from rest_framework.response import Response
 
 from community import queries, services
 from community.models import ActivityRecord, Concern, Place, PlatformSession
+from municipalities.scoped_api import ScopedViewSet
 from municipalities.scoping import active_membership
-from portal.api import ScopedViewSet, StrictModelSerializer
+from portal.api import StrictModelSerializer
 
 
 class PlaceSerializer(serializers.ModelSerializer):

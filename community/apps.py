@@ -9,19 +9,9 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community building")
 
     def ready(self) -> None:
+        """Declare the program, its referral rules and statistics in ``cases.registry``."""
         import community.rules
-        import community.statistics  # noqa: F401  (registers its statistics)
-        from cases.registry import register_timeline
-        from community.queries import case_timeline
+        import community.statistics  # noqa: F401  (they register on import)
+        from community.program import register
 
-        register_timeline(case_timeline)
-
-        from cases.registry import register_anonymiser
-        from community.services import anonymise_for_retention
-
-        register_anonymiser(anonymise_for_retention)
-
-        from community.demo import seed_community
-        from portal.demo import register_seeder
-
-        register_seeder(40, "community", seed_community)
+        register()

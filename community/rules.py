@@ -8,9 +8,11 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.engine.rules import Rule, case_rows, has_category, open_cases, register_rule
-from cases.models import Program
+from cases.engine.rules import Rule, case_rows, has_category, open_cases
+from cases.programs import CONSULTATION
+from cases.registry import register_rule
 from community.models import CasePlace, Concern
+from community.program import PROGRAM as COMMUNITY
 
 
 def _concern_unanswered(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
@@ -82,7 +84,7 @@ register_rule(
         defaults={"days": 14},
         param_labels={"days": _("days the case has been open")},
         query=_isolation_no_place,
-        refer=(Program.COMMUNITY, Program.CONSULTATION),
+        refer=(COMMUNITY, CONSULTATION),
         order=40,
     )
 )

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.registry import register_indicator, register_section
 from cases.statistics.queries import (
     Parts,
     Period,
@@ -17,8 +18,6 @@ from cases.statistics.queries import (
     batched,
     part,
     per_municipality_part,
-    register_indicator,
-    register_section,
     run_parts,
     scoped,
 )

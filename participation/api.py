@@ -11,9 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from municipalities.scoped_api import ScopedViewSet
 from participation import queries, services
 from participation.models import Assignment, Menu, Provider, SessionLog
-from portal.api import MAX_LIST, ScopedViewSet, StrictCharField, StrictDateField
+from portal.api import MAX_LIST, StrictCharField, StrictDateField
 
 
 class ProviderSerializer(serializers.ModelSerializer):

@@ -9,19 +9,9 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Participation support")
 
     def ready(self) -> None:
+        """Declare the program, its referral rules and statistics in ``cases.registry``."""
         import participation.rules
-        import participation.statistics  # noqa: F401  (registers its statistics)
-        from cases.registry import register_timeline
-        from participation.queries import case_timeline
+        import participation.statistics  # noqa: F401  (they register on import)
+        from participation.program import register
 
-        register_timeline(case_timeline)
-
-        from cases.registry import register_anonymiser
-        from participation.services import anonymise_for_retention
-
-        register_anonymiser(anonymise_for_retention)
-
-        from participation.demo import seed_participation
-        from portal.demo import register_seeder
-
-        register_seeder(30, "participation", seed_participation)
+        register()

@@ -19,7 +19,7 @@ from django.utils import timezone
 from cases.collaboration.queries import referral_get_for_user
 from cases.core.casepage import TimelineEntry
 from cases.core.timeline import RowKind, case_rows, newest
-from cases.models import Program, Referral
+from cases.models import Referral
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
 from participation.matching import Profile, Suggestion, rank_menus
@@ -31,6 +31,7 @@ from participation.models import (
     Provider,
     SessionLog,
 )
+from participation.program import PROGRAM as PARTICIPATION
 
 MANAGING_ROLES = (Role.COORDINATOR, Role.MANAGER)
 ASSIGNMENT_READERS = (Role.COORDINATOR, Role.MANAGER, Role.CASEWORKER)
@@ -139,7 +140,7 @@ def follow_up_get_for_user(user: Any, follow_up_id: int) -> FollowUp:
 def matching_page(user: Any, referral_id: int) -> dict[str, Any]:
     """The referral, the person's profile and ranked menu suggestions."""
     referral: Referral = referral_get_for_user(user, referral_id)
-    if referral.to_program != Program.PARTICIPATION or not can_manage(user):
+    if referral.to_program != PARTICIPATION or not can_manage(user):
         raise Http404
     profile = ParticipationProfile.objects.filter(case_id=referral.case_id).first()
     menus = [(m, m.capacity - m.in_use) for m in menus_visible_to(user)]
@@ -169,7 +170,7 @@ def matching_page(user: Any, referral_id: int) -> dict[str, Any]:
 def participation_inbox(user: Any) -> list[Referral]:
     from cases.collaboration.queries import referral_inbox
 
-    return referral_inbox(user, Program.PARTICIPATION)
+    return referral_inbox(user, PARTICIPATION)
 
 
 # --- what participation adds to the case page -----------------------------------------

@@ -8,9 +8,12 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from cases.engine.rules import Rule, case_rows, has_category, has_row, open_cases, register_rule
-from cases.models import Program, Referral
+from cases.engine.rules import Rule, case_rows, has_category, has_row, open_cases
+from cases.models import Referral
+from cases.programs import CONSULTATION
+from cases.registry import register_rule
 from participation.models import Assignment, SessionLog
+from participation.program import PROGRAM as PARTICIPATION
 
 NEEDS_PARTICIPATION_CATEGORIES = ["isolation", "hikikomori", "job_search"]
 
@@ -24,7 +27,7 @@ def _needs_participation(mid: int, as_of: datetime.date, p: dict[str, int]) -> Q
     referred = Referral.objects.filter(
         municipality_id=mid,
         case=OuterRef("pk"),
-        to_program=Program.PARTICIPATION,
+        to_program=PARTICIPATION,
         status__in=[Referral.Status.PROPOSED, Referral.Status.ACCEPTED],
     )
     qs = (
@@ -49,7 +52,7 @@ register_rule(
         defaults={"days": 30},
         param_labels={"days": _("days the case has been open")},
         query=_needs_participation,
-        refer=(Program.PARTICIPATION, Program.CONSULTATION),
+        refer=(PARTICIPATION, CONSULTATION),
         order=10,
     )
 )

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from cases.collaboration.services import referral_create
 from cases.core.services import case_event_append
-from cases.models import Case, Program, Referral
+from cases.models import Case, Referral
+from cases.programs import CONSULTATION
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent, Municipality, Role, User
 from municipalities.scoping import has_role
@@ -27,6 +28,7 @@ from participation.models import (
     SessionLog,
     Weekday,
 )
+from participation.program import PROGRAM as PARTICIPATION
 from portal.errors import CaseRuleError
 
 MANAGING_ROLES = (Role.COORDINATOR, Role.MANAGER)
@@ -71,7 +73,7 @@ def open_participation_referral(case: Case) -> Referral | None:
     """The accepted referral that opens the case to participation support."""
     return (
         Referral.objects.filter(
-            case=case, to_program=Program.PARTICIPATION, status=Referral.Status.ACCEPTED
+            case=case, to_program=PARTICIPATION, status=Referral.Status.ACCEPTED
         )
         .order_by("-created_at")
         .first()
@@ -254,7 +256,7 @@ def _take_place(menu: Menu) -> None:
 def assignment_propose(*, user: User, referral: Referral, menu: Menu) -> Assignment:
     _require_coordinator(user)
     referral = Referral.objects.select_related("case").get(pk=referral.pk)
-    if referral.to_program != Program.PARTICIPATION or referral.status != Referral.Status.ACCEPTED:
+    if referral.to_program != PARTICIPATION or referral.status != Referral.Status.ACCEPTED:
         raise CaseRuleError(_("Accept the referral first."))
     if menu.municipality_id != referral.municipality_id:
         raise CaseRuleError(_("The record belongs to another municipality."))
@@ -394,8 +396,8 @@ def _concern_referral(user: User, case: Case, reason: str) -> Referral:
         Referral.objects.select_for_update()
         .filter(
             case=case,
-            from_program=Program.PARTICIPATION,
-            to_program=Program.CONSULTATION,
+            from_program=PARTICIPATION,
+            to_program=CONSULTATION,
             status=Referral.Status.PROPOSED,
         )
         .first()
@@ -407,8 +409,8 @@ def _concern_referral(user: User, case: Case, reason: str) -> Referral:
     return referral_create(
         user=user,
         case=case,
-        from_program=Program.PARTICIPATION,
-        to_program=Program.CONSULTATION,
+        from_program=PARTICIPATION,
+        to_program=CONSULTATION,
         reason=reason,
         acknowledge_within_days=2,
     )

@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.registry import register_indicator, register_section
 from cases.statistics.queries import (
     Parts,
     Period,
@@ -15,8 +16,6 @@ from cases.statistics.queries import (
     indicator_key,
     part,
     per_municipality_part,
-    register_indicator,
-    register_section,
     run_parts,
     scoped,
     sum_by_municipality,

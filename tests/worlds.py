@@ -27,17 +27,18 @@ from cases.models import (
     IssueCategory,
     Meeting,
     Person,
-    Program,
     Referral,
     Relationship,
     SupportAgency,
     SupportPlan,
 )
+from cases.programs import CONSULTATION
 from community import services as community_services
 from community.models import CasePlace, Concern, Outcome, Place, PlatformSession
 from municipalities.models import Municipality, Role, User
 from participation import services as participation_services
 from participation.models import Assignment, FollowUp, Menu, Provider
+from participation.program import PROGRAM as PARTICIPATION
 from tests.factories import MembershipFactory
 
 
@@ -183,8 +184,8 @@ def build_world(
     referral = collaboration_services.referral_create(
         user=caseworker,
         case=case,
-        from_program=Program.CONSULTATION,
-        to_program=Program.PARTICIPATION,
+        from_program=CONSULTATION,
+        to_program=PARTICIPATION,
         reason="息子の社会参加の場を探したい",
     )
     plan.refresh_from_db()
@@ -196,8 +197,8 @@ def build_world(
     referral2 = collaboration_services.referral_create(
         user=caseworker,
         case=case2,
-        from_program=Program.CONSULTATION,
-        to_program=Program.PARTICIPATION,
+        from_program=CONSULTATION,
+        to_program=PARTICIPATION,
         reason="短時間の作業から始めたい",
     )
     collaboration_services.referral_respond(user=coordinator, referral=referral2, accept=True)

@@ -13,9 +13,12 @@ from rest_framework.response import Response
 
 from cases.collaboration import queries, services
 from cases.core import queries as core_queries
-from cases.models import Meeting, MeetingCase, Program, Referral, SupportAgency, SupportPlan
+from cases.models import Meeting, MeetingCase, Referral, SupportAgency, SupportPlan
+from cases.programs import CONSULTATION
+from cases.registry import program_choices
+from municipalities.scoped_api import ScopedViewSet
 from municipalities.scoping import active_membership
-from portal.api import MAX_LIST, ScopedViewSet, StrictCharField, StrictDateField
+from portal.api import MAX_LIST, StrictCharField, StrictDateField
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -104,9 +107,13 @@ class MeetingInput(serializers.Serializer):
 
 class ReferralInput(serializers.Serializer):
     case = serializers.IntegerField()
-    to_program = serializers.ChoiceField(choices=Program.choices)
+    to_program = serializers.ChoiceField(choices=[])
     to_agency = serializers.IntegerField(required=False, allow_null=True)
     reason = StrictCharField(max_length=5000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_program"].choices = program_choices()  # as registered
 
 
 class RespondInput(serializers.Serializer):
@@ -191,7 +198,7 @@ class ReferralViewSet(ScopedViewSet):
         referral = services.referral_create(
             user=request.user,
             case=case,
-            from_program=Program.CONSULTATION,
+            from_program=CONSULTATION,
             to_program=d["to_program"],
             to_agency=agency,
             reason=d["reason"],

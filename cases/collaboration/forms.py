@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.forms import TenantFormMixin
-from cases.models import Meeting, MeetingCase, Program, SupportAgency
+from cases.models import Meeting, MeetingCase, SupportAgency
+from cases.registry import programs
 from portal.forms import DateInput, clean_text_fields
 
 PLAN_ACTION_ROWS = 5
@@ -123,10 +124,15 @@ class MeetingForm(TenantFormMixin, forms.Form):
         return cleaned
 
 
+def referable_programs() -> list[tuple[str, Any]]:
+    """Where a caseworker can refer a case: every program that takes referrals."""
+    return [(p.key, p.label) for p in programs() if p.referable]
+
+
 class ReferralForm(TenantFormMixin, forms.Form):
     to_program = forms.ChoiceField(
         label=_("Refer to"),
-        choices=[(p.value, p.label) for p in Program if p != Program.CONSULTATION],
+        choices=referable_programs,
     )
     to_agency = forms.ModelChoiceField(
         label=_("Receiving agency"), required=False, queryset=SupportAgency.objects.none()

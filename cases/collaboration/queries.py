@@ -12,18 +12,12 @@ from cases.models import (
     Meeting,
     MeetingAttendee,
     MeetingCase,
-    Program,
     Referral,
     SupportAgency,
     SupportPlan,
 )
-from municipalities.models import Role
-from municipalities.scoping import get_for_user_or_404, has_role
-
-PROGRAM_OF_ROLE = {
-    Role.COORDINATOR: Program.PARTICIPATION,
-    Role.COMMUNITY_WORKER: Program.COMMUNITY,
-}
+from cases.registry import program_of_role
+from municipalities.scoping import active_membership, get_for_user_or_404
 
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
@@ -34,10 +28,12 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     )
     if can_see_cases(user):
         return qs
-    for role, program in PROGRAM_OF_ROLE.items():
-        if has_role(user, role):
-            return qs.filter(Q(to_program=program) | Q(from_program=program))
-    return qs.none()
+    membership = active_membership(user)
+    program = program_of_role(membership.role) if membership and not user.is_system_admin else None
+    if program is None:
+        return qs.none()
+    # Staff of a program see the referrals to and from it (``cases.registry``).
+    return qs.filter(Q(to_program=program) | Q(from_program=program))
 
 
 def referral_get_for_user(user: Any, referral_id: int) -> Referral:

@@ -24,13 +24,14 @@ from cases.models import (
     MeetingAttendee,
     MeetingCase,
     PlanAction,
-    Program,
     Referral,
     SupportAgency,
     SupportPlan,
 )
+from cases.programs import AGENCY
+from cases.registry import get_program, receiving_roles
 from municipalities.audit import audit_change
-from municipalities.models import AuditEvent, Municipality, Role, User
+from municipalities.models import AuditEvent, Municipality, User
 from municipalities.scoping import active_membership
 from portal.errors import CaseRuleError
 
@@ -268,16 +269,6 @@ def _apply_decision(user: User, meeting: Meeting, item: MeetingItemData) -> None
             )
 
 
-# Who answers for a receiving program.
-RECEIVING_ROLES: dict[str, tuple[str, ...]] = {
-    Program.CONSULTATION: (Role.CASEWORKER, Role.MANAGER),
-    Program.PARTICIPATION: (Role.COORDINATOR, Role.MANAGER),
-    Program.COMMUNITY: (Role.COMMUNITY_WORKER, Role.MANAGER),
-    # An outside agency has no account: a caseworker records its answer.
-    Program.AGENCY: (Role.CASEWORKER, Role.MANAGER),
-}
-
-
 @transaction.atomic
 def referral_create(
     *,
@@ -290,11 +281,11 @@ def referral_create(
     from_agency: SupportAgency | None = None,
     acknowledge_within_days: int = REFERRAL_ACKNOWLEDGE_DAYS,
 ) -> Referral:
-    if from_program not in Program.values or to_program not in Program.values:
+    if get_program(from_program) is None or get_program(to_program) is None:
         raise CaseRuleError(_("Unknown program."), "to_program")
-    if from_program == to_program and to_program != Program.AGENCY:
+    if from_program == to_program and to_program != AGENCY:
         raise CaseRuleError(_("A referral goes to another program."), "to_program")
-    if to_program == Program.AGENCY and to_agency is None:
+    if to_program == AGENCY and to_agency is None:
         raise CaseRuleError(_("Choose the receiving agency."), "to_agency")
     if not reason.strip():
         raise CaseRuleError(_("Give the reason for the referral."), "reason")
@@ -334,7 +325,7 @@ def can_respond(user: User, referral: Referral) -> bool:
     return (
         membership is not None
         and membership.municipality_id == referral.municipality_id
-        and membership.role in RECEIVING_ROLES[referral.to_program]
+        and membership.role in receiving_roles(referral.to_program)
     )
 
 

@@ -23,7 +23,9 @@ from cases.collaboration.forms import (
 )
 from cases.core import queries as core_queries
 from cases.core.pages import case_staff_required, form_page
-from cases.models import MeetingCase, Program
+from cases.models import MeetingCase
+from cases.programs import CONSULTATION
+from cases.registry import get_program, program_of_role
 from municipalities.audit import audit_list, audit_view
 from municipalities.scoping import active_membership
 from portal.errors import CaseRuleError
@@ -184,7 +186,7 @@ def referral_add(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_create(
-                user=request.user, case=case, from_program=Program.CONSULTATION, **form.cleaned_data
+                user=request.user, case=case, from_program=CONSULTATION, **form.cleaned_data
             )
         except CaseRuleError as exc:
             add_rule_error(form, exc)
@@ -205,11 +207,13 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     membership = active_membership(request.user)
     if membership is None or request.user.is_system_admin:
         raise PermissionDenied
-    program = queries.PROGRAM_OF_ROLE.get(membership.role, Program.CONSULTATION)
+    program = program_of_role(membership.role) or CONSULTATION
     referrals = queries.referral_inbox(request.user, program)
     audit_list(request, "referral_inbox", [r.case_id for r in referrals])
     return render(
-        request, "cases/referral_inbox.html", {"referrals": referrals, "program": Program(program)}
+        request,
+        "cases/referral_inbox.html",
+        {"referrals": referrals, "program": get_program(program)},
     )
 
 

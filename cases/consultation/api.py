@@ -13,7 +13,8 @@ from cases.consultation import services
 from cases.core import queries as core_queries
 from cases.core.api import master_code
 from cases.models import Consultation, ConsultationMethod
-from portal.api import ScopedViewSet, StrictCharField, StrictDateField, StrictDateTimeField
+from municipalities.scoped_api import ScopedViewSet
+from portal.api import StrictCharField, StrictDateField, StrictDateTimeField
 
 
 class ConsultationSerializer(serializers.ModelSerializer):

@@ -12,7 +12,8 @@ from django.utils import timezone
 from cases.collaboration.queries import referrals_visible_to
 from cases.core.queries import can_see_cases, case_roles_only, cases_visible_to, persons_visible_to
 from cases.core.text import search_key
-from cases.models import Case, Consultation, Person, Program, Referral
+from cases.models import Case, Consultation, Person, Referral
+from cases.programs import AGENCY, CONSULTATION
 from municipalities.models import User
 from municipalities.scoping import get_for_user_or_404
 
@@ -86,9 +87,7 @@ def dashboard(user: User) -> dict[str, Any]:
     # (a large municipality can have thousands waiting; the inbox lists them all).
     waiting = list(
         referrals_visible_to(user)
-        .filter(
-            to_program__in=[Program.CONSULTATION, Program.AGENCY], status=Referral.Status.PROPOSED
-        )
+        .filter(to_program__in=[CONSULTATION, AGENCY], status=Referral.Status.PROPOSED)
         .order_by("acknowledge_by", "pk")[: DASHBOARD_REFERRALS + 1]
     )
     from cases.engine.queries import flag_queue

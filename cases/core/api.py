@@ -20,8 +20,9 @@ from cases.core import queries, services
 from cases.core.text import is_kana_reading, kana_reading
 from cases.models import Case, Consent, ContactRoute, Household, IssueCategory, Person
 from municipalities.models import User
+from municipalities.scoped_api import ScopedViewSet
 from municipalities.scoping import active_membership
-from portal.api import MAX_LIST, ScopedViewSet, StrictCharField, StrictDateField
+from portal.api import MAX_LIST, StrictCharField, StrictDateField
 from portal.errors import CaseRuleError
 
 

@@ -13,7 +13,6 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.engine.evaluation import enqueue_case_evaluation
 from cases.models import (
     Case,
     CaseCategory,
@@ -30,6 +29,7 @@ from cases.models import (
     SupportAgency,
     SupportPlan,
 )
+from cases.registry import announce_case_changed
 from municipalities.audit import audit_change, audit_write
 from municipalities.models import AuditEvent, Municipality, User
 from municipalities.scoping import active_membership
@@ -61,7 +61,7 @@ def case_event_append(case: Case, actor: User | None, kind: str, **data: Any) ->
     """Append to the case's history. Every service that changes a case, in any program
     app, calls this inside its transaction; the referral rules re-run for the case
     after commit."""
-    enqueue_case_evaluation(case)
+    announce_case_changed(case)
     return CaseEvent.objects.create(
         municipality_id=case.municipality_id, case=case, actor=actor, kind=kind, data=data
     )

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from cases.core.forms import (
 )
 from cases.core.pages import case_staff_required, form_page
 from cases.models import Case, Consent, ConsultationMethod, ContactRoute, IssueCategory
+from cases.registry import case_links
 from municipalities.audit import audit_view, audit_write
 from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership, has_role
@@ -110,6 +112,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     audit_view(request, case, case_id=case.pk, person_id=case.person_id)
     context["status_form"] = StatusForm(allowed=services.allowed_transitions(case))
     context["is_manager"] = has_role(request.user, Role.MANAGER)
+    # What the programs offer about the case (``cases.registry``).
+    context["program_links"] = [
+        (link.label, reverse(link.url_name, args=[case.pk])) for link in case_links()
+    ]
     return render(request, "cases/case_detail.html", context)
 
 

@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from cases.engine import queries
 from cases.models import Flag
-from portal.api import ScopedViewSet, StrictCharField
+from municipalities.scoped_api import ScopedViewSet
+from portal.api import StrictCharField
 
 
 class FlagSerializer(serializers.ModelSerializer):

@@ -18,8 +18,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.engine.rules import Rule, all_rules
+from cases.engine.rules import Rule
 from cases.models import Flag, RuleSetting
+from cases.registry import all_rules, flag_subject
 
 FLAG_KEYS = ("flag_subject", "flag_case", "flag_user", "flag_audience")
 
@@ -76,8 +77,9 @@ def evaluate(
             )
             outcomes[rule.code] = outcome
             continue
-        if case_ids is not None and rule.subject == Flag.Subject.CONCERN:
-            continue  # concerns are not cases: the periodic scan covers them
+        subject = flag_subject(rule.subject)
+        if case_ids is not None and subject is not None and not subject.per_case:
+            continue  # not records of a case (a concern): the periodic scan covers them
         outcomes[rule.code] = _evaluate_rule(
             municipality_id,
             rule,

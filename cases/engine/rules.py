@@ -5,8 +5,8 @@ per-municipality thresholds with defaults, and one set-based query that returns 
 subjects for which the rule holds as of a date. The engine (``cases.engine.flags``) raises a
 flag for each new subject and resolves flags whose subject no longer appears.
 
-Program apps register their own rules from ``AppConfig.ready()`` (``register_rule``),
-so ``cases`` never imports them.
+Every program registers its rules in ``cases.registry`` (``register_rule``), the
+consultation pillar's below; ``cases`` never imports a program app.
 
 A rule's query returns ``.values()`` rows with the keys
 ``flag_subject`` (id of the case, concern or referral), ``flag_case`` (case id or None),
@@ -51,10 +51,10 @@ from cases.models import (
     HouseholdMember,
     Meeting,
     MeetingCase,
-    Program,
     Referral,
     SupportPlan,
 )
+from cases.registry import flag_audiences, register_rule
 
 Query = Callable[[int, datetime.date, dict[str, int]], QuerySet]
 
@@ -78,22 +78,6 @@ class Rule:
             return str(self.explanation).format(**{**self.defaults, **params})
         except (KeyError, IndexError):
             return str(self.explanation)
-
-
-_rules: dict[str, Rule] = {}
-
-
-def register_rule(rule: Rule) -> Rule:
-    _rules[rule.code] = rule
-    return rule
-
-
-def all_rules() -> list[Rule]:
-    return sorted(_rules.values(), key=lambda r: (r.order, r.code))
-
-
-def get_rule(code: str) -> Rule | None:
-    return _rules.get(code)
 
 
 # --- helpers for rule queries -------------------------------------------------------
@@ -257,18 +241,12 @@ register_rule(
     )
 )
 
-AUDIENCE_OF_PROGRAM = {
-    Program.CONSULTATION: "caseworker",
-    Program.PARTICIPATION: "coordinator",
-    Program.COMMUNITY: "community_worker",
-    Program.AGENCY: "caseworker",
-}
-
 
 def _referral_not_acknowledged(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
     cutoff = as_of - datetime.timedelta(days=p["grace_days"])
+    # Each program says whom its waiting referrals are flagged to (``cases.registry``).
     audience = SqlCase(
-        *(When(to_program=prog, then=Value(role)) for prog, role in AUDIENCE_OF_PROGRAM.items()),
+        *(When(to_program=prog, then=Value(role)) for prog, role in flag_audiences().items()),
         output_field=CharField(),
     )
     return (

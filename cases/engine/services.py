@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.collaboration.services import referral_create
-from cases.engine.rules import Rule, get_rule
+from cases.engine.rules import Rule
 from cases.models import Flag, Referral, RuleSetting
+from cases.registry import get_rule
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent, Municipality, Role, User
 from municipalities.scoping import has_role

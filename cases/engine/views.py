@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cases.core import queries as core_queries
 from cases.engine import flags, queries, services
 from cases.engine.forms import FlagDismissForm, FlagReferForm, FlagSnoozeForm, RuleSettingForm
-from cases.engine.rules import all_rules, get_rule
+from cases.registry import all_rules, get_rule
 from municipalities.audit import audit_list, audit_write
 from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership

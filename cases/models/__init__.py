@@ -16,7 +16,6 @@ from cases.models.collaboration import (
     MeetingAttendee,
     MeetingCase,
     PlanAction,
-    Program,
     Referral,
     SupportPlan,
 )
@@ -54,7 +53,6 @@ __all__ = [
     "MeetingCase",
     "Person",
     "PlanAction",
-    "Program",
     "Referral",
     "Relationship",
     "RuleSetting",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models.case import Case
 from cases.models.master import SupportAgency
+from cases.registry import program_choices
 from municipalities.scoping import TenantModel
 
 
@@ -162,15 +163,9 @@ class MeetingAttendee(TenantModel):
         ordering = ["pk"]
 
 
-class Program(models.TextChoices):
-    CONSULTATION = "consultation", _("Consultation support")  # 包括的相談支援
-    PARTICIPATION = "participation", _("Participation support")  # 参加支援
-    COMMUNITY = "community", _("Community building")  # 地域づくり
-    AGENCY = "agency", _("Support agency")  # 支援関係機関
-
-
 class Referral(TenantModel):
-    """A hand-over from one program or agency to another."""
+    """A hand-over from one program or agency to another. The programs are those
+    declared in ``cases.registry`` (their keys are stored)."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
@@ -181,11 +176,11 @@ class Referral(TenantModel):
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("case")
     )
-    from_program = models.CharField(_("from"), max_length=20, choices=Program.choices)
+    from_program = models.CharField(_("from"), max_length=20, choices=program_choices)
     from_agency = models.ForeignKey(
         SupportAgency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    to_program = models.CharField(_("to"), max_length=20, choices=Program.choices)
+    to_program = models.CharField(_("to"), max_length=20, choices=program_choices)
     to_agency = models.ForeignKey(
         SupportAgency,
         on_delete=models.PROTECT,

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.case import Case
+from cases.registry import FlagSubject, flag_subject, flag_subject_choices, get_rule
 from municipalities.scoping import TenantModel
 
 
@@ -23,13 +24,9 @@ class Flag(TenantModel):
         REFERRED = "referred", _("Turned into a referral")
         DISMISSED = "dismissed", _("Dismissed")
 
-    class Subject(models.TextChoices):
-        CASE = "case", _("Case")
-        CONCERN = "concern", _("Concern")
-        REFERRAL = "referral", _("Referral")
-
     rule = models.CharField(_("rule"), max_length=40)
-    subject_type = models.CharField(max_length=10, choices=Subject.choices)
+    # The kinds of record a rule can flag are declared in ``cases.registry``.
+    subject_type = models.CharField(max_length=10, choices=flag_subject_choices)
     subject_id = models.BigIntegerField()
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
@@ -114,10 +111,13 @@ class Flag(TenantModel):
 
     @property
     def rule_title(self) -> str:
-        from cases.engine.rules import get_rule
-
         rule = get_rule(self.rule)
         return str(rule.title) if rule else self.rule
+
+    @property
+    def subject(self) -> FlagSubject | None:
+        """What kind of record the flag is about (its label and page)."""
+        return flag_subject(self.subject_type)
 
 
 class RuleSetting(TenantModel):

@@ -1,5 +1,5 @@
-"""Fiscal-year statistics: the registry of sections and indicators, and the sections of
-consultation support. Participation and community register theirs from ``ready()``.
+"""Fiscal-year statistics: how sections and indicators are counted, and the sections of
+consultation support. Every program registers its own in ``cases.registry``.
 
 An indicator counts per municipality in one grouped query, so the same function serves
 a manager (one municipality) and the national view (every municipality, summed by
@@ -38,9 +38,15 @@ from cases.models import (
     Flag,
     Meeting,
     MeetingCase,
-    Program,
     Referral,
     SupportPlan,
+)
+from cases.registry import (
+    indicators,
+    program_label,
+    register_indicator,
+    register_section,
+    sections_with_parts,
 )
 from portal.fiscal import fiscal_year_range, reiwa_fiscal_year_label
 
@@ -122,27 +128,6 @@ Rows = dict[str, list[Row]]
 # when a section is called alone: it then runs its own parts).
 PartsOf = Callable[[int, Period], Parts]
 Section = Callable[..., list[Table]]
-_sections: list[tuple[int, Section, PartsOf | None]] = []
-_indicators: dict[str, Indicator] = {}
-
-
-def register_section(order: int, section: Section, parts: PartsOf | None = None) -> Section:
-    if all(s is not section for _o, s, _p in _sections):
-        _sections.append((order, section, parts))
-    return section
-
-
-def register_indicator(indicator: Indicator) -> Indicator:
-    _indicators[indicator.code] = indicator
-    return indicator
-
-
-def indicators() -> list[Indicator]:
-    return sorted(_indicators.values(), key=lambda i: (i.order, i.code))
-
-
-def sections() -> list[Section]:
-    return [s for _o, s, _p in sorted(_sections, key=lambda item: item[0])]
 
 
 def scoped(qs: QuerySet, municipality_ids: list[int] | None, field: str = "municipality_id"):
@@ -275,13 +260,14 @@ class MunicipalityStatistics:
 
 def municipality_statistics(mid: int, p: Period) -> MunicipalityStatistics:
     parts = indicator_parts([mid], p)
-    for _o, _s, parts_of in _sections:
+    registered = sections_with_parts()
+    for _section, parts_of in registered:
         if parts_of:
             parts.update(parts_of(mid, p))
     rows = run_parts(parts)
     tables = [
         table
-        for _o, section, parts_of in sorted(_sections, key=lambda item: item[0])
+        for section, parts_of in registered
         for table in (section(mid, p, rows) if parts_of else section(mid, p))
     ]
     counts = {code: n.get(mid, 0) for code, n in indicator_counts([mid], p, rows).items()}
@@ -481,7 +467,6 @@ def consultation_sections(mid: int, p: Period, rows: Rows | None = None) -> list
             [[str(label), by_status.get(value, 0)] for value, label in Case.Status.choices],
         ),
     ]
-    program_labels = dict(Program.choices)
     status_labels = dict(Referral.Status.choices)
     tables.append(
         Table(
@@ -490,8 +475,8 @@ def consultation_sections(mid: int, p: Period, rows: Rows | None = None) -> list
             [_("From"), _("To"), _("Outcome"), _("Referrals")],
             [
                 [
-                    str(program_labels[r[1]]),
-                    str(program_labels[r[2]]),
+                    program_label(r[1]),
+                    program_label(r[2]),
                     str(status_labels[r[3]]),
                     r[4],
                 ]
@@ -512,7 +497,7 @@ def consultation_sections(mid: int, p: Period, rows: Rows | None = None) -> list
             ],
         )
     )
-    from cases.engine.rules import get_rule
+    from cases.registry import get_rule
 
     states = dict(Flag.State.choices)
     tables.append(
@@ -557,9 +542,8 @@ def monthly_consultations(mid: int, p: Period, rows: Rows | None = None) -> list
 def referral_flows(mid: int, p: Period, rows: Rows | None = None) -> list[tuple[str, int]]:
     if rows is None:
         rows = run_parts(consultation_parts(mid, p))
-    labels = dict(Program.choices)
     flows = _summed(rows["referrals"], lambda r: (r[1], r[2]))
     return [
-        (f"{labels[source]} → {labels[target]}", n)
+        (f"{program_label(source)} → {program_label(target)}", n)
         for (source, target), n in sorted(flows.items(), key=lambda i: -i[1])
     ]

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import IndicatorTarget
+from cases.registry import indicators
 from cases.statistics.forms import StatisticsPeriodForm, TargetsForm
 from cases.statistics.queries import (
     Period,
     indicator_counts,
-    indicators,
     monthly_consultations,
     municipality_statistics,
     referral_flows,

@@ -265,7 +265,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.models.Case.Status",
         "ReferralStatusEnum": "cases.models.Referral.Status",
-        "ProgramEnum": "cases.models.Program",
+        "ProgramEnum": "cases.registry.program_choices",
         "MeetingKindEnum": "cases.models.Meeting.Kind",
         "PlanStatusEnum": "cases.models.SupportPlan.Status",
         "FlagStateEnum": "cases.models.Flag.State",

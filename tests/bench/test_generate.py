@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import transaction
 
 from bench.generate import allocate, generate, load_names, size_weight
+from bench.generate_data import Refused, generate_data
 from cases.models import Case, CaseCategory, Consultation, Person, SupportPlan
 from participation.models import Assignment
 from tests.factories import MunicipalityFactory
@@ -97,7 +96,7 @@ def test_name_lists_have_readings():
 
 
 def test_command_refuses_a_database_that_has_cases(municipalities):
-    call_command("generate_data", "--cases", "10", "--seed", "1", "--today", "2026-11-27")
+    generate_data(10, seed=1, today=datetime.date(2026, 11, 27), write=lambda _line: None)
     assert Case.objects.count() == 10
-    with pytest.raises(CommandError):
-        call_command("generate_data", "--cases", "10")
+    with pytest.raises(Refused):
+        generate_data(10, write=lambda _line: None)

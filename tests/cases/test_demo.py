@@ -20,12 +20,14 @@ from cases.models import (
     MeetingCase,
     Person,
     PlanAction,
-    Program,
     Referral,
     SupportAgency,
     SupportPlan,
 )
+from cases.programs import CONSULTATION
+from community.program import PROGRAM as COMMUNITY
 from municipalities.models import Municipality
+from participation.program import PROGRAM as PARTICIPATION
 from tests.conftest import ROSTER_FY2022
 
 pytestmark = pytest.mark.django_db
@@ -114,19 +116,19 @@ def test_meetings_consents_and_plans(seeded):
 
 def test_referrals(seeded):
     assert Referral.objects.filter(
-        from_program=Program.CONSULTATION,
-        to_program=Program.PARTICIPATION,
+        from_program=CONSULTATION,
+        to_program=PARTICIPATION,
         status=Referral.Status.ACCEPTED,
         responded_by__username="a-coordinator",
     ).exists()
     assert Referral.objects.filter(
-        from_program=Program.CONSULTATION,
-        to_program=Program.COMMUNITY,
+        from_program=CONSULTATION,
+        to_program=COMMUNITY,
         case__case_categories__category__code="isolation",
     ).exists()
     assert Referral.objects.filter(
-        from_program=Program.COMMUNITY,
-        to_program=Program.CONSULTATION,
+        from_program=COMMUNITY,
+        to_program=CONSULTATION,
         status=Referral.Status.PROPOSED,
     ).exists()
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from cases.collaboration import services as collaboration_services
 from cases.consultation import services as consultation_services
 from cases.core import services as core_services
-from cases.engine.rules import get_rule
 from cases.models import Case, Consultation, ContactRoute, IssueCategory, Person
+from cases.registry import get_rule
 from municipalities.models import AuditEvent
 from tests.worlds import master
 

@@ -15,9 +15,9 @@ from cases.consultation import services as consultation_services
 from cases.core import services as core_services
 from cases.engine import tasks as engine_tasks
 from cases.engine.flags import evaluate
-from cases.engine.rules import get_rule
 from cases.engine.services import flag_dismiss, flag_refer, flag_snooze, rule_setting_save
 from cases.models import Case, ConsultationMethod, ContactRoute, Flag, IssueCategory, Referral
+from cases.registry import get_rule
 from community import services as community_services
 from municipalities.models import AuditEvent
 from participation import services as participation_services

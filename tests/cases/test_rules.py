@@ -19,11 +19,12 @@ from cases.models import (
     ContactRoute,
     Meeting,
     MeetingCase,
-    Program,
     Referral,
     SupportPlan,
 )
+from cases.programs import AGENCY, CONSULTATION
 from municipalities.models import AuditEvent
+from participation.program import PROGRAM as PARTICIPATION
 from portal.errors import CaseRuleError
 from tests.worlds import master
 
@@ -439,8 +440,8 @@ def test_services_refuse_records_of_another_municipality(personas):
         collaboration_services.referral_create(
             user=personas.caseworker_a,
             case=case,
-            from_program=Program.CONSULTATION,
-            to_program=Program.AGENCY,
+            from_program=CONSULTATION,
+            to_program=AGENCY,
             to_agency=foreign_agency,
             reason="x",
         )
@@ -461,8 +462,8 @@ def test_referral_lifecycle_and_who_may_answer(personas):
     referral = collaboration_services.referral_create(
         user=personas.caseworker_a,
         case=case,
-        from_program=Program.CONSULTATION,
-        to_program=Program.PARTICIPATION,
+        from_program=CONSULTATION,
+        to_program=PARTICIPATION,
         reason="就労体験",
     )
     assert referral.acknowledge_by == TODAY() + datetime.timedelta(days=3)
@@ -474,8 +475,8 @@ def test_referral_lifecycle_and_who_may_answer(personas):
         collaboration_services.referral_create(
             user=personas.caseworker_a,
             case=case,
-            from_program=Program.CONSULTATION,
-            to_program=Program.PARTICIPATION,
+            from_program=CONSULTATION,
+            to_program=PARTICIPATION,
             reason="重複",
         )
     with pytest.raises(CaseRuleError, match="断る理由"):
@@ -500,16 +501,16 @@ def test_referral_needs_reason_and_agency(personas):
         collaboration_services.referral_create(
             user=personas.caseworker_a,
             case=case,
-            from_program=Program.CONSULTATION,
-            to_program=Program.PARTICIPATION,
+            from_program=CONSULTATION,
+            to_program=PARTICIPATION,
             reason=" ",
         )
     with pytest.raises(CaseRuleError):
         collaboration_services.referral_create(
             user=personas.caseworker_a,
             case=case,
-            from_program=Program.CONSULTATION,
-            to_program=Program.AGENCY,
+            from_program=CONSULTATION,
+            to_program=AGENCY,
             reason="x",
         )
     assert not Referral.objects.exists()

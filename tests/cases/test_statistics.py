@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from cases.consultation import services as consultation_services
 from cases.core import services as core_services
 from cases.models import ConsultationMethod, ContactRoute, IndicatorTarget, IssueCategory
-from cases.statistics.queries import Period, indicators, suppress
+from cases.registry import indicators
+from cases.statistics.queries import Period, suppress
 from portal.exports import neutralise
 from tests.worlds import master
 
@@ -238,7 +239,8 @@ def test_run_parts_gives_each_part_its_rows(personas, dataset):
 
 def test_each_section_alone_gives_the_tables_of_the_page(personas, dataset):
     """A section called alone runs its own parts (and the page runs them with the rest)."""
-    from cases.statistics.queries import municipality_statistics, sections
+    from cases.registry import sections
+    from cases.statistics.queries import municipality_statistics
 
     mid = personas.municipality_a.pk
     period = Period.of(FY)

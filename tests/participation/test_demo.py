@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cases.models import Program, Referral
+from cases.models import Referral
+from cases.programs import CONSULTATION
 from municipalities.models import Municipality
 from participation.models import (
     Assignment,
@@ -22,6 +23,7 @@ from participation.models import (
     SessionLog,
     Weekday,
 )
+from participation.program import PROGRAM as PARTICIPATION
 from tests.conftest import ROSTER_FY2022
 
 pytestmark = pytest.mark.django_db
@@ -107,8 +109,8 @@ def test_concern_goes_back_to_consultation(seeded):
     assert log.concerns == [SessionLog.Concern.HEALTH]
     assert log.concern_note
     referral = log.referral
-    assert referral.from_program == Program.PARTICIPATION
-    assert referral.to_program == Program.CONSULTATION
+    assert referral.from_program == PARTICIPATION
+    assert referral.to_program == CONSULTATION
     assert referral.status == Referral.Status.PROPOSED
     assert referral.case_id == log.assignment.case_id
 

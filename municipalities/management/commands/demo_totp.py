@@ -7,8 +7,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from municipalities.demo import DEMO_TOTP_KEY, demo_usernames
-
 
 class Command(BaseCommand):
     help = "Print the current six-digit code of a demo account's authenticator (DEBUG only)."
@@ -17,6 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, **options) -> None:
+        from demo.staff import DEMO_TOTP_KEY, demo_usernames  # the demo is loaded on demand
+
         username = options["username"]
         if not settings.DEBUG:
             raise CommandError("Refusing with DEBUG off: demo codes are for development only.")

@@ -35,12 +35,14 @@ from cases.models import (
     Meeting,
     MeetingCase,
     Person,
-    Program,
     Relationship,
     SupportAgency,
 )
-from municipalities.demo import DEMO_TENANTS, demo_user
+from cases.programs import CONSULTATION
+from community.program import PROGRAM as COMMUNITY
+from demo.staff import DEMO_TENANTS, demo_user
 from municipalities.models import Municipality, User
+from participation.program import PROGRAM as PARTICIPATION
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 S = Case.Status
@@ -662,15 +664,15 @@ TOYONAKA = Tenant(
         ),
     ),
     referrals=(
-        ReferralSpec("hikikomori", Program.CONSULTATION, Program.PARTICIPATION,
+        ReferralSpec("hikikomori", CONSULTATION, PARTICIPATION,
                      "短時間の作業体験から始めたいとの本人の希望。データ入力など一人で集中できる"
                      "作業が向いている。", answered_by="coordinator",
                      note="受け入れます。初回は同行で見学を調整します。"),
-        ReferralSpec("isolation", Program.CONSULTATION, Program.COMMUNITY,
+        ReferralSpec("isolation", CONSULTATION, COMMUNITY,
                      "一人暮らしで地域とのつながりが途切れている。ふれあいサロンへの参加と、近所"
                      "の見守りへの協力をお願いしたい。", answered_by="community",
                      note="サロンの世話人と一緒に初回の送迎をします。"),
-        ReferralSpec("shokudo", Program.COMMUNITY, Program.CONSULTATION,
+        ReferralSpec("shokudo", COMMUNITY, CONSULTATION,
                      "子ども食堂の利用者。月末の食費が足りないと話しており、家計と子育ての相談に"
                      "つなぎたい。本人の了承済み。", by="community"),
     ),
@@ -869,10 +871,10 @@ MATSUE = Tenant(
         ),
     ),
     referrals=(
-        ReferralSpec("isolation", Program.CONSULTATION, Program.COMMUNITY,
+        ReferralSpec("isolation", CONSULTATION, COMMUNITY,
                      "公民館の体操教室への参加を希望。送迎や声かけをしてくれる地域の協力者を"
                      "探したい。"),
-        ReferralSpec("hikikomori", Program.CONSULTATION, Program.PARTICIPATION,
+        ReferralSpec("hikikomori", CONSULTATION, PARTICIPATION,
                      "在宅でのパソコン作業から社会参加を始めたい。通所は月1回程度から。"),
     ),
 )

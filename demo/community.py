@@ -5,7 +5,7 @@ records (numbers only), platform sessions whose outcomes include a new resource 
 becomes a participation provider and menu, residents' concerns (気づき) in every state
 of the caseworkers' queue, and demo cases whose person now goes to a place.
 
-As in ``cases.demo`` and ``participation.demo``, the data below are interpreted by
+As in ``demo.cases`` and ``demo.participation``, the data below are interpreted by
 ``seed_community``, which writes everything through ``community.services`` as the demo
 community worker (places, records, sessions, concerns) and the demo caseworker (taking
 up concerns, linking cases to places), so the demo obeys the same rules as the pages.
@@ -25,7 +25,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from cases import demo as cases_demo
 from cases.models import Case
 from community import services
 from community.models import (
@@ -38,7 +37,8 @@ from community.models import (
     Sector,
     TargetGroup,
 )
-from municipalities.demo import DEMO_TENANTS, demo_user
+from demo import cases as cases_demo
+from demo.staff import DEMO_TENANTS, demo_user
 from municipalities.models import Municipality, User
 from participation.models import Accommodation, Menu, Provider, Weekday
 
@@ -118,13 +118,13 @@ class ConcernSpec:
     reporter_name: str = ""
     reporter_contact: str = ""
     action: str = KEEP
-    case: str = ""  # LINK: the key of the scenario in cases.demo
+    case: str = ""  # LINK: the key of the scenario in demo.cases
     note: str = ""  # CLOSE: the reason
 
 
 @dataclass(frozen=True)
 class LinkSpec:
-    case: str  # the key of the scenario in cases.demo
+    case: str  # the key of the scenario in demo.cases
     place: str  # PlaceSpec.key
     days_ago: int
     note: str

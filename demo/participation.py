@@ -4,7 +4,7 @@ Providers and menus of the two demo municipalities, and participation for the pe
 the cases demo referred to participation support: a matching profile, assignments,
 session logs (one with a concern that goes back to the caseworker) and a follow-up.
 
-As in ``cases.demo``, the data below are interpreted by ``seed_participation``, which
+As in ``demo.cases``, the data below are interpreted by ``seed_participation``, which
 writes everything through ``participation.services`` as the demo coordinator, so the
 demo obeys the same rules as the pages (capacity, accepted referral first, no session
 before it happens …). Every name, phone number and story here is invented. Session
@@ -23,11 +23,12 @@ from typing import Any
 from django.utils import timezone
 
 from cases.collaboration import services as collaboration_services
-from cases.models import Program, Referral
-from municipalities.demo import DEMO_TENANTS, demo_user
+from cases.models import Referral
+from demo.staff import DEMO_TENANTS, demo_user
 from municipalities.models import Municipality, User
 from participation import services
 from participation.models import Accommodation, Assignment, Menu, Provider, SessionLog, Weekday
+from participation.program import PROGRAM as PARTICIPATION
 
 K = Menu.Kind
 PK = Provider.Kind
@@ -104,7 +105,7 @@ class AssignmentSpec:
 class PersonSpec:
     """A person of the cases demo referred to participation support."""
 
-    name: str  # Person.name in cases.demo
+    name: str  # Person.name in demo.cases
     accept_note: str  # used if the referral is still proposed
     interests: tuple[str, ...]
     area: str
@@ -558,7 +559,7 @@ class _Seeder:
         referrals = (
             Referral.objects.filter(
                 municipality=self.municipality,
-                to_program=Program.PARTICIPATION,
+                to_program=PARTICIPATION,
                 status__in=(Referral.Status.PROPOSED, Referral.Status.ACCEPTED),
                 case__person__name__in=people,
                 case__deleted_at__isnull=True,

@@ -1,12 +1,19 @@
-"""Create the demo data of every app (staff accounts, cases, …) if absent."""
+"""Create the demo data (staff accounts, then each program's records) if absent."""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from portal.demo import seeders
+from cases.registry import demo_seeders
+
+
+def _load(path: str):
+    module, _sep, name = path.partition(":")
+    return getattr(import_module(module), name)
 
 
 class Command(BaseCommand):
@@ -22,8 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG and not options["allow_production"]:
             raise CommandError("Demo accounts have a known password; refusing with DEBUG off.")
-        for name, seeder in seeders():
+        # The staff first, then every program's seeder in its declared order.
+        seeders = [("staff", "demo.staff:seed_staff"), *demo_seeders()]
+        for name, path in seeders:
             with transaction.atomic():
-                seeder(self)
+                _load(path)(self)
             if options["verbosity"] > 1:
                 self.stdout.write(f"seeded {name}")

@@ -1,0 +1,89 @@
+"""The layers hold: which package may import which (ARCHITECTURE.md).
+
+- ``portal``'s base (everything but its URL roots, settings, Celery app and WSGI entry)
+  imports no app;
+- ``municipalities`` imports none of ``cases``, ``participation``, ``community``;
+- ``cases`` imports no program app;
+- ``participation`` never imports ``community`` (the reverse is allowed: a platform
+  outcome becomes a participation menu);
+- no app module (migrations aside) grows past about 600 lines.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("municipalities", "cases", "participation", "community")
+PORTAL_ENTRIES = {"portal/urls.py", "portal/api_urls.py", "portal/celery.py", "portal/wsgi.py"}
+FORBIDDEN = {
+    "portal": set(APPS),
+    "municipalities": {"cases", "participation", "community"},
+    "cases": {"participation", "community"},
+    "participation": {"community"},
+    "community": set(),
+}
+MAX_LINES = 600
+
+
+def modules(package: str):
+    for path in sorted((ROOT / package).rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if "/migrations/" in relative or relative.startswith("portal/settings/"):
+            continue
+        yield relative, path
+
+
+def imported_packages(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_imports_follow_the_layers(package):
+    wrong = []
+    for relative, path in modules(package):
+        if package == "portal" and relative in PORTAL_ENTRIES:
+            continue
+        for imported in imported_packages(path) & FORBIDDEN[package]:
+            wrong.append(f"{relative} imports {imported}")
+    assert wrong == []
+
+
+def test_no_app_module_is_a_grab_bag():
+    long = [
+        f"{relative}: {lines} lines"
+        for package in (*APPS, "portal")
+        for relative, path in modules(package)
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    ]
+    assert long == []
+
+
+def test_the_demo_is_not_part_of_any_app():
+    """Scenario data lives in ``demo/`` and is loaded only by ``seed_demo``."""
+    wrong = [
+        relative
+        for package in (*APPS, "portal")
+        for relative, path in modules(package)
+        if "demo" in imported_packages(path) and "management/commands" not in relative
+    ]
+    assert wrong == []
+
+
+def test_case_templates_name_no_program_page():
+    """What a program offers on the case page comes from ``cases.registry``."""
+    wrong = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "cases" / "templates").rglob("*.html"))
+        if "'participation:" in path.read_text() or "'community:" in path.read_text()
+    ]
+    assert wrong == []
