@@ -31,7 +31,8 @@ from municipalities.models import (
     RosterImport,
     User,
 )
-from municipalities.roster import RosterFileError, roster_check_upload, roster_import
+from municipalities.roster import roster_import
+from municipalities.roster_files import RosterFileError, roster_check_upload
 from portal.fiscal import fiscal_year_of
 from portal.forms import CleanTextMixin
 
