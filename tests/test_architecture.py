@@ -87,3 +87,15 @@ def test_case_templates_name_no_program_page():
         if "'participation:" in path.read_text() or "'community:" in path.read_text()
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "package",
+    ["cases.core", "cases.consultation", "cases.collaboration", "cases.engine", "cases.statistics"],
+)
+def test_every_name_a_package_exports_exists(package):
+    import importlib
+
+    module = importlib.import_module(package)
+    missing = [name for name in module.__all__ if not hasattr(module, name)]
+    assert module.__doc__ and missing == []

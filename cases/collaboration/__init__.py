@@ -1,2 +1,25 @@
 """多機関協働 (multi-agency collaboration): support plans, the 重層的支援会議 and 支援会議,
 referrals between programs and agencies, and the agencies themselves."""
+
+from __future__ import annotations
+
+from portal.lazy import reexport
+
+# What other apps use, and the module it lives in (imported on first use).
+_EXPORTS = {
+    "AttendeeData": "services",
+    "MeetingItemData": "services",
+    "agency_create": "services",
+    "can_respond": "services",
+    "meeting_record": "services",
+    "plan_create": "services",
+    "referral_complete": "services",
+    "referral_create": "services",
+    "referral_respond": "services",
+    "referral_get_for_user": "queries",
+    "referral_inbox": "queries",
+    "referrals_visible_to": "queries",
+    "agencies_visible_to": "queries",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = reexport(__name__, _EXPORTS)

@@ -1,2 +1,41 @@
 """共通基盤 (the shared core): the person, household and case every program points at,
 their history, consent and the master data, with the case page that shows it all."""
+
+from __future__ import annotations
+
+from portal.lazy import reexport
+
+# What other apps use, and the module it lives in (imported on first use).
+_EXPORTS = {
+    "case_event_append": "services",
+    "person_create": "services",
+    "person_update": "services",
+    "case_open": "services",
+    "case_update": "services",
+    "case_change_status": "services",
+    "allowed_transitions": "services",
+    "household_create": "services",
+    "household_add_member": "services",
+    "consent_record": "services",
+    "consent_withdraw": "services",
+    "valid_consent_for": "services",
+    "same_municipality": "services",
+    "can_see_cases": "queries",
+    "cases_visible_to": "queries",
+    "case_get_for_user": "queries",
+    "persons_visible_to": "queries",
+    "person_get_for_user": "queries",
+    "TimelineEntry": "casepage",
+    "case_page": "casepage",
+    "RowKind": "timeline",
+    "case_rows": "timeline",
+    "newest": "timeline",
+    "at_hour": "timeline",
+    "user_columns": "timeline",
+    "user_from": "timeline",
+    "PersonForm": "forms",
+    "MARKER": "retention",
+    "blank_text": "retention",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = reexport(__name__, _EXPORTS)
