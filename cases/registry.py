@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # A timeline provider takes a case and the most rows of one growing kind the page needs
-# (None: all) and returns ``cases.core.timeline.RowKind`` items: rows read in the case
-# page's one statement, and how each becomes a ``TimelineEntry``.
+# (None: all) and returns ``cases.core.timeline.RowKind`` items: a queryset and the named
+# fields read of it in the case page's one statement, and how each row becomes a
+# ``TimelineEntry``.
 TimelineProvider = Callable[[Any, int | None], list[Any]]
 # An anonymiser blanks a program's free text about anonymised persons: it takes the
 # municipality id, the ids of the cases and persons being anonymised and the marker text,

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cases.core.casepage import TimelineEntry
 from cases.core.queries import can_see_cases
-from cases.core.timeline import RowKind, case_rows, newest
+from cases.core.timeline import Row, RowKind, newest
 from community.models import ActivityRecord, CasePlace, Concern, Outcome, Place, PlatformSession
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
@@ -126,24 +126,24 @@ def case_place_get_for_user(user: Any, link_id: int) -> CasePlace:
     return get_for_user_or_404(qs, user, pk=link_id)
 
 
-def _place_entry(row: dict[str, Any]) -> TimelineEntry:
-    title = row["t1"] + (f"（〜{row['day2']:%Y-%m-%d}）" if row["day2"] else "")
+def _place_entry(row: Row) -> TimelineEntry:
+    title = row.place_name + (f"（〜{row.ended_on:%Y-%m-%d}）" if row.ended_on else "")
     return TimelineEntry(
-        at=timezone.make_aware(datetime.datetime.combine(row["day"], datetime.time(10))),
+        at=timezone.make_aware(datetime.datetime.combine(row.since, datetime.time(10))),
         kind="community",
         title=title,
-        body=row["t2"] or "",
-        url=reverse("community:place_detail", args=[row["ref"]]),
+        body=row.note or "",
+        url=reverse("community:place_detail", args=[row.place_id]),
     )
 
 
-def _concern_entry(row: dict[str, Any]) -> TimelineEntry:
+def _concern_entry(row: Row) -> TimelineEntry:
     return TimelineEntry(
-        at=row["at"],
+        at=row.created_at,
         kind="concern",
-        title=str(Concern(reporter_kind=row["t1"]).get_reporter_kind_display()),
-        body=row["t2"] or "",
-        url=reverse("community:concern_detail", args=[row["pk"]]),
+        title=str(Concern(reporter_kind=row.reporter_kind).get_reporter_kind_display()),
+        body=row.observation or "",
+        url=reverse("community:concern_detail", args=[row.pk]),
     )
 
 
@@ -155,28 +155,24 @@ def case_timeline(case: Any, limit: int | None) -> list[RowKind]:
     return [
         RowKind(
             "community.place",
-            case_rows(
-                CasePlace.objects.filter(case=case, **mine),
-                "community.place",
-                pk="pk",
-                ref="place_id",
-                t1="place__name",
-                t2="note",
-                day="since",
-                day2="ended_on",
-            ),
+            CasePlace.objects.filter(case=case, **mine),
+            {
+                "place_id": "place_id",
+                "place_name": "place__name",
+                "note": "note",
+                "since": "since",
+                "ended_on": "ended_on",
+            },
             _place_entry,
         ),
         RowKind(
             "community.concern",
-            case_rows(
-                concerns,
-                "community.concern",
-                pk="pk",
-                at="created_at",
-                t1="reporter_kind",
-                t2="observation",
-            ),
+            concerns,
+            {
+                "created_at": "created_at",
+                "reporter_kind": "reporter_kind",
+                "observation": "observation",
+            },
             _concern_entry,
         ),
     ]

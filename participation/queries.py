@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cases.collaboration.queries import referral_get_for_user
 from cases.core.casepage import TimelineEntry
-from cases.core.timeline import RowKind, case_rows, newest
+from cases.core.timeline import Row, RowKind, newest
 from cases.models import Referral
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
@@ -180,27 +180,27 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-def _assignment_entry(row: dict[str, Any]) -> TimelineEntry:
-    status = Assignment(status=row["t2"]).get_status_display()
+def _assignment_entry(row: Row) -> TimelineEntry:
+    status = Assignment(status=row.status).get_status_display()
     return TimelineEntry(
-        at=_at(row["day"] or timezone.localtime(row["at"]).date(), 9),
+        at=_at(row.start_on or timezone.localtime(row.created_at).date(), 9),
         kind="participation",
-        title=f"{row['t1']}（{status}）",
-        url=reverse("participation:assignment_detail", args=[row["pk"]]),
+        title=f"{row.menu_name}（{status}）",
+        url=reverse("participation:assignment_detail", args=[row.pk]),
     )
 
 
-def _session_log_entry(row: dict[str, Any]) -> TimelineEntry:
-    body = row["t3"] or ""
-    if row["t4"]:
-        body = f"{body}\n⚠ {row['t4']}".strip()
-    attendance = SessionLog(attendance=row["t2"]).get_attendance_display()
+def _session_log_entry(row: Row) -> TimelineEntry:
+    body = row.observation or ""
+    if row.concern_note:
+        body = f"{body}\n⚠ {row.concern_note}".strip()
+    attendance = SessionLog(attendance=row.attendance).get_attendance_display()
     return TimelineEntry(
-        at=_at(row["day"], 17),
+        at=_at(row.held_on, 17),
         kind="participation",
-        title=f"{row['t1']}: {attendance}",
+        title=f"{row.menu_name}: {attendance}",
         body=body,
-        url=reverse("participation:assignment_detail", args=[row["ref"]]),
+        url=reverse("participation:assignment_detail", args=[row.assignment_id]),
     )
 
 
@@ -213,30 +213,26 @@ def case_timeline(case: Any, limit: int | None) -> list[RowKind]:
     return [
         RowKind(
             "participation.assignment",
-            case_rows(
-                assignments,
-                "participation.assignment",
-                pk="pk",
-                t1="menu__name",
-                t2="status",
-                day="start_on",
-                at="created_at",
-            ),
+            assignments,
+            {
+                "menu_name": "menu__name",
+                "status": "status",
+                "start_on": "start_on",
+                "created_at": "created_at",
+            },
             _assignment_entry,
         ),
         RowKind(
             "participation.session_log",
-            case_rows(
-                logs,
-                "participation.session_log",
-                pk="pk",
-                ref="assignment_id",
-                day="held_on",
-                t1="assignment__menu__name",
-                t2="attendance",
-                t3="observation",
-                t4="concern_note",
-            ),
+            logs,
+            {
+                "assignment_id": "assignment_id",
+                "held_on": "held_on",
+                "menu_name": "assignment__menu__name",
+                "attendance": "attendance",
+                "observation": "observation",
+                "concern_note": "concern_note",
+            },
             _session_log_entry,
         ),
     ]

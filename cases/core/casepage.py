@@ -14,13 +14,13 @@ from django.utils import timezone
 from cases.core.queries import case_get_for_user
 from cases.core.timeline import (
     TIMELINE_PAGE,
+    Row,
     RowKind,
     as_text,
     at_hour,
-    case_rows,
     newest,
     read_rows,
-    user_columns,
+    user_fields,
     user_from,
 )
 from cases.models import (
@@ -58,101 +58,112 @@ def _as_datetime(day: datetime.date) -> datetime.datetime:
     return at_hour(day, 12)
 
 
-def _consultation(row: dict[str, Any]) -> Consultation:
+def _consultation(row: Row) -> Consultation:
     c = Consultation(
-        pk=row["pk"],
-        occurred_at=row["at"],
-        deleted_at=row["at2"],
-        follow_up_done_at=row["at3"],
-        follow_up_on=row["day"],
-        summary=row["t3"] or "",
-        visitor_name=row["t4"] or "",
-        visitor_relationship=row["t5"] or "",
+        pk=row.pk,
+        occurred_at=row.occurred_at,
+        deleted_at=row.deleted_at,
+        follow_up_done_at=row.follow_up_done_at,
+        follow_up_on=row.follow_up_on,
+        summary=row.summary or "",
+        visitor_name=row.visitor_name or "",
+        visitor_relationship=row.visitor_relationship or "",
     )
-    c.method = ConsultationMethod(pk=row["num"], name=row["t1"] or "", name_en=row["t2"] or "")
-    c.staff = user_from(row, "ref", 6)
+    c.method = ConsultationMethod(
+        pk=row.method_id, name=row.method_name or "", name_en=row.method_name_en or ""
+    )
+    c.staff = user_from(row, "staff")
     return c
 
 
-def _plan(row: dict[str, Any]) -> SupportPlan:
+def _plan(row: Row) -> SupportPlan:
     plan = SupportPlan(
-        pk=row["pk"],
-        version=row["num"],
-        created_on=row["day"],
-        review_on=row["day2"],
-        status=row["t1"],
-        goals=row["t2"] or "",
+        pk=row.pk,
+        version=row.version,
+        created_on=row.created_on,
+        review_on=row.review_on,
+        status=row.status,
+        goals=row.goals or "",
     )
     plan.decided_at_meeting = (
-        Meeting(pk=row["ref"], held_on=row["day3"], title=row["t3"] or "")
-        if row["ref"] is not None
+        Meeting(pk=row.meeting_id, held_on=row.meeting_held_on, title=row.meeting_title or "")
+        if row.meeting_id is not None
         else None
     )
     return plan
 
 
-def _meeting_item(row: dict[str, Any]) -> MeetingCase:
-    item = MeetingCase(pk=row["pk"], decision=row["t3"], note=row["t4"] or "")
-    item.meeting = Meeting(pk=row["ref"], held_on=row["day"], kind=row["t1"], title=row["t2"])
+def _meeting_item(row: Row) -> MeetingCase:
+    item = MeetingCase(pk=row.pk, decision=row.decision, note=row.note or "")
+    item.meeting = Meeting(
+        pk=row.meeting_id, held_on=row.held_on, kind=row.meeting_kind, title=row.title
+    )
     return item
 
 
-def _referral(row: dict[str, Any]) -> Referral:
+def _referral(row: Row) -> Referral:
     referral = Referral(
-        pk=row["pk"],
-        created_at=row["at"],
-        from_program=row["t1"],
-        to_program=row["t2"],
-        status=row["t3"],
-        reason=row["t4"] or "",
+        pk=row.pk,
+        created_at=row.created_at,
+        from_program=row.from_program,
+        to_program=row.to_program,
+        status=row.status,
+        reason=row.reason or "",
     )
     referral.to_agency = (
-        SupportAgency(pk=row["ref"], name=row["t5"] or "") if row["ref"] is not None else None
+        SupportAgency(pk=row.agency_id, name=row.agency_name or "")
+        if row.agency_id is not None
+        else None
     )
     return referral
 
 
-def _status_event(row: dict[str, Any]) -> CaseEvent:
-    data = row["t1"]
+def _status_event(row: Row) -> CaseEvent:
     event = CaseEvent(
-        pk=row["pk"], kind="status_changed", at=row["at"], data=json.loads(data) if data else {}
+        pk=row.pk,
+        kind="status_changed",
+        at=row.at,
+        data=json.loads(row.data) if row.data else {},
     )
-    event.actor = user_from(row, "ref", 2)
+    event.actor = user_from(row, "actor")
     return event
 
 
-def _member(row: dict[str, Any]) -> HouseholdMember:
+def _member(row: Row) -> HouseholdMember:
     member = HouseholdMember(
-        pk=row["pk"],
-        household_id=row["num"],
-        relationship=row["t2"],
-        is_carer=bool(row["yes"]),
-        needs_care=bool(row["yes2"]),
+        pk=row.pk,
+        household_id=row.household_id,
+        relationship=row.relationship,
+        is_carer=bool(row.is_carer),
+        needs_care=bool(row.needs_care),
     )
-    member.person = Person(pk=row["ref"], name=row["t1"] or "", birth_date=row["day"])
+    member.person = Person(pk=row.person_id, name=row.name or "", birth_date=row.birth_date)
     return member
 
 
-def _flag(row: dict[str, Any]) -> Flag:
+def _flag(row: Row) -> Flag:
     return Flag(
-        pk=row["pk"],
-        rule=row["t1"],
-        state=row["t2"],
-        raised_at=row["at"],
-        snoozed_until=row["day"],
+        pk=row.pk,
+        rule=row.rule,
+        state=row.state,
+        raised_at=row.raised_at,
+        snoozed_until=row.snoozed_until,
     )
 
 
-def _category(row: dict[str, Any]) -> CaseCategory:
-    item = CaseCategory(pk=row["pk"], is_primary=bool(row["yes"]))
+def _category(row: Row) -> CaseCategory:
+    item = CaseCategory(pk=row.pk, is_primary=bool(row.is_primary))
     item.category = IssueCategory(
-        pk=row["ref"], name=row["t1"] or "", name_en=row["t2"] or "", sort_order=row["num"]
+        pk=row.category_id,
+        name=row.name or "",
+        name_en=row.name_en or "",
+        sort_order=row.sort_order,
     )
     return item
 
 
-def _agency(row: dict[str, Any]) -> SupportAgency:
-    return SupportAgency(pk=row["ref"], name=row["t1"] or "", field=row["t2"] or "")
+def _agency(row: Row) -> SupportAgency:
+    return SupportAgency(pk=row.agency_id, name=row.name or "", field=row.field or "")
 
 
 def _case_row_kinds(case: Case, limit: int | None) -> list[RowKind]:
@@ -171,118 +182,127 @@ def _case_row_kinds(case: Case, limit: int | None) -> list[RowKind]:
     flags = Flag.objects.filter(case=case, resolved_at__isnull=True, **mine).exclude(
         state=Flag.State.DISMISSED
     )
-    rows = [
-        (
+    return [
+        RowKind(
             "consultation",
             consultations,
-            _consultation,
             {
-                "at": "occurred_at",
-                "at2": "deleted_at",
-                "at3": "follow_up_done_at",
-                "day": "follow_up_on",
-                "num": "method_id",
-                "ref": "staff_id",
-                "t1": "method__name",
-                "t2": "method__name_en",
-                "t3": "summary",
-                "t4": "visitor_name",
-                "t5": "visitor_relationship",
-                **user_columns("staff", 6),
+                "occurred_at": "occurred_at",
+                "deleted_at": "deleted_at",
+                "follow_up_done_at": "follow_up_done_at",
+                "follow_up_on": "follow_up_on",
+                "staff_id": "staff_id",
+                "method_id": "method_id",
+                "method_name": "method__name",
+                "method_name_en": "method__name_en",
+                "summary": "summary",
+                "visitor_name": "visitor_name",
+                "visitor_relationship": "visitor_relationship",
+                **user_fields("staff"),
             },
+            _consultation,
         ),
-        (
+        RowKind(
             "plan",
             SupportPlan.objects.filter(case=case, **mine),
-            _plan,
             {
-                "num": "version",
-                "day": "created_on",
-                "day2": "review_on",
-                "t1": "status",
-                "t2": "goals",
-                "ref": "decided_at_meeting_id",
-                "day3": "decided_at_meeting__held_on",
-                "t3": "decided_at_meeting__title",
+                "meeting_id": "decided_at_meeting_id",
+                "version": "version",
+                "created_on": "created_on",
+                "review_on": "review_on",
+                "status": "status",
+                "goals": "goals",
+                "meeting_held_on": "decided_at_meeting__held_on",
+                "meeting_title": "decided_at_meeting__title",
             },
+            _plan,
         ),
-        (
+        RowKind(
             "meeting",
             MeetingCase.objects.filter(case=case, **mine),
-            _meeting_item,
             {
-                "ref": "meeting_id",
-                "day": "meeting__held_on",
-                "t1": "meeting__kind",
-                "t2": "meeting__title",
-                "t3": "decision",
-                "t4": "note",
+                "meeting_id": "meeting_id",
+                "held_on": "meeting__held_on",
+                "meeting_kind": "meeting__kind",
+                "title": "meeting__title",
+                "decision": "decision",
+                "note": "note",
             },
+            _meeting_item,
         ),
-        (
+        RowKind(
             "referral",
             Referral.objects.filter(case=case, **mine),
-            _referral,
             {
-                "at": "created_at",
-                "t1": "from_program",
-                "t2": "to_program",
-                "t3": "status",
-                "t4": "reason",
-                "ref": "to_agency_id",
-                "t5": "to_agency__name",
+                "created_at": "created_at",
+                "from_program": "from_program",
+                "to_program": "to_program",
+                "status": "status",
+                "reason": "reason",
+                "agency_id": "to_agency_id",
+                "agency_name": "to_agency__name",
             },
+            _referral,
         ),
-        (
+        RowKind(
             "status",
             status_events,
+            {
+                "at": "at",
+                "data": as_text("data"),
+                "actor_id": "actor_id",
+                **user_fields("actor"),
+            },
             _status_event,
-            {"at": "at", "t1": as_text("data"), "ref": "actor_id", **user_columns("actor", 2)},
         ),
-        (
+        RowKind(
             "member",
             members,
-            _member,
             {
-                "num": "household_id",
-                "ref": "person_id",
-                "t1": "person__name",
-                "day": "person__birth_date",
-                "t2": "relationship",
-                "yes": "is_carer",
-                "yes2": "needs_care",
+                "person_id": "person_id",
+                "household_id": "household_id",
+                "name": "person__name",
+                "birth_date": "person__birth_date",
+                "relationship": "relationship",
+                "is_carer": "is_carer",
+                "needs_care": "needs_care",
             },
+            _member,
         ),
-        (
+        RowKind(
             "flag",
             flags,
+            {
+                "rule": "rule",
+                "state": "state",
+                "raised_at": "raised_at",
+                "snoozed_until": "snoozed_until",
+            },
             _flag,
-            {"t1": "rule", "t2": "state", "at": "raised_at", "day": "snoozed_until"},
         ),
-        (
+        RowKind(
             "category",
             CaseCategory.objects.filter(case=case, **mine),
-            _category,
             {
-                "yes": "is_primary",
-                "ref": "category_id",
-                "t1": "category__name",
-                "t2": "category__name_en",
-                "num": "category__sort_order",
+                "is_primary": "is_primary",
+                "category_id": "category_id",
+                "name": "category__name",
+                "name_en": "category__name_en",
+                "sort_order": "category__sort_order",
             },
+            _category,
         ),
-        (
+        RowKind(
             "agency",
             Case.agencies.through.objects.filter(case_id=case.pk),
+            {
+                "agency_id": "supportagency_id",
+                "name": "supportagency__name",
+                "field": "supportagency__field",
+            },
             _agency,
-            {"ref": "supportagency_id", "t1": "supportagency__name", "t2": "supportagency__field"},
         ),
     ]
-    kinds = []
-    for key, qs, build, columns in rows:
-        columns.setdefault("pk", "pk")
-        kinds.append(RowKind(key, case_rows(qs, key, **columns), build))
-    return kinds
 
 
 def case_page(

@@ -1,10 +1,12 @@
 """The rows of the case page in one statement.
 
 Every section of the case page that lists rows by case (the timeline's kinds, plans,
-referrals, household members, flags, issues and agencies) is one ``values()`` queryset
-with the same columns (``ROW_COLUMNS``); the case page reads them all with one
-``UNION ALL`` and turns each row back into what the template shows. The program apps add
-their own kinds through ``cases.registry.register_timeline``.
+referrals, household members, flags, issues and agencies) is a ``RowKind``: a queryset
+and the named fields the page needs of it. The case page reads all kinds with one
+``UNION ALL`` whose branches share the physical columns ``ROW_COLUMNS``; this module
+alone knows which column holds which named field, and hands each kind's builder a
+``Row`` with the names it declared. The program apps add their own kinds as the
+``timeline`` of their ``cases.registry.Program``.
 
 A column a kind does not use is a typed NULL, so that every branch of the union has the
 same column types on PostgreSQL and the first branch gives SQLite the right converters.
@@ -15,10 +17,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
 from django.db.models import Expression, F, QuerySet, Value
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -56,6 +60,15 @@ ROW_COLUMNS: dict[str, models.Field] = {
     "yes2": models.BooleanField(),
     **{f"t{i}": models.TextField() for i in range(1, 11)},
 }
+# The columns that hold a kind's named fields, by the type of the field, handed out in the
+# order the kind names its fields. ``kind`` and ``pk`` are every row's own.
+SLOTS: dict[str, tuple[str, ...]] = {
+    "int": ("ref", "num"),
+    "datetime": ("at", "at2", "at3"),
+    "date": ("day", "day2", "day3"),
+    "bool": ("yes", "yes2"),
+    "text": tuple(f"t{i}" for i in range(1, 11)),
+}
 _PREFIX = "row_"
 _NULLS = {name: TypedNull(field) for name, field in ROW_COLUMNS.items()}
 
@@ -64,29 +77,29 @@ _NULLS = {name: TypedNull(field) for name, field in ROW_COLUMNS.items()}
 TIMELINE_PAGE = 50
 
 
-def case_rows(qs: QuerySet, key: str, **columns: Any) -> QuerySet:
-    """``qs`` as rows of kind ``key`` for the union: ``columns`` maps column names of
-    ``ROW_COLUMNS`` to field paths or expressions of the column's type (text columns take
-    char and text fields; ``as_text`` anything else); the others are NULL."""
-    unknown = set(columns) - set(ROW_COLUMNS) | ({"kind"} & set(columns))
-    if unknown:
-        raise ValueError(f"unknown row columns: {sorted(unknown)}")
-    select: dict[str, Any] = {}
-    for name in ROW_COLUMNS:
-        if name == "kind":
-            expr: Any = Value(key, output_field=models.CharField())
-        elif name in columns:
-            expr = columns[name]
-            if isinstance(expr, str):
-                expr = F(expr)
-        else:
-            expr = _NULLS[name]
-        select[_PREFIX + name] = expr
-    return qs.order_by().values(**select)
+class Row(SimpleNamespace):
+    """One row of a kind as its builder reads it: ``pk`` and the kind's named fields."""
+
+
+@dataclass(frozen=True)
+class RowKind:
+    """One kind of row of the case page.
+
+    ``rows``: the queryset (a filter of one model, no ``values()``); ``fields``: the
+    named fields the page needs of each row, name -> field path (``"method__name"``,
+    ``"staff_id"``) or an expression with an ``output_field`` (``as_text(...)``); the
+    type of the field decides which column of the union holds it. ``build`` turns a
+    ``Row`` (``row.pk`` and ``row.<name>``) into what the page shows.
+    """
+
+    key: str
+    rows: QuerySet
+    fields: dict[str, str | Expression]
+    build: Callable[[Row], Any]
 
 
 def as_text(path: str) -> Cast:
-    """A non-text field (e.g. JSON) for a text column."""
+    """A non-text field (e.g. JSON) as a text field."""
     return Cast(path, models.TextField())
 
 
@@ -103,33 +116,99 @@ def at_hour(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-def user_columns(path: str, first: int) -> dict[str, str]:
-    """Text columns t<first>… holding what ``str(user)`` needs."""
-    names = ("display_name", "first_name", "last_name", "username")
-    return {f"t{first + i}": f"{path}__{name}" for i, name in enumerate(names)}
+_USER_NAMES = ("display_name", "first_name", "last_name", "username")
 
 
-def user_from(row: dict[str, Any], ref: str, first: int) -> Any:
-    """The user of ``user_columns`` (None without one), for ``str()`` in the template."""
+def user_fields(path: str) -> dict[str, str]:
+    """The fields ``<path>_display_name`` … that ``str(user)`` needs of the user at
+    ``path``; the kind names ``<path>_id`` itself (see ``user_from``)."""
+    return {f"{path}_{name}": f"{path}{LOOKUP_SEP}{name}" for name in _USER_NAMES}
+
+
+def user_from(row: Row, path: str) -> Any:
+    """The user of ``<path>_id`` and ``user_fields(path)`` (None without one), for
+    ``str()`` in the template."""
     from municipalities.models import User
 
-    pk = row[ref]
+    pk = getattr(row, f"{path}_id")
     if pk is None:
         return None
-    values = [row[f"t{first + i}"] or "" for i in range(4)]
-    return User(
-        pk=pk, display_name=values[0], first_name=values[1], last_name=values[2], username=values[3]
-    )
+    names = {name: getattr(row, f"{path}_{name}") or "" for name in _USER_NAMES}
+    return User(pk=pk, **names)
 
 
-@dataclass(frozen=True)
-class RowKind:
-    """One kind of row: its queryset (``case_rows``) and how a row becomes what the
-    page shows (``build``, given the row with the ``row_`` prefix removed)."""
+def _field_at(model: type[models.Model], path: str) -> models.Field:
+    """The model field a ``values()`` path ends at, through foreign keys to the field
+    they point to (``staff_id`` is an integer, ``method__name`` text)."""
+    *hops, last = path.split(LOOKUP_SEP)
+    for hop in hops:
+        model = model._meta.get_field(hop).related_model
+    field = model._meta.pk if last == "pk" else model._meta.get_field(last)
+    while isinstance(field, models.ForeignKey):
+        field = field.target_field
+    return field
 
-    key: str
-    rows: QuerySet
-    build: Callable[[dict[str, Any]], Any]
+
+def _slot_type(field: models.Field) -> str | None:
+    """Which ``SLOTS`` hold a value of ``field`` (None: no column of the union can)."""
+    if isinstance(field, models.DateTimeField):  # before DateField, its parent
+        return "datetime"
+    if isinstance(field, models.DateField):
+        return "date"
+    if isinstance(field, models.BooleanField):
+        return "bool"
+    if isinstance(field, models.IntegerField):
+        return "int"
+    if isinstance(field, models.CharField | models.TextField):
+        return "text"
+    return None
+
+
+def _columns(kind: RowKind) -> dict[str, str]:
+    """{column: named field} of ``kind``: each field in the next free column of its
+    type. Raises ValueError for a field no column can hold or more fields of a type
+    than there are columns."""
+    taken: dict[str, list[str]] = {slot_type: [] for slot_type in SLOTS}
+    for name, source in kind.fields.items():
+        if name in ("kind", "pk") or not name.isidentifier():
+            raise ValueError(f"row kind {kind.key!r}: {name!r} cannot name a field")
+        field = (
+            _field_at(kind.rows.model, source) if isinstance(source, str) else source.output_field
+        )
+        slot_type = _slot_type(field)
+        if slot_type is None:
+            raise ValueError(
+                f"row kind {kind.key!r}: {name!r} is a {type(field).__name__}, which no "
+                "column of the union holds (as_text() makes it text)"
+            )
+        taken[slot_type].append(name)
+    columns = {}
+    for slot_type, names in taken.items():
+        slots = SLOTS[slot_type]
+        if len(names) > len(slots):
+            raise ValueError(
+                f"row kind {kind.key!r} needs {len(names)} {slot_type} fields, the union has "
+                f"{len(slots)} columns for them ({', '.join(slots)}): {', '.join(names)}"
+            )
+        columns.update(zip(slots, names, strict=False))
+    return columns
+
+
+def _branch(kind: RowKind, columns: dict[str, str]) -> QuerySet:
+    """``kind``'s rows in every column of ``ROW_COLUMNS`` (NULL where it has no field)."""
+    select: dict[str, Any] = {}
+    for column in ROW_COLUMNS:
+        if column == "kind":
+            expr: Any = Value(kind.key, output_field=models.CharField())
+        elif column == "pk":
+            expr = F("pk")
+        elif column in columns:
+            source = kind.fields[columns[column]]
+            expr = F(source) if isinstance(source, str) else source
+        else:
+            expr = _NULLS[column]
+        select[_PREFIX + column] = expr
+    return kind.rows.order_by().values(**select)
 
 
 def read_rows(kinds: list[RowKind]) -> dict[str, list[Any]]:
@@ -137,11 +216,16 @@ def read_rows(kinds: list[RowKind]) -> dict[str, list[Any]]:
     built: dict[str, list[Any]] = {k.key: [] for k in kinds}
     if not kinds:
         return built
-    by_key = {k.key: k for k in kinds}
-    first, *others = (k.rows for k in kinds)
+    by_key: dict[str, tuple[RowKind, list[tuple[str, str]]]] = {}
+    branches = []
+    for kind in kinds:
+        columns = _columns(kind)
+        by_key[kind.key] = kind, [(_PREFIX + column, name) for column, name in columns.items()]
+        branches.append(_branch(kind, columns))
+    first, *others = branches
     qs = first.union(*others, all=True) if others else first
-    cut = len(_PREFIX)
     for raw in qs:
-        row = {name[cut:]: value for name, value in raw.items()}
-        built[row["kind"]].append(by_key[row["kind"]].build(row))
+        kind, named = by_key[raw[_PREFIX + "kind"]]
+        row = Row(pk=raw[_PREFIX + "pk"], **{name: raw[column] for column, name in named})
+        built[kind.key].append(kind.build(row))
     return built

@@ -119,7 +119,7 @@ def _evaluate_rule(
     if not existing and case_ids is None and connection.vendor == "postgresql":
         # No flag of this rule yet (a new municipality, a national import, a rule just
         # switched on): every match becomes a flag, inserted by the database itself.
-        # Otherwise the few changes are cheaper to find in Python (measured).
+        # Otherwise the few changes are cheaper to find in Python (bench/README.md).
         return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
     if case_ids is None:
         # A scan with the rule's flags there (the hourly steady state): the matching
@@ -175,8 +175,8 @@ def _evaluate_rule_in_sql(
     """What the Python path of ``_evaluate_rule`` does when the rule has no unresolved
     flag, in one statement (PostgreSQL): the rule's query as a CTE and every match
     inserted as a flag (ON CONFLICT DO NOTHING, as ``bulk_create(ignore_conflicts=True)``).
-    No row travels to Python: at 1,000,000 cases building a million flag instances took
-    most of a first scan.
+    No row travels to Python: a first scan raises a flag for every match, and building
+    that many flag instances in Python would be most of its time.
 
     There is nothing to compare and nothing to resolve (the caller has just read that
     the rule has no unresolved flag here); a flag inserted meanwhile by a concurrent scan

@@ -131,9 +131,9 @@ def _out_of_touch(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet
     # "The last contact (the local date of the latest consultation, else the opening
     # date) is before the cutoff", as a semi-join: no consultation from the start of the
     # cutoff day on, and either the case opened before the cutoff or it has a
-    # consultation at all. A GROUP BY over every consultation of the municipality's open
-    # cases took twice as long; the last contact is then read (consultation_case_time_idx)
-    # only for the cases that match.
+    # consultation at all, rather than a GROUP BY over every consultation of the
+    # municipality's open cases, which is slower; the last contact is then read
+    # (consultation_case_time_idx) only for the cases that match.
     cutoff = as_of - datetime.timedelta(days=p["days"])
     contact_since = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time(0)))
     contacts = Consultation.objects.filter(case=OuterRef("pk"), deleted_at__isnull=True)

@@ -97,8 +97,7 @@ class Flag(TenantModel):
             ),
             # The PROTECT checks when a user or a referral is deleted: WHERE
             # handled_by_id = %s / WHERE referral_id IN (…). Partial, so that raising a
-            # flag (neither set) adds no entry; the first scan raises 1.2 million flags
-            # at 1,000,000 cases.
+            # flag (neither set) adds no entry: a first scan raises a flag for every match.
             models.Index(
                 fields=["handled_by"],
                 condition=Q(handled_by__isnull=False),

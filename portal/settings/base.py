@@ -106,8 +106,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # No JIT: the rule and statistics queries carry subplans whose cost estimates pass
-    # jit_above_cost, and compiling them took longer than running them (3.4 s of JIT for
-    # a 0.3 s query at 100,000 cases; see bench/README.md).
+    # jit_above_cost, and compiling them takes longer than running them (see
+    # bench/README.md).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
