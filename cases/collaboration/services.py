@@ -109,6 +109,23 @@ PLAN_DECISIONS = {
     MeetingCase.Decision.SUSPEND,
 }
 
+# The status the plan a decision applies to must have: 支援決定 approves a draft; 評価 and
+# 中断 act on the plan in force. 終結 closes every plan of the case and needs none.
+PLAN_STATUS_FOR_DECISION = {
+    MeetingCase.Decision.DECIDE_PLAN: SupportPlan.Status.DRAFT,
+    MeetingCase.Decision.REVIEWED: SupportPlan.Status.DECIDED,
+    MeetingCase.Decision.SUSPEND: SupportPlan.Status.DECIDED,
+}
+
+
+def plan_for_decision(case: Case, decision: str) -> SupportPlan | None:
+    """The plan of ``case`` that a meeting's ``decision`` applies to when the caller does
+    not name one: the newest draft to approve, the decided plan to review or suspend."""
+    status = PLAN_STATUS_FOR_DECISION.get(decision)
+    if status is None:
+        return None
+    return case.plans.filter(status=status).order_by("-version").first()
+
 
 @transaction.atomic
 def meeting_record(
@@ -172,29 +189,22 @@ def meeting_record(
                 "cases",
             )
     for item in items:
-        if item.decision in PLAN_DECISIONS and item.decision != MeetingCase.Decision.CLOSE:
-            if item.plan is None:
-                raise CaseRuleError(
-                    _("Choose the plan of case %(case)s that the decision is about.")
-                    % {"case": item.case.number},
-                    "cases",
-                )
         if item.plan is not None and item.plan.case_id != item.case.pk:
             raise CaseRuleError(_("The plan belongs to another case."), "cases")
-        if item.decision == MeetingCase.Decision.DECIDE_PLAN:
-            if item.plan.status != SupportPlan.Status.DRAFT:
-                raise CaseRuleError(
-                    _("Only a draft plan can be approved (case %(case)s).")
-                    % {"case": item.case.number},
-                    "cases",
-                )
-        if item.decision in (MeetingCase.Decision.REVIEWED, MeetingCase.Decision.SUSPEND):
-            if item.plan.status != SupportPlan.Status.DECIDED:
-                raise CaseRuleError(
-                    _("Only a decided plan can be reviewed or suspended (case %(case)s).")
-                    % {"case": item.case.number},
-                    "cases",
-                )
+        required = PLAN_STATUS_FOR_DECISION.get(item.decision)
+        if required is None or (item.plan is not None and item.plan.status == required):
+            continue
+        if required == SupportPlan.Status.DRAFT:
+            raise CaseRuleError(
+                _("Only a draft plan can be approved (case %(case)s).")
+                % {"case": item.case.number},
+                "cases",
+            )
+        raise CaseRuleError(
+            _("Only a decided plan can be reviewed or suspended (case %(case)s).")
+            % {"case": item.case.number},
+            "cases",
+        )
 
     meeting = Meeting.objects.create(
         municipality=municipality,

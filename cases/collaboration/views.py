@@ -121,18 +121,11 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
             items = []
             for number in numbers:
                 case = cases[number]
-                plan = None
-                if decision in services.PLAN_DECISIONS:
-                    plan = (
-                        case.plans.exclude(status__in=["superseded", "closed"])
-                        .order_by("-version")
-                        .first()
-                    )
                 items.append(
                     services.MeetingItemData(
                         case=case,
                         decision=decision,
-                        plan=plan,
+                        plan=services.plan_for_decision(case, decision),
                         note=form.cleaned_data["decision_note"],
                     )
                 )
