@@ -1,0 +1,101 @@
+"""A rule lives once, in its service: the page and the API refuse alike, with the same
+Japanese message, and save nothing."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cases.consultation import services as consultation_services
+from cases.models import Consultation, ConsultationMethod
+from tests.cases.test_optimistic_locking import form_data
+from tests.worlds import master
+
+pytestmark = pytest.mark.django_db
+
+FOLLOW_UP_BEFORE = "次回フォローアップ日は相談日より後の日付にしてください。"
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def rule_error(response) -> dict:
+    assert response.status_code == 400, response.content.decode()[:2000]
+    error = response.json()["error"]
+    assert error["code"] == "rule_violation"
+    return error
+
+
+# --- follow-up after the consultation -----------------------------------------------
+
+
+def test_follow_up_before_the_consultation_is_refused_by_page_and_api(client, personas, world_a):
+    today = timezone.localdate()
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    before = Consultation.objects.count()
+
+    client.force_login(personas.caseworker_a)
+    response = client.post(
+        reverse("cases:consultation_add", args=[world_a.case.pk]),
+        {
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "method": master(ConsultationMethod, "phone").pk,
+            "summary": "本人から電話",
+            "follow_up_on": yesterday,
+        },
+    )
+    assert response.status_code == 400
+    assert FOLLOW_UP_BEFORE in response.content.decode()
+
+    response = api(personas.caseworker_a).post(
+        "/api/consultations/",
+        {
+            "case": world_a.case.pk,
+            "occurred_at": timezone.now().isoformat(),
+            "method": "phone",
+            "summary": "本人から電話",
+            "follow_up_on": yesterday,
+        },
+        format="json",
+    )
+    error = rule_error(response)
+    assert error["message"] == FOLLOW_UP_BEFORE
+    assert error["fields"] == {"follow_up_on": [FOLLOW_UP_BEFORE]}
+    assert Consultation.objects.count() == before
+
+
+def test_follow_up_on_the_day_of_the_consultation_is_accepted(personas, world_a):
+    consultation = consultation_services.consultation_log(
+        user=personas.caseworker_a,
+        case=world_a.case,
+        data=consultation_services.ConsultationData(
+            occurred_at=timezone.now(),
+            method=master(ConsultationMethod, "phone"),
+            summary="来所",
+            follow_up_on=timezone.localdate(),
+        ),
+    )
+    assert consultation.follow_up_on == timezone.localdate()
+
+
+def test_amending_a_follow_up_to_before_the_consultation_is_refused(client, personas, world_a):
+    consultation = world_a.consultation  # ten days ago, follow-up yesterday
+    stored = Consultation.objects.get(pk=consultation.pk)
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:consultation_edit", args=[consultation.pk])
+    data = form_data(client.get(url))
+    data["follow_up_on"] = (
+        timezone.localtime(consultation.occurred_at).date() - datetime.timedelta(days=1)
+    ).isoformat()
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert FOLLOW_UP_BEFORE in response.content.decode()
+    after = Consultation.objects.get(pk=consultation.pk)
+    assert (after.follow_up_on, after.version) == (stored.follow_up_on, stored.version)
