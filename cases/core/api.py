@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -129,8 +130,6 @@ class CaseInput(serializers.Serializer):
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get("person") and not data.get("name"):
             raise serializers.ValidationError({"name": ["person or name is required"]})
-        if data.get("opened_on") and data["opened_on"] > timezone.localdate():
-            raise serializers.ValidationError({"opened_on": ["cannot be in the future"]})
         return data
 
 
@@ -247,32 +246,35 @@ class CaseViewSet(ScopedViewSet):
         d = data.validated_data
         municipality = active_membership(request.user).municipality
         mid = municipality.pk
-        person = (
-            queries.person_get_for_user(request.user, d["person"])
-            if d.get("person")
-            else services.person_create(
-                user=request.user,
-                municipality=municipality,
-                name=d["name"],
-                name_kana=d.get("name_kana", ""),
-                birth_date=d.get("birth_date"),
+        # A new person and their case, all or nothing: a case refused by its service (or
+        # an unknown code) leaves no person behind.
+        with transaction.atomic():
+            person = (
+                queries.person_get_for_user(request.user, d["person"])
+                if d.get("person")
+                else services.person_create(
+                    user=request.user,
+                    municipality=municipality,
+                    name=d["name"],
+                    name_kana=d.get("name_kana", ""),
+                    birth_date=d.get("birth_date"),
+                )
             )
-        )
-        categories = [master_code(IssueCategory, mid, c) for c in d.get("categories", [])]
-        primary = (
-            master_code(IssueCategory, mid, d["primary_category"])
-            if d.get("primary_category")
-            else None
-        )
-        case = services.case_open(
-            user=request.user,
-            person=person,
-            route=master_code(ContactRoute, mid, d["route"]),
-            categories=categories,
-            primary_category=primary,
-            opened_on=d.get("opened_on"),
-            assigned_to=request.user,
-        )
+            categories = [master_code(IssueCategory, mid, c) for c in d.get("categories", [])]
+            primary = (
+                master_code(IssueCategory, mid, d["primary_category"])
+                if d.get("primary_category")
+                else None
+            )
+            case = services.case_open(
+                user=request.user,
+                person=person,
+                route=master_code(ContactRoute, mid, d["route"]),
+                categories=categories,
+                primary_category=primary,
+                opened_on=d.get("opened_on"),
+                assigned_to=request.user,
+            )
         return self.created(self.scoped(request.user).get(pk=case.pk))
 
     @extend_schema(

@@ -303,6 +303,8 @@ def case_open(
         membership = active_membership(assigned_to)
         if membership is None or membership.municipality_id != person.municipality_id:
             raise CaseRuleError(_("The caseworker must work in this municipality."), "assigned_to")
+    if opened_on is not None and opened_on > timezone.localdate():
+        raise CaseRuleError(_("The opening date cannot be in the future."), "opened_on")
     opened_on = opened_on or timezone.localdate()
     case = Case.objects.create(
         municipality_id=person.municipality_id,

@@ -11,13 +11,16 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.consultation import services as consultation_services
-from cases.models import Consultation, ConsultationMethod
+from cases.core import services as core_services
+from cases.models import Case, Consultation, ConsultationMethod, ContactRoute, Person
+from portal.errors import CaseRuleError
 from tests.cases.test_optimistic_locking import form_data
 from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
 
 FOLLOW_UP_BEFORE = "次回フォローアップ日は相談日より後の日付にしてください。"
+OPENED_IN_FUTURE = "受付日に未来の日付は指定できません。"
 
 
 def api(user):
@@ -99,3 +102,33 @@ def test_amending_a_follow_up_to_before_the_consultation_is_refused(client, pers
     assert FOLLOW_UP_BEFORE in response.content.decode()
     after = Consultation.objects.get(pk=consultation.pk)
     assert (after.follow_up_on, after.version) == (stored.follow_up_on, stored.version)
+
+
+# --- a case is not opened in the future ---------------------------------------------
+
+
+def test_case_opened_in_the_future_is_refused_by_service_and_api(personas):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    person = core_services.person_create(
+        user=personas.caseworker_a, municipality=personas.municipality_a, name="未来 太郎"
+    )
+    with pytest.raises(CaseRuleError) as raised:
+        core_services.case_open(
+            user=personas.caseworker_a,
+            person=person,
+            route=master(ContactRoute, "self"),
+            opened_on=tomorrow,
+        )
+    assert (raised.value.message, raised.value.field) == (OPENED_IN_FUTURE, "opened_on")
+
+    persons = Person.objects.count()
+    response = api(personas.caseworker_a).post(
+        "/api/cases/",
+        {"name": "API 次郎", "route": "self", "opened_on": tomorrow.isoformat()},
+        format="json",
+    )
+    error = rule_error(response)
+    assert error["message"] == OPENED_IN_FUTURE
+    assert error["fields"] == {"opened_on": [OPENED_IN_FUTURE]}
+    # Neither the case nor the new person it would have been opened for.
+    assert not Case.objects.exists() and Person.objects.count() == persons
