@@ -8,7 +8,6 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -177,13 +176,6 @@ class PersonUpdateInput(serializers.Serializer):
             raise serializers.ValidationError(
                 _("Enter the reading in kana (hiragana or katakana).")
             )
-        return value
-
-    def validate_birth_date(self, value: Any) -> Any:
-        if value and value > timezone.localdate():
-            raise serializers.ValidationError(_("The date of birth cannot be in the future."))
-        if value and value.year < 1900:
-            raise serializers.ValidationError(_("Check the year of birth."))
         return value
 
 

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 FOLLOW_UP_BEFORE = "次回フォローアップ日は相談日より後の日付にしてください。"
 OPENED_IN_FUTURE = "受付日に未来の日付は指定できません。"
+BORN_IN_FUTURE = "生年月日に未来の日付は指定できません。"
 
 
 def api(user):
@@ -132,3 +133,30 @@ def test_case_opened_in_the_future_is_refused_by_service_and_api(personas):
     assert error["fields"] == {"opened_on": [OPENED_IN_FUTURE]}
     # Neither the case nor the new person it would have been opened for.
     assert not Case.objects.exists() and Person.objects.count() == persons
+
+
+# --- a date of birth in the future --------------------------------------------------
+
+
+def test_birth_date_in_the_future_is_refused_alike_by_page_and_api(client, personas, world_a):
+    future = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    stored = Person.objects.get(pk=world_a.person.pk)
+
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:person_edit", args=[world_a.person.pk])
+    data = form_data(client.get(url))
+    data["birth_date"] = future
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert BORN_IN_FUTURE in response.content.decode()
+
+    response = api(personas.caseworker_a).patch(
+        f"/api/persons/{world_a.person.pk}/",
+        {"version": stored.version, "birth_date": future},
+        format="json",
+    )
+    error = rule_error(response)
+    assert error["message"] == BORN_IN_FUTURE
+    assert error["fields"] == {"birth_date": [BORN_IN_FUTURE]}
+    after = Person.objects.get(pk=world_a.person.pk)
+    assert (after.birth_date, after.version) == (stored.birth_date, stored.version)
