@@ -339,6 +339,16 @@ def referral_create(
     return referral
 
 
+def referral_can_answer(referral: Referral) -> bool:
+    """The receiving side can still accept or decline the referral."""
+    return referral.status == Referral.Status.PROPOSED
+
+
+def referral_can_complete(referral: Referral) -> bool:
+    """The receiving side can mark the referral completed."""
+    return referral.status == Referral.Status.ACCEPTED
+
+
 def can_respond(user: User, referral: Referral) -> bool:
     membership = active_membership(user)
     return (
@@ -353,7 +363,7 @@ def referral_respond(*, user: User, referral: Referral, accept: bool, note: str 
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if not can_respond(user, referral):
         raise CaseRuleError(_("Only the receiving side can answer this referral."))
-    if referral.status != Referral.Status.PROPOSED:
+    if not referral_can_answer(referral):
         raise CaseRuleError(_("This referral has already been answered."))
     if not accept and not note.strip():
         raise CaseRuleError(_("Give the reason for declining."), "note")
@@ -374,7 +384,7 @@ def referral_complete(*, user: User, referral: Referral, note: str = "") -> Refe
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if not can_respond(user, referral):
         raise CaseRuleError(_("Only the receiving side can answer this referral."))
-    if referral.status != Referral.Status.ACCEPTED:
+    if not referral_can_complete(referral):
         raise CaseRuleError(_("Only an accepted referral can be completed."))
     referral.status = Referral.Status.COMPLETED
     referral.completed_at = timezone.now()

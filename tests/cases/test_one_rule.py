@@ -6,13 +6,24 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cases.collaboration import services as collaboration_services
 from cases.consultation import services as consultation_services
 from cases.core import services as core_services
-from cases.models import Case, Consultation, ConsultationMethod, ContactRoute, Person
+from cases.engine import services as engine_services
+from cases.models import (
+    Case,
+    Consultation,
+    ConsultationMethod,
+    ContactRoute,
+    Flag,
+    Person,
+    Referral,
+)
 from portal.errors import CaseRuleError
 from tests.cases.test_optimistic_locking import form_data
 from tests.worlds import master
@@ -160,3 +171,93 @@ def test_birth_date_in_the_future_is_refused_alike_by_page_and_api(client, perso
     assert error["fields"] == {"birth_date": [BORN_IN_FUTURE]}
     after = Person.objects.get(pk=world_a.person.pk)
     assert (after.birth_date, after.version) == (stored.birth_date, stored.version)
+
+
+# --- what a page offers is what the service accepts ---------------------------------
+
+
+@pytest.mark.parametrize("status", ["proposed", "accepted", "declined", "completed"])
+def test_referral_page_offers_the_answers_the_service_accepts(client, personas, world_a, status):
+    """The receiving side sees accept/decline exactly when referral_respond accepts an
+    answer, and "completed" exactly when referral_complete does."""
+    Referral.objects.filter(pk=world_a.referral.pk).update(status=status)
+    referral = Referral.objects.get(pk=world_a.referral.pk)
+    can_answer = collaboration_services.referral_can_answer(referral)
+    can_complete = collaboration_services.referral_can_complete(referral)
+    assert (can_answer, can_complete) == (status == "proposed", status == "accepted")
+
+    client.force_login(personas.coordinator_a)
+    html = client.get(reverse("cases:referral_detail", args=[referral.pk])).content.decode()
+    assert ('value="accept"' in html, 'value="decline"' in html) == (can_answer, can_answer)
+    assert ('value="complete"' in html) == can_complete
+
+    def succeeds(write) -> bool:
+        try:
+            with transaction.atomic():
+                write()
+                transaction.set_rollback(True)
+        except CaseRuleError:
+            return False
+        return True
+
+    user = personas.coordinator_a
+    assert (
+        succeeds(
+            lambda: collaboration_services.referral_respond(
+                user=user, referral=referral, accept=True
+            )
+        )
+        == can_answer
+    )
+    assert (
+        succeeds(lambda: collaboration_services.referral_complete(user=user, referral=referral))
+        == can_complete
+    )
+
+
+@pytest.mark.parametrize("state", ["open", "snoozed", "referred", "dismissed"])
+@pytest.mark.parametrize("resolved", [False, True])
+def test_flag_actions_are_offered_when_the_service_accepts_them(
+    client, personas, world_a, state, resolved
+):
+    Flag.objects.filter(pk=world_a.flag.pk).update(
+        state=state, resolved_at=timezone.now() if resolved else None
+    )
+    flag = Flag.objects.select_related("case").get(pk=world_a.flag.pk)
+    can_act = engine_services.flag_can_act(flag)
+    assert can_act == (not resolved and state in ("open", "snoozed"))
+
+    try:
+        with transaction.atomic():
+            engine_services.flag_dismiss(user=personas.manager_a, flag=flag, reason="対応済み")
+            transaction.set_rollback(True)
+        dismissed = True
+    except CaseRuleError:
+        dismissed = False
+    assert dismissed == can_act
+
+    if not resolved:  # a resolved flag is no longer shown to anyone
+        client.force_login(personas.manager_a)
+        html = client.get(reverse("cases:flag_detail", args=[flag.pk])).content.decode()
+        assert ('value="dismiss"' in html, 'value="snooze"' in html) == (can_act, can_act)
+        assert ('value="refer"' in html) == engine_services.flag_can_refer(flag)
+
+
+@pytest.mark.parametrize("rule", ["out_of_touch", "isolation_no_place"])
+def test_flag_offers_a_referral_when_the_service_makes_one(client, personas, world_a, rule):
+    """Only a rule that names where to refer turns its flag into a referral."""
+    Flag.objects.filter(pk=world_a.flag.pk).update(rule=rule)
+    flag = Flag.objects.select_related("case").get(pk=world_a.flag.pk)
+    can_refer = engine_services.flag_can_refer(flag)
+    assert can_refer == (rule == "isolation_no_place")
+
+    client.force_login(personas.manager_a)
+    html = client.get(reverse("cases:flag_detail", args=[flag.pk])).content.decode()
+    assert ('value="refer"' in html) == can_refer
+
+    try:
+        engine_services.flag_refer(user=personas.manager_a, flag=flag, reason="ルールから紹介")
+        referred = True
+    except CaseRuleError:
+        referred = False
+    assert referred == can_refer
