@@ -67,6 +67,14 @@ def _check_choices(values: Sequence[str], allowed: Sequence[str], field: str) ->
     return [v for v in allowed if v in values]  # canonical order, no repeats
 
 
+def referral_can_match(referral: Referral) -> bool:
+    """A menu can be proposed for the referral: it came to participation support and was
+    accepted."""
+    return (
+        referral.to_program == Program.PARTICIPATION and referral.status == Referral.Status.ACCEPTED
+    )
+
+
 def open_participation_referral(case: Case) -> Referral | None:
     """The accepted referral that opens the case to participation support."""
     return (
@@ -228,6 +236,16 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+def assignment_can_log_session(assignment: Assignment) -> bool:
+    """Sessions are logged for people on a trial, participating or pausing."""
+    return assignment.status in (A.TRIAL, A.ACTIVE, A.PAUSED)
+
+
+def assignment_can_schedule_follow_up(assignment: Assignment) -> bool:
+    """Follow-up after settling in is for people who have started participating."""
+    return assignment.status in (A.ACTIVE, A.PAUSED, A.ENDED)
+
+
 def _fresh(assignment: Assignment) -> Assignment:
     """The assignment as stored now (a caller's copy may predate a status change)."""
     return Assignment.objects.select_related("case", "menu").get(pk=assignment.pk)
@@ -254,7 +272,7 @@ def _take_place(menu: Menu) -> None:
 def assignment_propose(*, user: User, referral: Referral, menu: Menu) -> Assignment:
     _require_coordinator(user)
     referral = Referral.objects.select_related("case").get(pk=referral.pk)
-    if referral.to_program != Program.PARTICIPATION or referral.status != Referral.Status.ACCEPTED:
+    if not referral_can_match(referral):
         raise CaseRuleError(_("Accept the referral first."))
     if menu.municipality_id != referral.municipality_id:
         raise CaseRuleError(_("The record belongs to another municipality."))
@@ -345,7 +363,7 @@ def session_log(
     (participation → consultation), which the caseworker sees on the dashboard."""
     _require_coordinator(user)
     assignment = _fresh(assignment)
-    if assignment.status not in (A.TRIAL, A.ACTIVE, A.PAUSED):
+    if not assignment_can_log_session(assignment):
         raise CaseRuleError(_("Sessions are logged for people on a trial or participating."))
     if held_on > timezone.localdate():
         raise CaseRuleError(_("A session cannot be logged before it happens."), "held_on")
@@ -418,7 +436,7 @@ def _concern_referral(user: User, case: Case, reason: str) -> Referral:
 def follow_up_schedule(*, user: User, assignment: Assignment, due_on: datetime.date) -> FollowUp:
     _require_coordinator(user)
     assignment = _fresh(assignment)
-    if assignment.status not in (A.ACTIVE, A.PAUSED, A.ENDED):
+    if not assignment_can_schedule_follow_up(assignment):
         raise CaseRuleError(_("Follow-up is for people who have started participating."))
     if due_on < timezone.localdate():
         raise CaseRuleError(_("The follow-up date is in the past."), "due_on")
