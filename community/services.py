@@ -256,9 +256,14 @@ def _take_up(user: User, concern: Concern, case: Case) -> Concern:
     return concern
 
 
+def concern_can_handle(concern: Concern) -> bool:
+    """The concern still waits for consultation: to open a case, join one, or close."""
+    return concern.status == Concern.Status.RECEIVED
+
+
 def _lock_received(concern: Concern) -> Concern:
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
-    if concern.status != Concern.Status.RECEIVED:
+    if not concern_can_handle(concern):
         raise CaseRuleError(_("This concern has already been handled."))
     return concern
 

@@ -276,6 +276,7 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
         "community/concern_detail.html",
         {
             "concern": concern,
+            "can_handle": services.concern_can_handle(concern),
             "link_form": ConcernLinkForm(),
             "close_form": ConcernCloseForm(),
             "person_form": person_form,
