@@ -15,8 +15,8 @@ from cases.collaboration.services import referral_create
 from cases.core.services import case_event_append
 from cases.models import Case, Program, Referral
 from municipalities.audit import audit_write
-from municipalities.models import AuditEvent, Municipality, Role, User
-from municipalities.scoping import has_role
+from municipalities.models import AuditEvent, Municipality, User
+from municipalities.scoping import require_role
 from participation.models import (
     Accommodation,
     Assignment,
@@ -27,16 +27,8 @@ from participation.models import (
     SessionLog,
     Weekday,
 )
+from participation.queries import MANAGING_ROLES
 from portal.errors import CaseRuleError
-
-MANAGING_ROLES = (Role.COORDINATOR, Role.MANAGER)
-
-
-def _require_coordinator(user: User, allow_roles: Sequence[str] = ()) -> None:
-    """Coordinators and managers; ``allow_roles`` widens it for a calling app (community
-    building turns a platform's new resource into a provider)."""
-    if not has_role(user, *MANAGING_ROLES, *allow_roles):
-        raise CaseRuleError(_("Only participation coordinators and managers can do this."))
 
 
 def _audit(user: User, action: str, obj: Any, case: Case | None = None, **detail: Any) -> None:
@@ -104,7 +96,9 @@ def provider_save(
     allow_roles: Sequence[str] = (),
     **fields: Any,
 ) -> Provider:
-    _require_coordinator(user, allow_roles)
+    # ``allow_roles`` widens it for a calling app (community building turns a platform's
+    # new resource into a provider).
+    require_role(user, *MANAGING_ROLES, *allow_roles)
     unknown = set(fields) - set(PROVIDER_FIELDS)
     if unknown:
         raise TypeError(sorted(unknown))
@@ -143,7 +137,9 @@ def menu_save(
 ) -> Menu:
     """Create or change a menu. ``made_for``: a made-to-order menu for one person, whose
     case must have been referred to participation support and accepted."""
-    _require_coordinator(user, allow_roles)
+    # ``allow_roles`` widens it for a calling app (community building turns a platform's
+    # new resource into a provider).
+    require_role(user, *MANAGING_ROLES, *allow_roles)
     unknown = set(fields) - set(MENU_FIELDS)
     if unknown:
         raise TypeError(sorted(unknown))
@@ -205,7 +201,7 @@ def profile_save(
     needs: Sequence[str],
     notes: str = "",
 ) -> ParticipationProfile:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     if open_participation_referral(case) is None:
         raise CaseRuleError(_("Accept the referral first."))
     profile, _created = ParticipationProfile.objects.update_or_create(
@@ -270,7 +266,7 @@ def _take_place(menu: Menu) -> None:
 
 @transaction.atomic
 def assignment_propose(*, user: User, referral: Referral, menu: Menu) -> Assignment:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     referral = Referral.objects.select_related("case").get(pk=referral.pk)
     if not referral_can_match(referral):
         raise CaseRuleError(_("Accept the referral first."))
@@ -305,7 +301,7 @@ def assignment_change_status(
     on: datetime.date | None = None,
     reason: str = "",
 ) -> Assignment:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if to_status not in TRANSITIONS.get(assignment.status, ()):
         raise CaseRuleError(
@@ -361,7 +357,7 @@ def session_log(
 ) -> SessionLog:
     """Log a session. A concern becomes a referral back to consultation support
     (participation → consultation), which the caseworker sees on the dashboard."""
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     assignment = _fresh(assignment)
     if not assignment_can_log_session(assignment):
         raise CaseRuleError(_("Sessions are logged for people on a trial or participating."))
@@ -434,7 +430,7 @@ def _concern_referral(user: User, case: Case, reason: str) -> Referral:
 
 @transaction.atomic
 def follow_up_schedule(*, user: User, assignment: Assignment, due_on: datetime.date) -> FollowUp:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     assignment = _fresh(assignment)
     if not assignment_can_schedule_follow_up(assignment):
         raise CaseRuleError(_("Follow-up is for people who have started participating."))
@@ -456,7 +452,7 @@ def follow_up_record(
     host_feedback: str = "",
     note: str = "",
 ) -> FollowUp:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     if follow_up.done_on is not None:
         raise CaseRuleError(_("This follow-up has already been recorded."))
     if done_on > timezone.localdate():

@@ -18,7 +18,6 @@ from cases.collaboration.queries import referral_get_for_user
 from cases.collaboration.services import referral_can_answer
 from municipalities.audit import audit_list, audit_view
 from municipalities.decorators import role_required, staff_required
-from municipalities.models import Role
 from municipalities.scoping import active_membership
 from participation import queries, services
 from participation.forms import (
@@ -34,7 +33,8 @@ from participation.forms import (
 from portal.errors import CaseRuleError
 from portal.forms import add_rule_error, form_status
 
-coordinator_required = role_required(Role.COORDINATOR, Role.MANAGER)
+# The first gate of the coordinator pages; the services check the same roles.
+coordinator_required = role_required(*queries.MANAGING_ROLES)
 
 
 # --- catalogue, providers, menus ----------------------------------------------------
