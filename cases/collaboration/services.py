@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.core.queries import CASE_ROLES
 from cases.core.services import (
     case_change_status,
     case_event_append,
@@ -31,7 +32,7 @@ from cases.models import (
 )
 from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, Municipality, Role, User
-from municipalities.scoping import active_membership
+from municipalities.scoping import active_membership, require_role
 from portal.errors import CaseRuleError
 
 REFERRAL_ACKNOWLEDGE_DAYS = 3
@@ -50,6 +51,7 @@ def plan_create(
     lead_agency: SupportAgency | None = None,
     created_on: datetime.date | None = None,
 ) -> SupportPlan:
+    require_role(user, *CASE_ROLES)
     if not case.is_open:
         raise CaseRuleError(_("A closed case cannot get a new plan. Reopen it first."))
     if not goals.strip():
@@ -146,6 +148,7 @@ def meeting_record(
     - 重層的支援会議 takes up only cases whose person has a valid consent covering it on
       the day; it approves plans (支援決定), reviews them, closes or suspends them.
     """
+    require_role(user, *CASE_ROLES)
     if kind not in Meeting.Kind.values:
         raise CaseRuleError(_("Unknown kind of meeting."), "kind")
     if held_on > timezone.localdate():
@@ -406,6 +409,7 @@ def agency_create(
     kind: str = "",
     contact: str = "",
 ) -> SupportAgency:
+    require_role(user, *CASE_ROLES)
     if SupportAgency.objects.filter(municipality=municipality, name=name.strip()).exists():
         raise CaseRuleError(_("An agency with this name already exists."), "name")
     return SupportAgency.objects.create(

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.core.queries import CASE_ROLES
 from cases.core.services import (
     as_json_value,
     case_event_append,
@@ -22,6 +23,7 @@ from cases.core.services import (
 from cases.models import Case, Consultation, ConsultationMethod, ContactRoute, IssueCategory, Person
 from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, Municipality, User
+from municipalities.scoping import require_role
 from portal.errors import CaseRuleError
 
 
@@ -51,6 +53,7 @@ def check_consultation_times(data: ConsultationData) -> None:
 
 @transaction.atomic
 def consultation_log(*, user: User, case: Case, data: ConsultationData) -> Consultation:
+    require_role(user, *CASE_ROLES)
     if not data.summary.strip():
         raise CaseRuleError(_("Write what the consultation was about."), "summary")
     if data.method.municipality_id not in (None, case.municipality_id):
@@ -95,6 +98,7 @@ def consultation_amend(
 ) -> Consultation:
     """Amend a consultation note. ``version`` is the one the editor read: if the note was
     amended since, ``RecordChanged`` is raised and nothing is saved."""
+    require_role(user, *CASE_ROLES)
     if consultation.deleted_at is not None:
         raise CaseRuleError(_("A withdrawn consultation cannot be changed."))
     if not summary.strip():
@@ -131,6 +135,7 @@ def consultation_amend(
 
 @transaction.atomic
 def consultation_withdraw(*, user: User, consultation: Consultation, reason: str) -> Consultation:
+    require_role(user, *CASE_ROLES)
     if not reason.strip():
         raise CaseRuleError(_("Give the reason for withdrawing the entry."), "reason")
     if consultation.deleted_at is not None:
@@ -169,6 +174,7 @@ def intake_record(
     is_sensitive: bool = False,
 ) -> tuple[Person, Case, Consultation]:
     """Person (found or new) + case + first consultation, all or nothing."""
+    require_role(user, *CASE_ROLES)
     # The case opens on the day of the consultation: check its times before anything.
     check_consultation_times(consultation)
     if person is None:

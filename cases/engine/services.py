@@ -15,7 +15,7 @@ from cases.engine.rules import Rule, get_rule
 from cases.models import Flag, Referral, RuleSetting
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent, Municipality, Role, User
-from municipalities.scoping import has_role
+from municipalities.scoping import require_role
 from portal.errors import CaseRuleError
 
 
@@ -110,8 +110,7 @@ def flag_refer(*, user: User, flag: Flag, reason: str) -> Referral:
 def rule_setting_save(
     *, user: User, municipality: Municipality, rule: Rule, enabled: bool, params: dict[str, int]
 ) -> RuleSetting:
-    if not has_role(user, Role.MANAGER):
-        raise CaseRuleError(_("Only managers change the rules."))
+    require_role(user, Role.MANAGER)
     unknown = set(params) - set(rule.defaults)
     if unknown:
         raise CaseRuleError(_("Unknown value: %(values)s") % {"values": ", ".join(unknown)})
