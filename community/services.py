@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.consultation import services as consultation_services
+from cases.core.queries import CASE_ROLES
 from cases.core.services import case_event_append
 from cases.engine.flags import resolve_subject
 from cases.models import Case, ConsultationMethod, ContactRoute, Person
@@ -27,20 +28,13 @@ from community.models import (
     Sector,
     TargetGroup,
 )
+from community.queries import COMMUNITY_ROLES
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent, Municipality, Role, User
-from municipalities.scoping import has_role
+from municipalities.scoping import require_role
 from participation import services as participation_services
 from participation.models import Menu, Provider
 from portal.errors import CaseRuleError
-
-COMMUNITY_ROLES = (Role.COMMUNITY_WORKER, Role.MANAGER)
-CASE_ROLES = (Role.CASEWORKER, Role.MANAGER)
-
-
-def _require(user: User, roles: Sequence[str]) -> None:
-    if not has_role(user, *roles):
-        raise CaseRuleError(_("Your role cannot do this."))
 
 
 def _audit(user: User, action: str, obj: Any, **kw: Any) -> None:
@@ -83,7 +77,7 @@ def _only(fields: dict[str, Any], allowed: Sequence[str]) -> None:
 def place_save(
     *, user: User, municipality: Municipality, place: Place | None = None, **fields: Any
 ) -> Place:
-    _require(user, COMMUNITY_ROLES)
+    require_role(user, *COMMUNITY_ROLES)
     _only(fields, PLACE_FIELDS)
     created = place is None
     place = place or Place(municipality=municipality)
@@ -111,7 +105,7 @@ def activity_record(
     volunteers: int = 0,
     note: str = "",
 ) -> ActivityRecord:
-    _require(user, COMMUNITY_ROLES)
+    require_role(user, *COMMUNITY_ROLES)
     _not_future(held_on, "held_on")
     if participants < 0 or volunteers < 0:
         raise CaseRuleError(_("Counts cannot be negative."), "participants")
@@ -145,7 +139,7 @@ def platform_session_record(
     outcomes: Sequence[tuple[str, str, str]] = (),
 ) -> PlatformSession:
     """``outcomes``: (kind, description, organisation) triples."""
-    _require(user, COMMUNITY_ROLES)
+    require_role(user, *COMMUNITY_ROLES)
     _not_future(held_on, "held_on")
     if not theme.strip():
         raise CaseRuleError(_("Give the theme of the session."), "theme")
@@ -191,7 +185,7 @@ def outcome_to_provider(
 ) -> tuple[Provider, Menu | None]:
     """Turn a platform's new resource into a participation provider, and optionally a
     first menu, in one step (地域資源の開拓: community ↔ participation)."""
-    _require(user, (*COMMUNITY_ROLES, Role.COORDINATOR))
+    require_role(user, *COMMUNITY_ROLES, Role.COORDINATOR)
     outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
     if outcome.kind != Outcome.Kind.NEW_RESOURCE:
         raise CaseRuleError(_("Only a new resource can become a provider."))
@@ -230,7 +224,7 @@ def outcome_to_provider(
 def concern_record(*, user: User, municipality: Municipality, **fields: Any) -> Concern:
     """A community worker records what someone noticed. Anyone in community building
     may; so may caseworkers (a call may come to them first)."""
-    _require(user, (*COMMUNITY_ROLES, *CASE_ROLES))
+    require_role(user, *COMMUNITY_ROLES, *CASE_ROLES)
     _only(fields, CONCERN_FIELDS)
     concern = Concern(municipality=municipality, reported_by=user)
     for key, value in fields.items():
@@ -256,9 +250,14 @@ def _take_up(user: User, concern: Concern, case: Case) -> Concern:
     return concern
 
 
+def concern_can_handle(concern: Concern) -> bool:
+    """The concern still waits for consultation: to open a case, join one, or close."""
+    return concern.status == Concern.Status.RECEIVED
+
+
 def _lock_received(concern: Concern) -> Concern:
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
-    if concern.status != Concern.Status.RECEIVED:
+    if not concern_can_handle(concern):
         raise CaseRuleError(_("This concern has already been handled."))
     return concern
 
@@ -266,7 +265,7 @@ def _lock_received(concern: Concern) -> Concern:
 @transaction.atomic
 def concern_link_case(*, user: User, concern: Concern, case: Case) -> Concern:
     """The person is already known: attach the concern to their case."""
-    _require(user, CASE_ROLES)
+    require_role(user, *CASE_ROLES)
     concern = _lock_received(concern)
     if case.municipality_id != concern.municipality_id:
         raise CaseRuleError(_("The record belongs to another municipality."))
@@ -289,7 +288,7 @@ def concern_open_case(
 ) -> Case:
     """Open a case from the concern: the route is 地域住民の気づき and the first
     consultation records what was noticed."""
-    _require(user, CASE_ROLES)
+    require_role(user, *CASE_ROLES)
     concern = _lock_received(concern)
     if person_fields is None and person is None:
         person_fields = {
@@ -323,7 +322,7 @@ def concern_open_case(
 
 @transaction.atomic
 def concern_close(*, user: User, concern: Concern, note: str) -> Concern:
-    _require(user, CASE_ROLES)
+    require_role(user, *CASE_ROLES)
     concern = _lock_received(concern)
     if not note.strip():
         raise CaseRuleError(_("Give the reason for closing without a case."), "note")
@@ -344,7 +343,7 @@ def concern_close(*, user: User, concern: Concern, note: str) -> Concern:
 def case_place_link(
     *, user: User, case: Case, place: Place, since: datetime.date, note: str = ""
 ) -> CasePlace:
-    _require(user, CASE_ROLES)
+    require_role(user, *CASE_ROLES)
     if place.municipality_id != case.municipality_id:
         raise CaseRuleError(_("The record belongs to another municipality."), "place")
     if not case.is_open:
@@ -369,7 +368,7 @@ def case_place_link(
 
 @transaction.atomic
 def case_place_end(*, user: User, link: CasePlace, ended_on: datetime.date) -> CasePlace:
-    _require(user, CASE_ROLES)
+    require_role(user, *CASE_ROLES)
     if link.ended_on:
         raise CaseRuleError(_("This link has already ended."))
     if ended_on < link.since:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases.consultation.queries import person_duplicates
 from cases.core.forms import PersonForm
+from cases.core.pages import case_staff_required
 from cases.core.queries import can_see_cases, case_get_for_user, cases_visible_to
 from community import queries, services
 from community.forms import (
@@ -29,13 +30,13 @@ from community.forms import (
 )
 from municipalities.audit import audit_view, audit_write
 from municipalities.decorators import role_required, staff_required
-from municipalities.models import AuditEvent, Role
+from municipalities.models import AuditEvent
 from municipalities.scoping import active_membership
 from portal.errors import CaseRuleError
 from portal.forms import add_rule_error, form_status
 
-community_required = role_required(Role.COMMUNITY_WORKER, Role.MANAGER)
-case_staff_required = role_required(Role.CASEWORKER, Role.MANAGER)
+# The first gate of the pages; the services check the same roles.
+community_required = role_required(*queries.COMMUNITY_ROLES)
 
 
 # --- places ---------------------------------------------------------------------------
@@ -276,6 +277,7 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
         "community/concern_detail.html",
         {
             "concern": concern,
+            "can_handle": services.concern_can_handle(concern),
             "link_form": ConcernLinkForm(),
             "close_form": ConcernCloseForm(),
             "person_form": person_form,

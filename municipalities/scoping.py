@@ -17,6 +17,8 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import RoleRequired
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
@@ -63,6 +65,14 @@ def has_role(user: User | AnonymousUser | None, *roles: str) -> bool:
         return False
     membership = active_membership(user)
     return membership is not None and membership.role in roles
+
+
+def require_role(user: User | AnonymousUser | None, *roles: str) -> None:
+    """The role check of every service that needs one: staff of a municipality in one of
+    ``roles``, or ``RoleRequired``. Pages gate on the same roles first, with
+    ``municipalities.decorators.role_required``."""
+    if not has_role(user, *roles):
+        raise RoleRequired
 
 
 class TenantQuerySet(models.QuerySet):

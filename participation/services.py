@@ -16,8 +16,8 @@ from cases.core.services import case_event_append
 from cases.models import Case, Referral
 from cases.programs import CONSULTATION
 from municipalities.audit import audit_write
-from municipalities.models import AuditEvent, Municipality, Role, User
-from municipalities.scoping import has_role
+from municipalities.models import AuditEvent, Municipality, User
+from municipalities.scoping import require_role
 from participation.models import (
     Accommodation,
     Assignment,
@@ -29,16 +29,8 @@ from participation.models import (
     Weekday,
 )
 from participation.program import PROGRAM as PARTICIPATION
+from participation.queries import MANAGING_ROLES
 from portal.errors import CaseRuleError
-
-MANAGING_ROLES = (Role.COORDINATOR, Role.MANAGER)
-
-
-def _require_coordinator(user: User, allow_roles: Sequence[str] = ()) -> None:
-    """Coordinators and managers; ``allow_roles`` widens it for a calling app (community
-    building turns a platform's new resource into a provider)."""
-    if not has_role(user, *MANAGING_ROLES, *allow_roles):
-        raise CaseRuleError(_("Only participation coordinators and managers can do this."))
 
 
 def _audit(user: User, action: str, obj: Any, case: Case | None = None, **detail: Any) -> None:
@@ -67,6 +59,12 @@ def _check_choices(values: Sequence[str], allowed: Sequence[str], field: str) ->
     if bad:
         raise CaseRuleError(_("Unknown value: %(values)s") % {"values": ", ".join(bad)}, field)
     return [v for v in allowed if v in values]  # canonical order, no repeats
+
+
+def referral_can_match(referral: Referral) -> bool:
+    """A menu can be proposed for the referral: it came to participation support and was
+    accepted."""
+    return referral.to_program == PARTICIPATION and referral.status == Referral.Status.ACCEPTED
 
 
 def open_participation_referral(case: Case) -> Referral | None:
@@ -98,7 +96,9 @@ def provider_save(
     allow_roles: Sequence[str] = (),
     **fields: Any,
 ) -> Provider:
-    _require_coordinator(user, allow_roles)
+    # ``allow_roles`` widens it for a calling app (community building turns a platform's
+    # new resource into a provider).
+    require_role(user, *MANAGING_ROLES, *allow_roles)
     unknown = set(fields) - set(PROVIDER_FIELDS)
     if unknown:
         raise TypeError(sorted(unknown))
@@ -137,7 +137,9 @@ def menu_save(
 ) -> Menu:
     """Create or change a menu. ``made_for``: a made-to-order menu for one person, whose
     case must have been referred to participation support and accepted."""
-    _require_coordinator(user, allow_roles)
+    # ``allow_roles`` widens it for a calling app (community building turns a platform's
+    # new resource into a provider).
+    require_role(user, *MANAGING_ROLES, *allow_roles)
     unknown = set(fields) - set(MENU_FIELDS)
     if unknown:
         raise TypeError(sorted(unknown))
@@ -199,7 +201,7 @@ def profile_save(
     needs: Sequence[str],
     notes: str = "",
 ) -> ParticipationProfile:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     if open_participation_referral(case) is None:
         raise CaseRuleError(_("Accept the referral first."))
     profile, _created = ParticipationProfile.objects.update_or_create(
@@ -230,6 +232,16 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+def assignment_can_log_session(assignment: Assignment) -> bool:
+    """Sessions are logged for people on a trial, participating or pausing."""
+    return assignment.status in (A.TRIAL, A.ACTIVE, A.PAUSED)
+
+
+def assignment_can_schedule_follow_up(assignment: Assignment) -> bool:
+    """Follow-up after settling in is for people who have started participating."""
+    return assignment.status in (A.ACTIVE, A.PAUSED, A.ENDED)
+
+
 def _fresh(assignment: Assignment) -> Assignment:
     """The assignment as stored now (a caller's copy may predate a status change)."""
     return Assignment.objects.select_related("case", "menu").get(pk=assignment.pk)
@@ -254,9 +266,9 @@ def _take_place(menu: Menu) -> None:
 
 @transaction.atomic
 def assignment_propose(*, user: User, referral: Referral, menu: Menu) -> Assignment:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     referral = Referral.objects.select_related("case").get(pk=referral.pk)
-    if referral.to_program != PARTICIPATION or referral.status != Referral.Status.ACCEPTED:
+    if not referral_can_match(referral):
         raise CaseRuleError(_("Accept the referral first."))
     if menu.municipality_id != referral.municipality_id:
         raise CaseRuleError(_("The record belongs to another municipality."))
@@ -289,7 +301,7 @@ def assignment_change_status(
     on: datetime.date | None = None,
     reason: str = "",
 ) -> Assignment:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if to_status not in TRANSITIONS.get(assignment.status, ()):
         raise CaseRuleError(
@@ -345,9 +357,9 @@ def session_log(
 ) -> SessionLog:
     """Log a session. A concern becomes a referral back to consultation support
     (participation → consultation), which the caseworker sees on the dashboard."""
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     assignment = _fresh(assignment)
-    if assignment.status not in (A.TRIAL, A.ACTIVE, A.PAUSED):
+    if not assignment_can_log_session(assignment):
         raise CaseRuleError(_("Sessions are logged for people on a trial or participating."))
     if held_on > timezone.localdate():
         raise CaseRuleError(_("A session cannot be logged before it happens."), "held_on")
@@ -418,9 +430,9 @@ def _concern_referral(user: User, case: Case, reason: str) -> Referral:
 
 @transaction.atomic
 def follow_up_schedule(*, user: User, assignment: Assignment, due_on: datetime.date) -> FollowUp:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     assignment = _fresh(assignment)
-    if assignment.status not in (A.ACTIVE, A.PAUSED, A.ENDED):
+    if not assignment_can_schedule_follow_up(assignment):
         raise CaseRuleError(_("Follow-up is for people who have started participating."))
     if due_on < timezone.localdate():
         raise CaseRuleError(_("The follow-up date is in the past."), "due_on")
@@ -440,7 +452,7 @@ def follow_up_record(
     host_feedback: str = "",
     note: str = "",
 ) -> FollowUp:
-    _require_coordinator(user)
+    require_role(user, *MANAGING_ROLES)
     if follow_up.done_on is not None:
         raise CaseRuleError(_("This follow-up has already been recorded."))
     if done_on > timezone.localdate():

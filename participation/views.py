@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.collaboration.queries import referral_get_for_user
+from cases.collaboration.services import referral_can_answer
 from municipalities.audit import audit_list, audit_view
 from municipalities.decorators import role_required, staff_required
-from municipalities.models import Role
 from municipalities.scoping import active_membership
 from participation import queries, services
 from participation.forms import (
@@ -33,7 +33,8 @@ from participation.forms import (
 from portal.errors import CaseRuleError
 from portal.forms import add_rule_error, form_status
 
-coordinator_required = role_required(Role.COORDINATOR, Role.MANAGER)
+# The first gate of the coordinator pages; the services check the same roles.
+coordinator_required = role_required(*queries.MANAGING_ROLES)
 
 
 # --- catalogue, providers, menus ----------------------------------------------------
@@ -154,11 +155,8 @@ def provider_edit(request: HttpRequest, provider_id: int | None = None) -> HttpR
 def inbox(request: HttpRequest) -> HttpResponse:
     referrals = queries.participation_inbox(request.user)
     audit_list(request, "participation_inbox", [r.case_id for r in referrals])
-    return render(
-        request,
-        "participation/inbox.html",
-        {"referrals": referrals},
-    )
+    rows = [(r, services.referral_can_match(r), referral_can_answer(r)) for r in referrals]
+    return render(request, "participation/inbox.html", {"rows": rows})
 
 
 @coordinator_required
@@ -223,8 +221,11 @@ def assignment_propose(request: HttpRequest, referral_id: int) -> HttpResponse:
 def _assignment_context(request: HttpRequest, assignment_id: int, **forms: Any) -> dict:
     context = queries.assignment_page(request.user, assignment_id)
     a = context["assignment"]
+    can_manage = queries.can_manage(request.user)
     context.update(
-        can_manage=queries.can_manage(request.user),
+        can_manage=can_manage,
+        can_log_session=can_manage and services.assignment_can_log_session(a),
+        can_schedule_follow_up=can_manage and services.assignment_can_schedule_follow_up(a),
         status_form=forms.get("status_form")
         or AssignmentStatusForm(
             allowed=services.TRANSITIONS[a.status], initial={"on": timezone.localdate()}

@@ -17,6 +17,14 @@ class CaseRuleError(Exception):
         self.field = field
 
 
+class RoleRequired(CaseRuleError):
+    """The user's role may not make this change. Raised by ``require_role``, the one role
+    check every service makes; a page shows it like any rule, the API answers 400."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Your role cannot do this."))
+
+
 class RecordChanged(Exception):
     """Optimistic locking: the record was saved by someone else after the caller read it
     (its ``version`` moved on). Nothing was saved; ``current`` is the record as stored."""

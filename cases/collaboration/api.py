@@ -156,7 +156,11 @@ class MeetingViewSet(ScopedViewSet):
         items = []
         for item in d["items"]:
             case = core_queries.case_get_for_user(user, item["case"])
-            plan = queries.plan_get_for_user(user, item["plan"]) if item.get("plan") else None
+            plan = (
+                queries.plan_get_for_user(user, item["plan"])
+                if item.get("plan")
+                else services.plan_for_decision(case, item["decision"])
+            )
             items.append(
                 services.MeetingItemData(
                     case=case, decision=item["decision"], plan=plan, note=item["note"]

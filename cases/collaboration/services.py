@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.core.queries import CASE_ROLES
 from cases.core.services import (
     case_change_status,
     case_event_append,
@@ -32,7 +33,7 @@ from cases.programs import AGENCY
 from cases.registry import get_program, receiving_roles
 from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, Municipality, User
-from municipalities.scoping import active_membership
+from municipalities.scoping import active_membership, require_role
 from portal.errors import CaseRuleError
 
 REFERRAL_ACKNOWLEDGE_DAYS = 3
@@ -51,6 +52,7 @@ def plan_create(
     lead_agency: SupportAgency | None = None,
     created_on: datetime.date | None = None,
 ) -> SupportPlan:
+    require_role(user, *CASE_ROLES)
     if not case.is_open:
         raise CaseRuleError(_("A closed case cannot get a new plan. Reopen it first."))
     if not goals.strip():
@@ -110,6 +112,23 @@ PLAN_DECISIONS = {
     MeetingCase.Decision.SUSPEND,
 }
 
+# The status the plan a decision applies to must have: 支援決定 approves a draft; 評価 and
+# 中断 act on the plan in force. 終結 closes every plan of the case and needs none.
+PLAN_STATUS_FOR_DECISION = {
+    MeetingCase.Decision.DECIDE_PLAN: SupportPlan.Status.DRAFT,
+    MeetingCase.Decision.REVIEWED: SupportPlan.Status.DECIDED,
+    MeetingCase.Decision.SUSPEND: SupportPlan.Status.DECIDED,
+}
+
+
+def plan_for_decision(case: Case, decision: str) -> SupportPlan | None:
+    """The plan of ``case`` that a meeting's ``decision`` applies to when the caller does
+    not name one: the newest draft to approve, the decided plan to review or suspend."""
+    status = PLAN_STATUS_FOR_DECISION.get(decision)
+    if status is None:
+        return None
+    return case.plans.filter(status=status).order_by("-version").first()
+
 
 @transaction.atomic
 def meeting_record(
@@ -130,6 +149,7 @@ def meeting_record(
     - 重層的支援会議 takes up only cases whose person has a valid consent covering it on
       the day; it approves plans (支援決定), reviews them, closes or suspends them.
     """
+    require_role(user, *CASE_ROLES)
     if kind not in Meeting.Kind.values:
         raise CaseRuleError(_("Unknown kind of meeting."), "kind")
     if held_on > timezone.localdate():
@@ -173,29 +193,22 @@ def meeting_record(
                 "cases",
             )
     for item in items:
-        if item.decision in PLAN_DECISIONS and item.decision != MeetingCase.Decision.CLOSE:
-            if item.plan is None:
-                raise CaseRuleError(
-                    _("Choose the plan of case %(case)s that the decision is about.")
-                    % {"case": item.case.number},
-                    "cases",
-                )
         if item.plan is not None and item.plan.case_id != item.case.pk:
             raise CaseRuleError(_("The plan belongs to another case."), "cases")
-        if item.decision == MeetingCase.Decision.DECIDE_PLAN:
-            if item.plan.status != SupportPlan.Status.DRAFT:
-                raise CaseRuleError(
-                    _("Only a draft plan can be approved (case %(case)s).")
-                    % {"case": item.case.number},
-                    "cases",
-                )
-        if item.decision in (MeetingCase.Decision.REVIEWED, MeetingCase.Decision.SUSPEND):
-            if item.plan.status != SupportPlan.Status.DECIDED:
-                raise CaseRuleError(
-                    _("Only a decided plan can be reviewed or suspended (case %(case)s).")
-                    % {"case": item.case.number},
-                    "cases",
-                )
+        required = PLAN_STATUS_FOR_DECISION.get(item.decision)
+        if required is None or (item.plan is not None and item.plan.status == required):
+            continue
+        if required == SupportPlan.Status.DRAFT:
+            raise CaseRuleError(
+                _("Only a draft plan can be approved (case %(case)s).")
+                % {"case": item.case.number},
+                "cases",
+            )
+        raise CaseRuleError(
+            _("Only a decided plan can be reviewed or suspended (case %(case)s).")
+            % {"case": item.case.number},
+            "cases",
+        )
 
     meeting = Meeting.objects.create(
         municipality=municipality,
@@ -320,6 +333,16 @@ def referral_create(
     return referral
 
 
+def referral_can_answer(referral: Referral) -> bool:
+    """The receiving side can still accept or decline the referral."""
+    return referral.status == Referral.Status.PROPOSED
+
+
+def referral_can_complete(referral: Referral) -> bool:
+    """The receiving side can mark the referral completed."""
+    return referral.status == Referral.Status.ACCEPTED
+
+
 def can_respond(user: User, referral: Referral) -> bool:
     membership = active_membership(user)
     return (
@@ -334,7 +357,7 @@ def referral_respond(*, user: User, referral: Referral, accept: bool, note: str 
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if not can_respond(user, referral):
         raise CaseRuleError(_("Only the receiving side can answer this referral."))
-    if referral.status != Referral.Status.PROPOSED:
+    if not referral_can_answer(referral):
         raise CaseRuleError(_("This referral has already been answered."))
     if not accept and not note.strip():
         raise CaseRuleError(_("Give the reason for declining."), "note")
@@ -355,7 +378,7 @@ def referral_complete(*, user: User, referral: Referral, note: str = "") -> Refe
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if not can_respond(user, referral):
         raise CaseRuleError(_("Only the receiving side can answer this referral."))
-    if referral.status != Referral.Status.ACCEPTED:
+    if not referral_can_complete(referral):
         raise CaseRuleError(_("Only an accepted referral can be completed."))
     referral.status = Referral.Status.COMPLETED
     referral.completed_at = timezone.now()
@@ -377,6 +400,7 @@ def agency_create(
     kind: str = "",
     contact: str = "",
 ) -> SupportAgency:
+    require_role(user, *CASE_ROLES)
     if SupportAgency.objects.filter(municipality=municipality, name=name.strip()).exists():
         raise CaseRuleError(_("An agency with this name already exists."), "name")
     return SupportAgency.objects.create(

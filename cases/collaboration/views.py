@@ -123,18 +123,11 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
             items = []
             for number in numbers:
                 case = cases[number]
-                plan = None
-                if decision in services.PLAN_DECISIONS:
-                    plan = (
-                        case.plans.exclude(status__in=["superseded", "closed"])
-                        .order_by("-version")
-                        .first()
-                    )
                 items.append(
                     services.MeetingItemData(
                         case=case,
                         decision=decision,
-                        plan=plan,
+                        plan=services.plan_for_decision(case, decision),
                         note=form.cleaned_data["decision_note"],
                     )
                 )
@@ -222,6 +215,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     """Caseworkers see the case; the receiving program sees name, contact and reason."""
     referral = queries.referral_get_for_user(request.user, referral_id)
     audit_view(request, referral, case_id=referral.case_id, person_id=referral.case.person_id)
+    receiving = services.can_respond(request.user, referral)
     return render(
         request,
         "cases/referral_detail.html",
@@ -229,7 +223,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
             "referral": referral,
             "person": referral.case.person,
             "full_access": core_queries.can_see_cases(request.user),
-            "can_respond": services.can_respond(request.user, referral),
+            "can_answer": receiving and services.referral_can_answer(referral),
+            "can_complete": receiving and services.referral_can_complete(referral),
             "response_form": ReferralResponseForm(),
         },
     )

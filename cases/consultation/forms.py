@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.forms import TenantFormMixin, VersionField
@@ -33,12 +31,6 @@ class ConsultationForm(TenantFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         clean_text_fields(self)
-        occurred = cleaned.get("occurred_at")
-        if occurred and occurred > timezone.now() + datetime.timedelta(minutes=5):
-            self.add_error("occurred_at", _("A consultation cannot be in the future."))
-        follow_up = cleaned.get("follow_up_on")
-        if follow_up and occurred and follow_up < timezone.localtime(occurred).date():
-            self.add_error("follow_up_on", _("The follow-up must be after the consultation."))
         return cleaned
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.core.queries import CASE_ROLES
 from cases.core.services import (
     as_json_value,
     case_event_append,
@@ -22,6 +23,7 @@ from cases.core.services import (
 from cases.models import Case, Consultation, ConsultationMethod, ContactRoute, IssueCategory, Person
 from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, Municipality, User
+from municipalities.scoping import require_role
 from portal.errors import CaseRuleError
 
 
@@ -36,14 +38,27 @@ class ConsultationData:
     visitor_phone: str = ""
 
 
+def check_follow_up(occurred_at: datetime.datetime, follow_up_on: datetime.date | None) -> None:
+    """The next follow-up is not set before the day of the consultation."""
+    if follow_up_on is not None and follow_up_on < timezone.localtime(occurred_at).date():
+        raise CaseRuleError(_("The follow-up must be after the consultation."), "follow_up_on")
+
+
+def check_consultation_times(data: ConsultationData) -> None:
+    """The consultation has happened, and its follow-up does not come before it."""
+    if data.occurred_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise CaseRuleError(_("A consultation cannot be in the future."), "occurred_at")
+    check_follow_up(data.occurred_at, data.follow_up_on)
+
+
 @transaction.atomic
 def consultation_log(*, user: User, case: Case, data: ConsultationData) -> Consultation:
+    require_role(user, *CASE_ROLES)
     if not data.summary.strip():
         raise CaseRuleError(_("Write what the consultation was about."), "summary")
     if data.method.municipality_id not in (None, case.municipality_id):
         raise CaseRuleError(_("The record belongs to another municipality."), "method")
-    if data.occurred_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise CaseRuleError(_("A consultation cannot be in the future."), "occurred_at")
+    check_consultation_times(data)
     consultation = Consultation.objects.create(
         municipality_id=case.municipality_id,
         case=case,
@@ -83,10 +98,13 @@ def consultation_amend(
 ) -> Consultation:
     """Amend a consultation note. ``version`` is the one the editor read: if the note was
     amended since, ``RecordChanged`` is raised and nothing is saved."""
+    require_role(user, *CASE_ROLES)
     if consultation.deleted_at is not None:
         raise CaseRuleError(_("A withdrawn consultation cannot be changed."))
     if not summary.strip():
         raise CaseRuleError(_("Write what the consultation was about."), "summary")
+    if follow_up_on != consultation.follow_up_on:
+        check_follow_up(consultation.occurred_at, follow_up_on)
     claim_version(consultation, version)
     previous = {
         "summary": consultation.summary,
@@ -117,6 +135,7 @@ def consultation_amend(
 
 @transaction.atomic
 def consultation_withdraw(*, user: User, consultation: Consultation, reason: str) -> Consultation:
+    require_role(user, *CASE_ROLES)
     if not reason.strip():
         raise CaseRuleError(_("Give the reason for withdrawing the entry."), "reason")
     if consultation.deleted_at is not None:
@@ -155,6 +174,9 @@ def intake_record(
     is_sensitive: bool = False,
 ) -> tuple[Person, Case, Consultation]:
     """Person (found or new) + case + first consultation, all or nothing."""
+    require_role(user, *CASE_ROLES)
+    # The case opens on the day of the consultation: check its times before anything.
+    check_consultation_times(consultation)
     if person is None:
         person = person_create(user=user, municipality=municipality, **(person_fields or {}))
     elif person.municipality_id != municipality.pk:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -130,8 +130,6 @@ class CaseInput(serializers.Serializer):
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get("person") and not data.get("name"):
             raise serializers.ValidationError({"name": ["person or name is required"]})
-        if data.get("opened_on") and data["opened_on"] > timezone.localdate():
-            raise serializers.ValidationError({"opened_on": ["cannot be in the future"]})
         return data
 
 
@@ -179,13 +177,6 @@ class PersonUpdateInput(serializers.Serializer):
             raise serializers.ValidationError(
                 _("Enter the reading in kana (hiragana or katakana).")
             )
-        return value
-
-    def validate_birth_date(self, value: Any) -> Any:
-        if value and value > timezone.localdate():
-            raise serializers.ValidationError(_("The date of birth cannot be in the future."))
-        if value and value.year < 1900:
-            raise serializers.ValidationError(_("Check the year of birth."))
         return value
 
 
@@ -248,32 +239,35 @@ class CaseViewSet(ScopedViewSet):
         d = data.validated_data
         municipality = active_membership(request.user).municipality
         mid = municipality.pk
-        person = (
-            queries.person_get_for_user(request.user, d["person"])
-            if d.get("person")
-            else services.person_create(
-                user=request.user,
-                municipality=municipality,
-                name=d["name"],
-                name_kana=d.get("name_kana", ""),
-                birth_date=d.get("birth_date"),
+        # A new person and their case, all or nothing: a case refused by its service (or
+        # an unknown code) leaves no person behind.
+        with transaction.atomic():
+            person = (
+                queries.person_get_for_user(request.user, d["person"])
+                if d.get("person")
+                else services.person_create(
+                    user=request.user,
+                    municipality=municipality,
+                    name=d["name"],
+                    name_kana=d.get("name_kana", ""),
+                    birth_date=d.get("birth_date"),
+                )
             )
-        )
-        categories = [master_code(IssueCategory, mid, c) for c in d.get("categories", [])]
-        primary = (
-            master_code(IssueCategory, mid, d["primary_category"])
-            if d.get("primary_category")
-            else None
-        )
-        case = services.case_open(
-            user=request.user,
-            person=person,
-            route=master_code(ContactRoute, mid, d["route"]),
-            categories=categories,
-            primary_category=primary,
-            opened_on=d.get("opened_on"),
-            assigned_to=request.user,
-        )
+            categories = [master_code(IssueCategory, mid, c) for c in d.get("categories", [])]
+            primary = (
+                master_code(IssueCategory, mid, d["primary_category"])
+                if d.get("primary_category")
+                else None
+            )
+            case = services.case_open(
+                user=request.user,
+                person=person,
+                route=master_code(ContactRoute, mid, d["route"]),
+                categories=categories,
+                primary_category=primary,
+                opened_on=d.get("opened_on"),
+                assigned_to=request.user,
+            )
         return self.created(self.scoped(request.user).get(pk=case.pk))
 
     @extend_schema(

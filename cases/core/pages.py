@@ -8,14 +8,15 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from cases.core.queries import CASE_ROLES
 from cases.models import Case
 from municipalities.audit import audit_view
 from municipalities.decorators import role_required
-from municipalities.models import Role
 from municipalities.scoping import active_membership
 
-# Caseworkers and managers only; everyone else is refused before any lookup.
-case_staff_required = role_required(Role.CASEWORKER, Role.MANAGER)
+# Caseworkers and managers only; everyone else is refused before any lookup. The first
+# gate of the pages: the services check the same roles (``require_role``).
+case_staff_required = role_required(*CASE_ROLES)
 
 
 def municipality_id_of(request: HttpRequest) -> int:

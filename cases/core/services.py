@@ -13,6 +13,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.core.queries import CASE_ROLES
 from cases.models import (
     Case,
     CaseCategory,
@@ -31,8 +32,8 @@ from cases.models import (
 )
 from cases.registry import announce_case_changed
 from municipalities.audit import audit_change, audit_write
-from municipalities.models import AuditEvent, Municipality, User
-from municipalities.scoping import active_membership
+from municipalities.models import AuditEvent, Municipality, Role, User
+from municipalities.scoping import active_membership, require_role
 from portal.errors import CaseRuleError, RecordChanged
 from portal.fiscal import fiscal_year_of
 
@@ -101,6 +102,7 @@ def check_birth_date(value: datetime.date | None) -> None:
 
 @transaction.atomic
 def person_create(*, user: User, municipality: Municipality, **fields: Any) -> Person:
+    require_role(user, *CASE_ROLES)
     check_birth_date(fields.get("birth_date"))
     person = Person(municipality=municipality, created_by=user)
     for name in PERSON_FIELDS:
@@ -118,6 +120,7 @@ def person_update(
 ) -> Person:
     """Change a person's details. ``version`` is the one the editor read: if the person
     was saved since, ``RecordChanged`` is raised and nothing is saved."""
+    require_role(user, *CASE_ROLES)
     check_birth_date(fields.get("birth_date"))
     previous = {
         name: as_json_value(getattr(person, name)) for name in fields if name in PERSON_FIELDS
@@ -141,6 +144,7 @@ def person_update(
 
 @transaction.atomic
 def household_create(*, user: User, case: Case, name: str, address: str = "") -> Household:
+    require_role(user, *CASE_ROLES)
     household = Household.objects.create(
         municipality_id=case.municipality_id, name=name, address=address
     )
@@ -171,6 +175,7 @@ def household_add_member(
     works: bool | None = None,
     notes: str = "",
 ) -> HouseholdMember:
+    require_role(user, *CASE_ROLES)
     household = case.household
     if household is None:
         raise CaseRuleError(_("Record the household first."))
@@ -206,6 +211,7 @@ def household_member_update(
     works: bool | None,
     notes: str = "",
 ) -> HouseholdMember:
+    require_role(user, *CASE_ROLES)
     if member.household_id != case.household_id:
         raise CaseRuleError(_("The member belongs to another household."))
     if member.person_id == case.person_id and relationship != Relationship.SELF:
@@ -234,6 +240,7 @@ def household_member_update(
 def household_member_leave(
     *, user: User, case: Case, member: HouseholdMember, left_on: datetime.date
 ) -> HouseholdMember:
+    require_role(user, *CASE_ROLES)
     if member.relationship == Relationship.SELF and member.person_id == case.person_id:
         raise CaseRuleError(_("The case's own person cannot leave the household."))
     member.left_at = left_on
@@ -295,6 +302,7 @@ def case_open(
     agencies: Iterable[SupportAgency] = (),
     is_sensitive: bool = False,
 ) -> Case:
+    require_role(user, *CASE_ROLES)
     if route.municipality_id not in (None, person.municipality_id):
         raise CaseRuleError(_("The record belongs to another municipality."), "route")
     agencies = list(agencies)
@@ -303,6 +311,8 @@ def case_open(
         membership = active_membership(assigned_to)
         if membership is None or membership.municipality_id != person.municipality_id:
             raise CaseRuleError(_("The caseworker must work in this municipality."), "assigned_to")
+    if opened_on is not None and opened_on > timezone.localdate():
+        raise CaseRuleError(_("The opening date cannot be in the future."), "opened_on")
     opened_on = opened_on or timezone.localdate()
     case = Case.objects.create(
         municipality_id=person.municipality_id,
@@ -344,6 +354,7 @@ def case_update(
     """Change a case's route, issues, caseworker, agencies and sensitivity. ``version`` is
     the one the editor read: if the case was saved since, ``RecordChanged`` is raised and
     nothing is saved."""
+    require_role(user, *CASE_ROLES)
     claim_version(case, version)
     agencies = list(agencies)
     same_municipality(case.municipality_id, *agencies)
@@ -402,6 +413,7 @@ def allowed_transitions(case: Case) -> tuple[str, ...]:
 def case_change_status(
     *, user: User, case: Case, to_status: str, reason: str = "", on: datetime.date | None = None
 ) -> Case:
+    require_role(user, *CASE_ROLES)
     case = Case.objects.select_for_update().get(pk=case.pk)
     if to_status not in allowed_transitions(case):
         raise CaseRuleError(
@@ -463,6 +475,7 @@ def consent_record(
     witness: str = "",
     rules_explained: bool = False,
 ) -> Consent:
+    require_role(user, *CASE_ROLES)
     agencies = list(agencies)
     same_municipality(person.municipality_id, case, *agencies)
     if case is not None and case.person_id != person.pk:
@@ -504,6 +517,7 @@ def consent_record(
 def consent_withdraw(
     *, user: User, consent: Consent, withdrawn_on: datetime.date, note: str = ""
 ) -> Consent:
+    require_role(user, *CASE_ROLES)
     if consent.withdrawn_on is not None:
         raise CaseRuleError(_("This consent has already been withdrawn."))
     if withdrawn_on < consent.given_on:
@@ -552,6 +566,7 @@ def master_data_add(
 ) -> Any:
     """A municipality's own category, route or method beside the national defaults.
     Codes never change once used, so statistics stay comparable."""
+    require_role(user, Role.MANAGER)
     model = MASTER_MODELS.get(kind)
     if model is None:
         raise CaseRuleError(_("Unknown list."), "kind")

@@ -16,7 +16,7 @@ from cases.models import Flag, Referral, RuleSetting
 from cases.registry import get_rule
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent, Municipality, Role, User
-from municipalities.scoping import has_role
+from municipalities.scoping import require_role
 from portal.errors import CaseRuleError
 
 
@@ -32,9 +32,27 @@ def _audit(user: User, flag: Flag, **detail: Any) -> None:
     )
 
 
+def flag_can_act(flag: Flag) -> bool:
+    """The flag can still be snoozed, dismissed or turned into a referral: the rules have
+    not resolved it and nobody has handled it for good."""
+    return flag.resolved_at is None and flag.state in (Flag.State.OPEN, Flag.State.SNOOZED)
+
+
+def flag_can_refer(flag: Flag) -> bool:
+    """The flag can become a referral: it is open, about a case, and its rule says where
+    to refer."""
+    rule = get_rule(flag.rule)
+    return (
+        flag_can_act(flag)
+        and flag.case_id is not None
+        and rule is not None
+        and rule.refer is not None
+    )
+
+
 def _lock_open(flag: Flag) -> Flag:
     flag = Flag.objects.select_for_update(of=("self",)).select_related("case").get(pk=flag.pk)
-    if flag.resolved_at is not None or flag.state in (Flag.State.REFERRED, Flag.State.DISMISSED):
+    if not flag_can_act(flag):
         raise CaseRuleError(_("This flag has already been handled."))
     return flag
 
@@ -71,10 +89,9 @@ def flag_dismiss(*, user: User, flag: Flag, reason: str) -> Flag:
 def flag_refer(*, user: User, flag: Flag, reason: str) -> Referral:
     """Turn the flag into a referral, pre-filled from the rule."""
     flag = _lock_open(flag)
-    rule = get_rule(flag.rule)
-    if rule is None or rule.refer is None or flag.case_id is None:
+    if not flag_can_refer(flag):
         raise CaseRuleError(_("This flag cannot become a referral."))
-    from_program, to_program = rule.refer
+    from_program, to_program = get_rule(flag.rule).refer
     referral = referral_create(
         user=user,
         case=flag.case,
@@ -94,8 +111,7 @@ def flag_refer(*, user: User, flag: Flag, reason: str) -> Referral:
 def rule_setting_save(
     *, user: User, municipality: Municipality, rule: Rule, enabled: bool, params: dict[str, int]
 ) -> RuleSetting:
-    if not has_role(user, Role.MANAGER):
-        raise CaseRuleError(_("Only managers change the rules."))
+    require_role(user, Role.MANAGER)
     unknown = set(params) - set(rule.defaults)
     if unknown:
         raise CaseRuleError(_("Unknown value: %(values)s") % {"values": ", ".join(unknown)})

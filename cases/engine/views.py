@@ -112,6 +112,8 @@ def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
             "rule": rule,
             "explanation": rule.describe(settings_[rule.code][1]) if rule else "",
             "forms": forms_,
+            "can_act": services.flag_can_act(flag),
+            "can_refer": services.flag_can_refer(flag),
             "can_see_cases": core_queries.can_see_cases(user),
         },
         status=400 if request.method == "POST" else 200,

@@ -306,3 +306,29 @@ def test_manager_issues_and_revokes_tokens_for_own_staff_only(client, personas):
     assert AuditEvent.objects.filter(detail__api_token="issue").exists()
     client.force_login(personas.caseworker_a)
     assert client.get(url).status_code == 403
+
+
+def test_meeting_without_a_plan_reviews_the_decided_plan_not_the_newer_draft(personas, world_a):
+    """The API picks the plan a decision applies to as the meeting page does."""
+    from cases.collaboration import services as collaboration_services
+    from cases.models import MeetingCase
+
+    draft = collaboration_services.plan_create(
+        user=personas.caseworker_a,
+        case=world_a.case,
+        goals="次の段階の目標",
+        review_on=timezone.localdate() + datetime.timedelta(days=60),
+        actions=[(None, "訪問の継続")],
+    )
+    meeting = {
+        "kind": "multiagency",
+        "held_on": timezone.localdate().isoformat(),
+        "attendees": [{"name": "包括 職員", "organisation": "包括"}],
+        "items": [{"case": world_a.case.pk, "decision": "reviewed"}],
+    }
+    response = api(personas.caseworker_a).post("/api/meetings/", meeting, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["items"][0]["plan"] == world_a.plan.pk
+    assert MeetingCase.objects.get(case=world_a.case, decision="reviewed").plan == world_a.plan
+    draft.refresh_from_db()
+    assert draft.status == "draft"

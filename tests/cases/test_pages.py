@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases.collaboration import services as collaboration_services
 from cases.consultation import services as consultation_services
 from cases.core import services as core_services
-from cases.models import Case, Consultation, ContactRoute, IssueCategory, Person
+from cases.models import Case, Consultation, ContactRoute, IssueCategory, MeetingCase, Person
 from cases.registry import get_rule
 from municipalities.models import AuditEvent
 from tests.worlds import master
@@ -602,3 +602,37 @@ def test_person_edit_refuses_an_impossible_date_of_birth(
     assert message in response.content.decode()
     after = Person.objects.get(pk=world_a.person.pk)
     assert (after.birth_date, after.version) == (before.birth_date, before.version)
+
+
+def test_meeting_page_reviews_the_decided_plan_while_a_newer_draft_exists(
+    client, personas, world_a
+):
+    """評価 applies to the plan in force (v1, decided), not to the draft of v2."""
+    decided = world_a.plan
+    assert decided.status == "decided"
+    draft = collaboration_services.plan_create(
+        user=personas.caseworker_a,
+        case=world_a.case,
+        goals="次の段階の目標",
+        review_on=timezone.localdate() + datetime.timedelta(days=60),
+        actions=[(None, "訪問の継続")],
+    )
+    client.force_login(personas.caseworker_a)
+    response = client.post(
+        reverse("cases:meeting_add"),
+        {
+            "kind": "multiagency",
+            "held_on": timezone.localdate().isoformat(),
+            "title": "第2回 重層的支援会議",
+            "case_numbers": world_a.case.number,
+            "decision": "reviewed",
+            "decision_note": "順調",
+            "attendee_0_name": "包括 職員",
+            "attendee_0_organisation": "地域包括支援センター",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    item = MeetingCase.objects.filter(case=world_a.case, decision="reviewed").get()
+    assert item.plan == decided
+    draft.refresh_from_db()
+    assert draft.status == "draft"

@@ -293,3 +293,24 @@ def test_community_worker_sees_no_consultation_data(client, personas, world_a):
     for url in (reverse("cases:dashboard"), reverse("community:concern_queue")):
         assert client.get(url).status_code == 403, url
     assert Case.objects.exists()
+
+
+@pytest.mark.parametrize("status", [s.value for s in Concern.Status])
+def test_concern_page_offers_handling_exactly_when_the_service_accepts_it(client, personas, status):
+    c = concern(personas)
+    Concern.objects.filter(pk=c.pk).update(status=status)
+    c = Concern.objects.get(pk=c.pk)
+    can_handle = services.concern_can_handle(c)
+    assert can_handle == (status == "received")
+
+    client.force_login(personas.caseworker_a)
+    html = client.get(reverse("community:concern_detail", args=[c.pk])).content.decode()
+    for name in ("concern_open_case", "concern_link", "concern_close"):
+        assert (reverse(f"community:{name}", args=[c.pk]) in html) == can_handle, name
+
+    try:
+        services.concern_close(user=personas.caseworker_a, concern=c, note="見守りで対応")
+        closed = True
+    except CaseRuleError:
+        closed = False
+    assert closed == can_handle

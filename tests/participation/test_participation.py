@@ -364,3 +364,68 @@ def test_menu_form_rejects_bad_input(client, personas, world_a):
     assert response.status_code == 302
     menu = Menu.objects.get(name="新メニュー")
     assert menu.days == ["mon", "fri"] and menu.interests == ["手芸", "音楽"]
+
+
+def _succeeds(write) -> bool:
+    """Whether the service accepts the write (rolled back either way)."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            write()
+            transaction.set_rollback(True)
+    except CaseRuleError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("status", [s.value for s in Assignment.Status])
+def test_assignment_page_offers_the_writes_the_services_accept(client, personas, world_a, status):
+    """The session-log and follow-up forms are on the page exactly when session_log and
+    follow_up_schedule accept the write: both ask the same predicate."""
+    Assignment.objects.filter(pk=world_a.assignment.pk).update(status=status)
+    assignment = Assignment.objects.get(pk=world_a.assignment.pk)
+    can_log = services.assignment_can_log_session(assignment)
+    can_follow_up = services.assignment_can_schedule_follow_up(assignment)
+    assert can_log == (status in ("trial", "active", "paused"))
+    assert can_follow_up == (status in ("active", "paused", "ended"))
+
+    client.force_login(personas.coordinator_a)
+    html = client.get(
+        reverse("participation:assignment_detail", args=[assignment.pk])
+    ).content.decode()
+    log_url = reverse("participation:session_log_add", args=[assignment.pk])
+    follow_up_url = reverse("participation:follow_up_add", args=[assignment.pk])
+    assert (log_url in html, follow_up_url in html) == (can_log, can_follow_up)
+
+    user = personas.coordinator_a
+    logged = _succeeds(
+        lambda: services.session_log(
+            user=user, assignment=assignment, held_on=TODAY(), attendance="present"
+        )
+    )
+    scheduled = _succeeds(
+        lambda: services.follow_up_schedule(
+            user=user, assignment=assignment, due_on=TODAY() + datetime.timedelta(days=7)
+        )
+    )
+    assert (logged, scheduled) == (can_log, can_follow_up)
+
+
+def test_inbox_offers_matching_only_for_referrals_a_menu_can_be_proposed_for(
+    client, personas, world_a
+):
+    waiting = new_referral(world_a, personas, accept=False)
+    accepted = Referral.objects.get(
+        case=world_a.assignment.case, to_program="participation", status="accepted"
+    )
+    assert not services.referral_can_match(waiting)
+    assert services.referral_can_match(accepted)
+    client.force_login(personas.coordinator_a)
+    html = client.get(reverse("participation:inbox")).content.decode()
+    assert reverse("participation:matching", args=[accepted.pk]) in html
+    assert reverse("participation:matching", args=[waiting.pk]) not in html
+    with pytest.raises(CaseRuleError):
+        services.assignment_propose(
+            user=personas.coordinator_a, referral=waiting, menu=world_a.menu
+        )
