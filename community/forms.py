@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.core.forms import PersonForm
+from cases.core import PersonForm
 from community.models import Concern, Outcome, Place, Sector, TargetGroup
 from participation.models import Menu, Provider
 from portal.forms import CleanTextMixin, DateInput

@@ -15,9 +15,7 @@ from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.core.casepage import TimelineEntry
-from cases.core.queries import can_see_cases
-from cases.core.timeline import Row, RowKind, newest
+from cases.core import Row, RowKind, TimelineEntry, can_see_cases, newest
 from community.models import ActivityRecord, CasePlace, Concern, Outcome, Place, PlatformSession
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role

@@ -8,7 +8,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.engine.rules import Rule, case_rows, has_category, open_cases
+from cases.engine import Rule, case_rows, has_category, open_cases
 from cases.programs import CONSULTATION
 from cases.registry import register_rule
 from community.models import CasePlace, Concern

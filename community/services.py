@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.consultation import services as consultation_services
-from cases.core.queries import CASE_ROLES
-from cases.core.services import case_event_append
-from cases.engine.flags import resolve_subject
+from cases.core import CASE_ROLES, case_event_append
+from cases.engine import resolve_subject
 from cases.models import Case, ConsultationMethod, ContactRoute, Person
 from community.models import (
     ActivityRecord,
@@ -29,24 +28,13 @@ from community.models import (
     TargetGroup,
 )
 from community.queries import COMMUNITY_ROLES
-from municipalities.audit import audit_write
+from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, Municipality, Role, User
 from municipalities.scoping import require_role
 from participation import services as participation_services
 from participation.models import Menu, Provider
+from portal.anonymise import blank_text
 from portal.errors import CaseRuleError
-
-
-def _audit(user: User, action: str, obj: Any, **kw: Any) -> None:
-    audit_write(
-        user=user,
-        municipality_id=obj.municipality_id,
-        action=action,
-        obj=obj,
-        person_id=kw.pop("person_id", None),
-        case_id=kw.pop("case_id", None),
-        detail=kw,
-    )
 
 
 def _not_future(day: datetime.date, field: str) -> None:
@@ -91,7 +79,7 @@ def place_save(
         setattr(place, key, value.strip() if isinstance(value, str) else value)
     place.full_clean()
     place.save()
-    _audit(user, AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE, place)
+    audit_change(user, AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE, place)
     return place
 
 
@@ -120,7 +108,7 @@ def activity_record(
         note=note.strip(),
         recorded_by=user,
     )
-    _audit(user, AuditEvent.Action.CREATE, record)
+    audit_change(user, AuditEvent.Action.CREATE, record)
     return record
 
 
@@ -171,7 +159,7 @@ def platform_session_record(
             description=description.strip(),
             organisation=organisation.strip(),
         )
-    _audit(user, AuditEvent.Action.CREATE, session)
+    audit_change(user, AuditEvent.Action.CREATE, session)
     return session
 
 
@@ -207,7 +195,7 @@ def outcome_to_provider(
     outcome.provider = provider
     outcome.menu = menu
     outcome.save(update_fields=["provider", "menu"])
-    _audit(
+    audit_change(
         user,
         AuditEvent.Action.UPDATE,
         outcome,
@@ -233,7 +221,7 @@ def concern_record(*, user: User, municipality: Municipality, **fields: Any) -> 
         raise CaseRuleError(_("Write what was noticed."), "observation")
     concern.full_clean(exclude=["reported_by", "person", "case", "handled_by"])
     concern.save()
-    _audit(user, AuditEvent.Action.CREATE, concern)
+    audit_change(user, AuditEvent.Action.CREATE, concern)
     return concern
 
 
@@ -246,7 +234,7 @@ def _take_up(user: User, concern: Concern, case: Case) -> Concern:
     concern.save()
     case_event_append(case, user, "concern_taken_up", concern=concern.pk)
     resolve_subject(concern.municipality_id, "concern", concern.pk, _("Taken up by consultation."))
-    _audit(user, AuditEvent.Action.UPDATE, concern, case_id=case.pk, person_id=case.person_id)
+    audit_change(user, AuditEvent.Action.UPDATE, concern, case_id=case.pk, person_id=case.person_id)
     return concern
 
 
@@ -332,7 +320,7 @@ def concern_close(*, user: User, concern: Concern, note: str) -> Concern:
     concern.handled_by = user
     concern.handled_at = timezone.now()
     concern.save()
-    _audit(user, AuditEvent.Action.UPDATE, concern)
+    audit_change(user, AuditEvent.Action.UPDATE, concern)
     return concern
 
 
@@ -362,7 +350,7 @@ def case_place_link(
         linked_by=user,
     )
     case_event_append(case, user, "place_linked", place=place.pk, name=place.name)
-    _audit(user, AuditEvent.Action.CREATE, link, case_id=case.pk, person_id=case.person_id)
+    audit_change(user, AuditEvent.Action.CREATE, link, case_id=case.pk, person_id=case.person_id)
     return link
 
 
@@ -376,7 +364,7 @@ def case_place_end(*, user: User, link: CasePlace, ended_on: datetime.date) -> C
     link.ended_on = ended_on
     link.save(update_fields=["ended_on"])
     case_event_append(link.case, user, "place_unlinked", place=link.place_id)
-    _audit(user, AuditEvent.Action.UPDATE, link, case_id=link.case_id)
+    audit_change(user, AuditEvent.Action.UPDATE, link, case_id=link.case_id)
     return link
 
 
@@ -386,8 +374,6 @@ def anonymise_for_retention(
     """Blank residents' concerns and place notes about persons being anonymised
     (registered with ``cases.registry``; called inside the anonymisation's transaction).
     The reporter's name and contact go too: they identify the person's neighbours."""
-    from cases.core.retention import blank_text
-
     concerns = Concern.objects.filter(municipality_id=municipality_id).filter(
         Q(case_id__in=case_ids) | Q(person_id__in=person_ids)
     )

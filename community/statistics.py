@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.registry import register_indicator, register_section
-from cases.statistics.queries import (
+from cases.statistics import (
     Parts,
     Period,
     Row,

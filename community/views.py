@@ -12,10 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.consultation.queries import person_duplicates
-from cases.core.forms import PersonForm
-from cases.core.pages import case_staff_required
-from cases.core.queries import can_see_cases, case_get_for_user, cases_visible_to
+from cases.consultation import person_duplicates
+from cases.core import (
+    PersonForm,
+    can_see_cases,
+    case_get_for_user,
+    case_staff_required,
+    cases_visible_to,
+)
 from community import queries, services
 from community.forms import (
     ActivityRecordForm,
@@ -331,7 +335,7 @@ def concern_open_case(request: HttpRequest, concern_id: int) -> HttpResponse:
     person = None
     person_fields = None
     if existing_id:
-        from cases.core.queries import person_get_for_user
+        from cases.core import person_get_for_user
 
         try:
             person = person_get_for_user(request.user, int(existing_id))

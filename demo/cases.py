@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from django.apps import apps as django_apps
 from django.utils import timezone
 
+from cases.collaboration import AttendeeData, MeetingItemData
 from cases.collaboration import services as collaboration_services
-from cases.collaboration.services import AttendeeData, MeetingItemData
+from cases.consultation import ConsultationData
 from cases.consultation import services as consultation_services
-from cases.consultation.services import ConsultationData
 from cases.core import services as core_services
 from cases.defaults import load as load_default_master_data
 from cases.models import (

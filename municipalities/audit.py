@@ -63,13 +63,18 @@ def audit_change(
     user: Any,
     action: str,
     obj: models.Model,
+    /,
     *,
+    case: Any = None,
     person_id: int | None = None,
     case_id: int | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """A service's audit event for a change of ``obj`` (its municipality's), with the
-    person and case it concerns and what changed as keyword details."""
+    """The audit event a service writes for a change of ``obj`` (in its municipality):
+    the case and person it concerns (``case`` gives both) and what changed, as keyword
+    details. Every app's services write their events through it."""
+    if case is not None:
+        case_id, person_id = case.pk, case.person_id
     return audit_write(
         user=user,
         municipality_id=obj.municipality_id,

@@ -16,9 +16,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.collaboration.queries import referral_get_for_user
-from cases.core.casepage import TimelineEntry
-from cases.core.timeline import Row, RowKind, newest
+from cases.collaboration import referral_get_for_user
+from cases.core import Row, RowKind, TimelineEntry, newest
 from cases.models import Referral
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
@@ -168,7 +167,7 @@ def matching_page(user: Any, referral_id: int) -> dict[str, Any]:
 
 
 def participation_inbox(user: Any) -> list[Referral]:
-    from cases.collaboration.queries import referral_inbox
+    from cases.collaboration import referral_inbox
 
     return referral_inbox(user, PARTICIPATION)
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from cases.engine.rules import Rule, case_rows, has_category, has_row, open_cases
+from cases.engine import Rule, case_rows, has_category, has_row, open_cases
 from cases.models import Referral
 from cases.programs import CONSULTATION
 from cases.registry import register_rule

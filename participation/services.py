@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.collaboration.services import referral_create
-from cases.core.services import case_event_append
+from cases.collaboration import referral_create
+from cases.core import case_event_append
 from cases.models import Case, Referral
 from cases.programs import CONSULTATION
-from municipalities.audit import audit_write
+from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, Municipality, User
 from municipalities.scoping import require_role
 from participation.models import (
@@ -30,19 +30,8 @@ from participation.models import (
 )
 from participation.program import PROGRAM as PARTICIPATION
 from participation.queries import MANAGING_ROLES
+from portal.anonymise import blank_text
 from portal.errors import CaseRuleError
-
-
-def _audit(user: User, action: str, obj: Any, case: Case | None = None, **detail: Any) -> None:
-    audit_write(
-        user=user,
-        municipality_id=obj.municipality_id,
-        action=action,
-        obj=obj,
-        case_id=case.pk if case else None,
-        person_id=case.person_id if case else None,
-        detail=detail,
-    )
 
 
 def _clean_tags(tags: Sequence[str]) -> list[str]:
@@ -114,7 +103,7 @@ def provider_save(
         setattr(provider, key, value.strip() if isinstance(value, str) else value)
     provider.full_clean()
     provider.save()
-    _audit(user, AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE, provider)
+    audit_change(user, AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE, provider)
     return provider
 
 
@@ -178,11 +167,11 @@ def menu_save(
     menu.save()
     if created and made_for is not None:
         case_event_append(made_for, user, "menu_made_to_order", menu=menu.pk, name=menu.name)
-    _audit(
+    audit_change(
         user,
         AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
         menu,
-        menu.made_for,
+        case=menu.made_for,
     )
     return menu
 
@@ -216,7 +205,7 @@ def profile_save(
         },
     )
     case_event_append(case, user, "participation_profile_saved")
-    _audit(user, AuditEvent.Action.UPDATE, profile, case)
+    audit_change(user, AuditEvent.Action.UPDATE, profile, case=case)
     return profile
 
 
@@ -288,7 +277,7 @@ def assignment_propose(*, user: User, referral: Referral, menu: Menu) -> Assignm
     case_event_append(
         referral.case, user, "assignment_proposed", assignment=assignment.pk, menu=menu.name
     )
-    _audit(user, AuditEvent.Action.CREATE, assignment, referral.case)
+    audit_change(user, AuditEvent.Action.CREATE, assignment, case=referral.case)
     return assignment
 
 
@@ -337,7 +326,7 @@ def assignment_change_status(
         before=previous,
         after=to_status,
     )
-    _audit(user, AuditEvent.Action.UPDATE, assignment, assignment.case)
+    audit_change(user, AuditEvent.Action.UPDATE, assignment, case=assignment.case)
     return assignment
 
 
@@ -398,7 +387,7 @@ def session_log(
         attendance=attendance,
         concerns=concerns,
     )
-    _audit(user, AuditEvent.Action.CREATE, log, assignment.case)
+    audit_change(user, AuditEvent.Action.CREATE, log, case=assignment.case)
     return log
 
 
@@ -439,7 +428,7 @@ def follow_up_schedule(*, user: User, assignment: Assignment, due_on: datetime.d
     follow_up = FollowUp.objects.create(
         municipality_id=assignment.municipality_id, assignment=assignment, due_on=due_on
     )
-    _audit(user, AuditEvent.Action.CREATE, follow_up, assignment.case)
+    audit_change(user, AuditEvent.Action.CREATE, follow_up, case=assignment.case)
     return follow_up
 
 
@@ -462,7 +451,7 @@ def follow_up_record(
     follow_up.note = note.strip()
     follow_up.save()
     case_event_append(follow_up.assignment.case, user, "follow_up_done", follow_up=follow_up.pk)
-    _audit(user, AuditEvent.Action.UPDATE, follow_up, follow_up.assignment.case)
+    audit_change(user, AuditEvent.Action.UPDATE, follow_up, case=follow_up.assignment.case)
     return follow_up
 
 
@@ -471,8 +460,6 @@ def anonymise_for_retention(
 ) -> dict[str, int]:
     """Blank the participation notes about persons being anonymised (registered with
     ``cases.registry``; called inside the anonymisation's transaction)."""
-    from cases.core.retention import blank_text
-
     logs = SessionLog.objects.filter(
         municipality_id=municipality_id, assignment__case_id__in=case_ids
     )

@@ -14,8 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.collaboration.queries import referral_get_for_user
-from cases.collaboration.services import referral_can_answer
+from cases.collaboration import referral_can_answer, referral_get_for_user
 from municipalities.audit import audit_list, audit_view
 from municipalities.decorators import role_required, staff_required
 from municipalities.scoping import active_membership

@@ -7,6 +7,7 @@ from portal.lazy import reexport
 
 # What other apps use, and the module it lives in (imported on first use).
 _EXPORTS = {
+    "referral_can_answer": "services",
     "AttendeeData": "services",
     "MeetingItemData": "services",
     "agency_create": "services",

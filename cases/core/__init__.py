@@ -7,6 +7,8 @@ from portal.lazy import reexport
 
 # What other apps use, and the module it lives in (imported on first use).
 _EXPORTS = {
+    "case_staff_required": "pages",
+    "CASE_ROLES": "queries",
     "case_event_append": "services",
     "person_create": "services",
     "person_update": "services",
@@ -35,8 +37,6 @@ _EXPORTS = {
     "user_fields": "timeline",
     "user_from": "timeline",
     "PersonForm": "forms",
-    "MARKER": "retention",
-    "blank_text": "retention",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = reexport(__name__, _EXPORTS)

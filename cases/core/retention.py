@@ -41,13 +41,11 @@ in one transaction per person.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case as CaseWhen
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import (
@@ -68,8 +66,7 @@ from cases.models import (
 from cases.registry import anonymisers
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent, Municipality
-
-MARKER = "（匿名化済み）"
+from portal.anonymise import MARKER, blank_text
 
 # Keys of ``CaseEvent.data`` (at any depth) whose values are free text or names.
 EVENT_TEXT_KEYS = frozenset(
@@ -171,21 +168,6 @@ class MunicipalityResult:
     @property
     def case_count(self) -> int:
         return sum(len(p.case_numbers) for p in self.persons)
-
-
-def blank_text(qs: QuerySet, fields: Iterable[str], value: str = MARKER) -> int:
-    """Replace non-empty values of ``fields`` by ``value`` (empty ones stay empty), in one
-    UPDATE of the rows that still hold some text. Returns the number of rows changed."""
-    fields = list(fields)
-    holds_text = Q()
-    for name in fields:
-        holds_text |= ~Q(**{name: ""}) & ~Q(**{name: value})
-    return qs.filter(holds_text).update(
-        **{
-            name: CaseWhen(When(**{name: ""}, then=Value("")), default=Value(value))
-            for name in fields
-        }
-    )
 
 
 def _redact(data: Any) -> Any:

@@ -4,7 +4,6 @@ rule settings."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,22 +13,10 @@ from cases.collaboration.services import referral_create
 from cases.engine.rules import Rule
 from cases.models import Flag, Referral, RuleSetting
 from cases.registry import get_rule
-from municipalities.audit import audit_write
+from municipalities.audit import audit_change, audit_write
 from municipalities.models import AuditEvent, Municipality, Role, User
 from municipalities.scoping import require_role
 from portal.errors import CaseRuleError
-
-
-def _audit(user: User, flag: Flag, **detail: Any) -> None:
-    audit_write(
-        user=user,
-        municipality_id=flag.municipality_id,
-        action=AuditEvent.Action.UPDATE,
-        obj=flag,
-        case_id=flag.case_id,
-        person_id=flag.case.person_id if flag.case_id else None,
-        detail=detail,
-    )
 
 
 def flag_can_act(flag: Flag) -> bool:
@@ -68,7 +55,14 @@ def flag_snooze(*, user: User, flag: Flag, until: datetime.date) -> Flag:
     flag.snoozed_until = until
     flag.handled_by, flag.handled_at = user, timezone.now()
     flag.save()
-    _audit(user, flag, action="snooze", until=until.isoformat())
+    audit_change(
+        user,
+        AuditEvent.Action.UPDATE,
+        flag,
+        case=flag.case,
+        action="snooze",
+        until=until.isoformat(),
+    )
     return flag
 
 
@@ -81,7 +75,9 @@ def flag_dismiss(*, user: User, flag: Flag, reason: str) -> Flag:
     flag.note = reason.strip()
     flag.handled_by, flag.handled_at = user, timezone.now()
     flag.save()
-    _audit(user, flag, action="dismiss", reason=flag.note)
+    audit_change(
+        user, AuditEvent.Action.UPDATE, flag, case=flag.case, action="dismiss", reason=flag.note
+    )
     return flag
 
 
@@ -103,7 +99,9 @@ def flag_refer(*, user: User, flag: Flag, reason: str) -> Referral:
     flag.referral = referral
     flag.handled_by, flag.handled_at = user, timezone.now()
     flag.save()
-    _audit(user, flag, action="refer", referral=referral.pk)
+    audit_change(
+        user, AuditEvent.Action.UPDATE, flag, case=flag.case, action="refer", referral=referral.pk
+    )
     return referral
 
 

@@ -13,13 +13,14 @@ from django.urls import reverse
 
 from cases.consultation import queries as consultation_queries
 from cases.core import services as core_services
-from cases.core.retention import MARKER, anonymise_expired, retention_cutoff
+from cases.core.retention import anonymise_expired, retention_cutoff
 from cases.core.tasks import anonymise_expired as anonymise_task
 from cases.models import Case, CaseEvent, ContactRoute, Household, Person
 from cases.registry import indicators, sections
 from cases.statistics.queries import Period
 from municipalities.audit import seal_chain, verify_chain
 from municipalities.models import AuditEvent
+from portal.anonymise import MARKER
 from portal.fiscal import fiscal_year_of
 from tests.worlds import master
 
