@@ -202,7 +202,7 @@ class Writer:
         for row in rows:
             line = []
             for (f, default), is_json in zip(spec, json_cols, strict=True):
-                value = row[f.attname] if f.attname in row else default
+                value = row.get(f.attname, default)
                 if callable(value):
                     value = value()
                 if value is None:

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from portal.errors import RoleRequired
+from portal.errors import CaseRuleError, RoleRequired
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -99,6 +100,16 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def same_municipality(municipality_id: int, *objects: Any) -> None:
+    """Refuse to link records of two municipalities (a programming or tampering error)."""
+    for obj in objects:
+        if obj is None:
+            continue
+        owner = getattr(obj, "municipality_id", municipality_id)
+        if owner is not None and owner != municipality_id:
+            raise CaseRuleError(gettext_now("The record belongs to another municipality."))
 
 
 def get_for_user_or_404(

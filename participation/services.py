@@ -114,6 +114,40 @@ MENU_FIELDS = (
 )  # fmt: skip
 
 
+def _clean_menu_lists(fields: dict[str, Any]) -> None:
+    """Days and accommodations from their lists; interests as distinct tags."""
+    if "days" in fields:
+        fields["days"] = _check_choices(fields["days"], Weekday.values, "days")
+    if "accommodations" in fields:
+        fields["accommodations"] = _check_choices(
+            fields["accommodations"], Accommodation.values, "accommodations"
+        )
+    if "interests" in fields:
+        fields["interests"] = _clean_tags(fields["interests"])
+
+
+def _check_made_for(municipality: Municipality, made_for: Case | None) -> None:
+    """A made-to-order menu is for a case of the municipality referred here and accepted."""
+    if made_for is None:
+        return
+    if made_for.municipality_id != municipality.pk:
+        raise CaseRuleError(_("The record belongs to another municipality."))
+    if open_participation_referral(made_for) is None:
+        raise CaseRuleError(
+            _("A made-to-order menu needs an accepted referral to participation support.")
+        )
+
+
+def _check_capacity(menu: Menu, capacity: int) -> None:
+    """The capacity never goes below the places taken now."""
+    in_use = menu.assignments.filter(status__in=Assignment.HOLDS_A_PLACE).count()
+    if capacity < in_use:
+        raise CaseRuleError(
+            _("%(n)d people take part now: the capacity cannot be lower.") % {"n": in_use},
+            "capacity",
+        )
+
+
 @transaction.atomic
 def menu_save(
     *,
@@ -135,32 +169,15 @@ def menu_save(
     provider = fields.get("provider") or (menu.provider if menu else None)
     if provider is None or provider.municipality_id != municipality.pk:
         raise CaseRuleError(_("Choose a provider of this municipality."), "provider")
-    if "days" in fields:
-        fields["days"] = _check_choices(fields["days"], Weekday.values, "days")
-    if "accommodations" in fields:
-        fields["accommodations"] = _check_choices(
-            fields["accommodations"], Accommodation.values, "accommodations"
-        )
-    if "interests" in fields:
-        fields["interests"] = _clean_tags(fields["interests"])
+    _clean_menu_lists(fields)
     created = menu is None
     if menu is None:
+        _check_made_for(municipality, made_for)
         if made_for is not None:
-            if made_for.municipality_id != municipality.pk:
-                raise CaseRuleError(_("The record belongs to another municipality."))
-            if open_participation_referral(made_for) is None:
-                raise CaseRuleError(
-                    _("A made-to-order menu needs an accepted referral to participation support.")
-                )
             fields.setdefault("is_open", False)
         menu = Menu(municipality=municipality, created_by=user, made_for=made_for)
     elif "capacity" in fields:
-        in_use = menu.assignments.filter(status__in=Assignment.HOLDS_A_PLACE).count()
-        if fields["capacity"] < in_use:
-            raise CaseRuleError(
-                _("%(n)d people take part now: the capacity cannot be lower.") % {"n": in_use},
-                "capacity",
-            )
+        _check_capacity(menu, fields["capacity"])
     for key, value in fields.items():
         setattr(menu, key, value)
     menu.full_clean(exclude=["created_by", "made_for", "provider"])

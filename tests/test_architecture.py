@@ -98,4 +98,5 @@ def test_every_name_a_package_exports_exists(package):
 
     module = importlib.import_module(package)
     missing = [name for name in module.__all__ if not hasattr(module, name)]
-    assert module.__doc__ and missing == []
+    assert module.__doc__
+    assert missing == []

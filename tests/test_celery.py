@@ -17,7 +17,8 @@ def test_celery_app_is_json_only_with_time_limits():
     assert app.conf.task_serializer == "json"
     assert app.conf.accept_content == ["json"]
     assert app.conf.result_serializer == "json"
-    assert app.conf.task_time_limit and app.conf.task_soft_time_limit
+    assert app.conf.task_time_limit
+    assert app.conf.task_soft_time_limit
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit
     assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
 
@@ -96,7 +97,8 @@ def test_the_same_scan_delivered_twice_adds_nothing(db, personas, world_a):
     count = Flag.objects.count()
     assert count > 0
     second = scan_municipality.apply(args=[personas.municipality_a.pk, later]).get()
-    assert sum(second.values()) == 0 and Flag.objects.count() == count
+    assert sum(second.values()) == 0
+    assert Flag.objects.count() == count
     assert scan_municipality.apply(args=[10**9, later]).get() == {}
 
 

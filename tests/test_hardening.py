@@ -25,7 +25,8 @@ def test_repeated_failures_lock_the_account_with_a_japanese_message(client, pers
     assert attempt(client, "caseworker_a", "wrong").status_code == 429  # the limit is reached
     response = attempt(client, "caseworker_a", "correct-horse-battery")
     assert response.status_code == 429
-    assert "ログイン" in response.content.decode() and "30分" in response.content.decode()
+    assert "ログイン" in response.content.decode()
+    assert "30分" in response.content.decode()
     # Another account from another address is not affected.
     assert attempt(client, "manager_a", "correct-horse-battery", ip="10.0.0.9").status_code == 302
 
@@ -48,7 +49,8 @@ def test_a_locked_account_unlocks_when_reset(client, personas, settings):
 
 
 def test_idle_timeout_is_thirty_minutes_and_renewed_on_each_request(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST
 
 
 def test_absolute_timeout_logs_out_an_old_session(client, personas, settings):
@@ -58,14 +60,17 @@ def test_absolute_timeout_logs_out_an_old_session(client, personas, settings):
     session["login_at"] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS - 1
     session.save()
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
 
 
 def test_strict_content_security_policy_on_pages(client, personas):
     client.force_login(personas.caseworker_a)
     policy = client.get(reverse("cases:dashboard"))["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
-    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "object-src 'none'" in policy
 
 
 def test_no_template_has_an_inline_script():

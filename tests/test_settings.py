@@ -76,7 +76,7 @@ def test_defaults_are_sqlite_japanese_tokyo_argon2_and_eager_celery():
     from portal.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
-    assert base.CELERY_TASK_ALWAYS_EAGER == (not os.environ.get("CELERY_BROKER_URL"))
+    assert (not os.environ.get("CELERY_BROKER_URL")) == base.CELERY_TASK_ALWAYS_EAGER
 
 
 @pytest.mark.parametrize(

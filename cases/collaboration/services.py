@@ -13,12 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.core.queries import CASE_ROLES
-from cases.core.services import (
-    case_change_status,
-    case_event_append,
-    same_municipality,
-    valid_consent_for,
-)
+from cases.core.services import case_change_status, case_event_append, valid_consent_for
 from cases.models import (
     Case,
     Meeting,
@@ -33,7 +28,7 @@ from cases.programs import AGENCY
 from cases.registry import get_program, receiving_roles
 from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, Municipality, User
-from municipalities.scoping import active_membership, require_role
+from municipalities.scoping import active_membership, require_role, same_municipality
 from portal.errors import CaseRuleError
 
 REFERRAL_ACKNOWLEDGE_DAYS = 3
@@ -155,60 +150,13 @@ def meeting_record(
     if held_on > timezone.localdate():
         raise CaseRuleError(_("A meeting cannot be recorded before it is held."), "held_on")
     attendees = [a for a in attendees if a.name.strip()]
-    if not attendees:
-        raise CaseRuleError(_("Record who attended."), "attendees")
-    if not items:
-        raise CaseRuleError(_("Choose at least one case."), "cases")
-    if len({item.case.pk for item in items}) < len(items):
-        raise CaseRuleError(_("Each case can be taken up only once per meeting."), "cases")
-    for item in items:
-        same_municipality(municipality.pk, item.case, item.plan)
-    same_municipality(municipality.pk, *(a.agency for a in attendees))
+    _check_agenda(municipality, attendees, items)
     if kind == Meeting.Kind.SUPPORT:
-        missing = [a.name for a in attendees if not a.secrecy_acknowledged]
-        if missing:
-            raise CaseRuleError(
-                _(
-                    "Every attendee of a support meeting must acknowledge the duty of "
-                    "secrecy: %(names)s"
-                )
-                % {"names": "、".join(missing)},
-                "attendees",
-            )
-        if any(item.decision in PLAN_DECISIONS for item in items):
-            raise CaseRuleError(
-                _("Plans are decided, reviewed and closed only at a multi-agency support meeting."),
-                "cases",
-            )
+        _check_support_meeting(attendees, items)
     else:
-        without = [item.case for item in items if valid_consent_for(item.case, held_on) is None]
-        if without:
-            raise CaseRuleError(
-                _(
-                    "No valid consent on %(day)s for: %(cases)s. A multi-agency support "
-                    "meeting needs the person's consent; discuss the case at a support "
-                    "meeting (art. 106-6) instead."
-                )
-                % {"day": held_on.isoformat(), "cases": "、".join(c.number for c in without)},
-                "cases",
-            )
+        _check_consent(items, held_on)
     for item in items:
-        if item.plan is not None and item.plan.case_id != item.case.pk:
-            raise CaseRuleError(_("The plan belongs to another case."), "cases")
-        required = PLAN_STATUS_FOR_DECISION.get(item.decision)
-        if required is None or (item.plan is not None and item.plan.status == required):
-            continue
-        if required == SupportPlan.Status.DRAFT:
-            raise CaseRuleError(
-                _("Only a draft plan can be approved (case %(case)s).")
-                % {"case": item.case.number},
-                "cases",
-            )
-        raise CaseRuleError(
-            _("Only a decided plan can be reviewed or suspended (case %(case)s).")
-            % {"case": item.case.number},
-            "cases",
-        )
+        _check_plan_of_decision(item)
 
     meeting = Meeting.objects.create(
         municipality=municipality,
@@ -251,6 +199,73 @@ def meeting_record(
         )
     audit_change(user, AuditEvent.Action.CREATE, meeting, cases=[i.case.pk for i in items])
     return meeting
+
+
+def _check_agenda(
+    municipality: Municipality, attendees: Sequence[AttendeeData], items: Sequence[MeetingItemData]
+) -> None:
+    """Someone attended, each case is taken up once, everything is of the municipality."""
+    if not attendees:
+        raise CaseRuleError(_("Record who attended."), "attendees")
+    if not items:
+        raise CaseRuleError(_("Choose at least one case."), "cases")
+    if len({item.case.pk for item in items}) < len(items):
+        raise CaseRuleError(_("Each case can be taken up only once per meeting."), "cases")
+    for item in items:
+        same_municipality(municipality.pk, item.case, item.plan)
+    same_municipality(municipality.pk, *(a.agency for a in attendees))
+
+
+def _check_support_meeting(
+    attendees: Sequence[AttendeeData], items: Sequence[MeetingItemData]
+) -> None:
+    """支援会議 (art. 106-6): every attendee bound to secrecy; no plan decided."""
+    missing = [a.name for a in attendees if not a.secrecy_acknowledged]
+    if missing:
+        raise CaseRuleError(
+            _("Every attendee of a support meeting must acknowledge the duty of secrecy: %(names)s")
+            % {"names": "、".join(missing)},
+            "attendees",
+        )
+    if any(item.decision in PLAN_DECISIONS for item in items):
+        raise CaseRuleError(
+            _("Plans are decided, reviewed and closed only at a multi-agency support meeting."),
+            "cases",
+        )
+
+
+def _check_consent(items: Sequence[MeetingItemData], held_on: datetime.date) -> None:
+    """重層的支援会議: every case's person has a valid consent covering it on the day."""
+    without = [item.case for item in items if valid_consent_for(item.case, held_on) is None]
+    if without:
+        raise CaseRuleError(
+            _(
+                "No valid consent on %(day)s for: %(cases)s. A multi-agency support "
+                "meeting needs the person's consent; discuss the case at a support "
+                "meeting (art. 106-6) instead."
+            )
+            % {"day": held_on.isoformat(), "cases": "、".join(c.number for c in without)},
+            "cases",
+        )
+
+
+def _check_plan_of_decision(item: MeetingItemData) -> None:
+    """The decision's plan is of the case and has the status the decision needs."""
+    if item.plan is not None and item.plan.case_id != item.case.pk:
+        raise CaseRuleError(_("The plan belongs to another case."), "cases")
+    required = PLAN_STATUS_FOR_DECISION.get(item.decision)
+    if required is None or (item.plan is not None and item.plan.status == required):
+        return
+    if required == SupportPlan.Status.DRAFT:
+        raise CaseRuleError(
+            _("Only a draft plan can be approved (case %(case)s).") % {"case": item.case.number},
+            "cases",
+        )
+    raise CaseRuleError(
+        _("Only a decided plan can be reviewed or suspended (case %(case)s).")
+        % {"case": item.case.number},
+        "cases",
+    )
 
 
 def _apply_decision(user: User, meeting: Meeting, item: MeetingItemData) -> None:

@@ -13,18 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.core.queries import CASE_ROLES
-from cases.core.services import (
-    as_json_value,
-    case_event_append,
-    case_open,
-    claim_version,
-    person_create,
-)
+from cases.core.services import case_event_append, case_open, person_create
 from cases.models import Case, Consultation, ConsultationMethod, ContactRoute, IssueCategory, Person
 from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, Municipality, User
 from municipalities.scoping import require_role
 from portal.errors import CaseRuleError
+from portal.records import as_json_value, claim_version
 
 
 @dataclass

@@ -21,7 +21,6 @@ _EXPORTS = {
     "consent_record": "services",
     "consent_withdraw": "services",
     "valid_consent_for": "services",
-    "same_municipality": "services",
     "can_see_cases": "queries",
     "cases_visible_to": "queries",
     "case_get_for_user": "queries",

@@ -17,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.core import queries, services
-from cases.core.text import is_kana_reading, kana_reading
 from cases.models import Case, Consent, ContactRoute, Household, IssueCategory, Person
 from municipalities.models import User
 from municipalities.scoped_api import ScopedViewSet
@@ -170,14 +169,6 @@ class PersonUpdateInput(serializers.Serializer):
     email = StrictCharField(
         max_length=254, required=False, allow_blank=True, validators=[EmailValidator()]
     )
-
-    def validate_name_kana(self, value: str) -> str:
-        value = kana_reading(value)
-        if value and not is_kana_reading(value):
-            raise serializers.ValidationError(
-                _("Enter the reading in kana (hiragana or katakana).")
-            )
-        return value
 
 
 class StatusInput(serializers.Serializer):

@@ -305,6 +305,69 @@ def _case_row_kinds(case: Case, limit: int | None) -> list[RowKind]:
     ]
 
 
+def _own_timeline(
+    consultations: list[Consultation],
+    plans: list[SupportPlan],
+    meeting_items: list[MeetingCase],
+    referrals: list[Referral],
+    status_events: list[CaseEvent],
+) -> list[TimelineEntry]:
+    """The timeline entries of the consultation pillar's own rows."""
+    timeline = [
+        TimelineEntry(
+            at=c.occurred_at, kind="consultation", title=str(c.method), body=c.summary, obj=c
+        )
+        for c in consultations
+    ]
+    timeline += [
+        TimelineEntry(
+            at=_as_datetime(p.created_on), kind="plan", title=f"v{p.version}", body=p.goals, obj=p
+        )
+        for p in plans
+    ]
+    timeline += [
+        TimelineEntry(
+            at=_as_datetime(m.meeting.held_on),
+            kind="meeting",
+            title=m.meeting.title,
+            body=m.note,
+            obj=m,
+        )
+        for m in meeting_items
+    ]
+    timeline += [
+        TimelineEntry(
+            at=r.created_at,
+            kind="referral",
+            title=r.get_to_program_display(),
+            body=r.reason,
+            obj=r,
+        )
+        for r in referrals
+    ]
+    for e in status_events:
+        labels = [
+            str(Case.Status(v).label) if v in Case.Status.values else str(v)
+            for v in (e.data.get("before"), e.data.get("after"))
+        ]
+        timeline.append(
+            TimelineEntry(at=e.at, kind="status", title=" → ".join(labels), obj=e, meta=e.data)
+        )
+    return timeline
+
+
+def _timeline_page(
+    timeline: list[TimelineEntry], page: int | None
+) -> tuple[list[TimelineEntry], bool]:
+    """One page of the (sorted) timeline and whether older entries follow; all of it
+    when ``page`` is None."""
+    if page is None:
+        return timeline, False
+    shown_from = (page - 1) * TIMELINE_PAGE
+    older = len(timeline) > shown_from + TIMELINE_PAGE
+    return timeline[shown_from : shown_from + TIMELINE_PAGE], older
+
+
 def case_page(
     user: Any, case_id: int, case: Case | None = None, *, timeline_page: int | None = 1
 ) -> dict[str, Any]:
@@ -342,60 +405,12 @@ def case_page(
         .order_by("-given_on")
     )
 
-    timeline: list[TimelineEntry] = []
-    for c in consultations:
-        timeline.append(
-            TimelineEntry(
-                at=c.occurred_at, kind="consultation", title=str(c.method), body=c.summary, obj=c
-            )
-        )
-    for p in plans:
-        timeline.append(
-            TimelineEntry(
-                at=_as_datetime(p.created_on),
-                kind="plan",
-                title=f"v{p.version}",
-                body=p.goals,
-                obj=p,
-            )
-        )
-    for m in meeting_items:
-        timeline.append(
-            TimelineEntry(
-                at=_as_datetime(m.meeting.held_on),
-                kind="meeting",
-                title=m.meeting.title,
-                body=m.note,
-                obj=m,
-            )
-        )
-    for r in referrals:
-        timeline.append(
-            TimelineEntry(
-                at=r.created_at,
-                kind="referral",
-                title=r.get_to_program_display(),
-                body=r.reason,
-                obj=r,
-            )
-        )
-    for e in status_events:
-        labels = [
-            str(Case.Status(v).label) if v in Case.Status.values else str(v)
-            for v in (e.data.get("before"), e.data.get("after"))
-        ]
-        timeline.append(
-            TimelineEntry(at=e.at, kind="status", title=" → ".join(labels), obj=e, meta=e.data)
-        )
+    timeline = _own_timeline(consultations, plans, meeting_items, referrals, status_events)
     for key, entries in rows.items():
         if key not in own:
-            timeline.extend(entries)
+            timeline.extend(entries)  # what the programs add
     timeline.sort(key=lambda t: t.at, reverse=True)
-    timeline_older = False
-    if timeline_page is not None:
-        shown_from = (timeline_page - 1) * TIMELINE_PAGE
-        timeline_older = len(timeline) > shown_from + TIMELINE_PAGE
-        timeline = timeline[shown_from : shown_from + TIMELINE_PAGE]
+    timeline, timeline_older = _timeline_page(timeline, timeline_page)
 
     today = timezone.localdate()
     return {

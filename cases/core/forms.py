@@ -9,8 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.core.services import check_birth_date
-from cases.core.text import is_kana_reading, kana_reading
+from cases.core.services import check_birth_date, clean_name_kana
 from cases.models import (
     Case,
     Consent,
@@ -78,10 +77,10 @@ class PersonForm(forms.ModelForm):
         widgets = {"birth_date": DateInput()}
 
     def clean_name_kana(self) -> str:
-        value = kana_reading(self.cleaned_data.get("name_kana", ""))
-        if value and not is_kana_reading(value):
-            raise forms.ValidationError(_("Enter the reading in kana (hiragana or katakana)."))
-        return value
+        try:
+            return clean_name_kana(self.cleaned_data.get("name_kana", ""))
+        except CaseRuleError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
     def clean_birth_date(self) -> datetime.date | None:
         value = self.cleaned_data.get("birth_date")

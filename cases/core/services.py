@@ -8,12 +8,13 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import models, transaction
-from django.db.models import F, Max
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.core.queries import CASE_ROLES
+from cases.core.text import is_kana_reading, kana_reading
 from cases.models import (
     Case,
     CaseCategory,
@@ -33,29 +34,10 @@ from cases.models import (
 from cases.registry import announce_case_changed
 from municipalities.audit import audit_change, audit_write
 from municipalities.models import AuditEvent, Municipality, Role, User
-from municipalities.scoping import active_membership, require_role
-from portal.errors import CaseRuleError, RecordChanged
+from municipalities.scoping import active_membership, require_role, same_municipality
+from portal.errors import CaseRuleError
 from portal.fiscal import fiscal_year_of
-
-
-def claim_version(obj: models.Model, version: int | None) -> None:
-    """Move ``obj``'s version on by one if it still is ``version``, in one conditional
-    UPDATE inside the caller's transaction; otherwise raise ``RecordChanged``.
-
-    The UPDATE also locks the row until commit, so of two edits based on the same version
-    the second waits, then matches no row and is refused. ``version`` None skips the
-    check (for callers that have just read the row under ``select_for_update``) but the
-    version still moves on, so that forms opened before this change notice it."""
-    model = type(obj)
-    rows = model.objects.filter(pk=obj.pk)
-    if version is not None:
-        rows = rows.filter(version=version)
-    if not rows.update(version=F("version") + 1):
-        raise RecordChanged(model.objects.get(pk=obj.pk))
-    if version is not None:
-        obj.version = version + 1
-    else:
-        obj.version = model.objects.filter(pk=obj.pk).values_list("version", flat=True).get()
+from portal.records import as_json_value, claim_version
 
 
 def case_event_append(case: Case, actor: User | None, kind: str, **data: Any) -> CaseEvent:
@@ -66,24 +48,6 @@ def case_event_append(case: Case, actor: User | None, kind: str, **data: Any) ->
     return CaseEvent.objects.create(
         municipality_id=case.municipality_id, case=case, actor=actor, kind=kind, data=data
     )
-
-
-def same_municipality(municipality_id: int, *objects: Any) -> None:
-    """Refuse to link records of two municipalities (a programming or tampering error)."""
-    for obj in objects:
-        if obj is None:
-            continue
-        owner = getattr(obj, "municipality_id", municipality_id)
-        if owner is not None and owner != municipality_id:
-            raise CaseRuleError(_("The record belongs to another municipality."))
-
-
-def as_json_value(value: Any) -> Any:
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    if hasattr(value, "pk"):
-        return value.pk
-    return value
 
 
 PERSON_FIELDS = (
@@ -100,10 +64,25 @@ def check_birth_date(value: datetime.date | None) -> None:
         raise CaseRuleError(_("Check the year of birth."), "birth_date")
 
 
+def clean_name_kana(value: str) -> str:
+    """The one rule for a reading: kana only (hiragana or katakana, any width), returned
+    as it is stored. Shared by the forms; the services apply it again on write."""
+    value = kana_reading(value or "")
+    if value and not is_kana_reading(value):
+        raise CaseRuleError(_("Enter the reading in kana (hiragana or katakana)."), "name_kana")
+    return value
+
+
+def _check_person_fields(fields: dict[str, Any]) -> None:
+    check_birth_date(fields.get("birth_date"))
+    if "name_kana" in fields:
+        fields["name_kana"] = clean_name_kana(fields["name_kana"])
+
+
 @transaction.atomic
 def person_create(*, user: User, municipality: Municipality, **fields: Any) -> Person:
     require_role(user, *CASE_ROLES)
-    check_birth_date(fields.get("birth_date"))
+    _check_person_fields(fields)
     person = Person(municipality=municipality, created_by=user)
     for name in PERSON_FIELDS:
         if name in fields:
@@ -121,7 +100,7 @@ def person_update(
     """Change a person's details. ``version`` is the one the editor read: if the person
     was saved since, ``RecordChanged`` is raised and nothing is saved."""
     require_role(user, *CASE_ROLES)
-    check_birth_date(fields.get("birth_date"))
+    _check_person_fields(fields)
     previous = {
         name: as_json_value(getattr(person, name)) for name in fields if name in PERSON_FIELDS
     }
@@ -428,15 +407,18 @@ def case_change_status(
         raise CaseRuleError(_("Give the reason for closing the case."), "reason")
     if case.status == S.CLOSED and not reason:
         raise CaseRuleError(_("Give the reason for reopening the case."), "reason")
-    if case.status == S.PLANNING and to_status == S.SUPPORT:
-        if not case.plans.filter(status=SupportPlan.Status.DECIDED).exists():
-            raise CaseRuleError(
-                _(
-                    "Support starts from planning only with a plan decided at a "
-                    "multi-agency support meeting."
-                ),
-                "to_status",
-            )
+    if (
+        case.status == S.PLANNING
+        and to_status == S.SUPPORT
+        and not case.plans.filter(status=SupportPlan.Status.DECIDED).exists()
+    ):
+        raise CaseRuleError(
+            _(
+                "Support starts from planning only with a plan decided at a "
+                "multi-agency support meeting."
+            ),
+            "to_status",
+        )
     previous = case.status
     case.status = to_status
     case.version += 1  # forms opened before the change notice it

@@ -89,7 +89,8 @@ def test_roles_see_what_their_pages_show(personas, world_a):
 def test_reads_are_audited(personas, world_a):
     api(personas.caseworker_a).get(f"/api/cases/{world_a.case.pk}/")
     event = AuditEvent.objects.filter(action="view", object_type="cases.case").latest("pk")
-    assert event.detail["via"] == "api" and event.case_id == world_a.case.pk
+    assert event.detail["via"] == "api"
+    assert event.case_id == world_a.case.pk
     api(personas.caseworker_a).get("/api/persons/")
     assert AuditEvent.objects.filter(action="search", detail__endpoint="persons").exists()
 
@@ -148,13 +149,15 @@ def test_rules_hold_through_the_api(personas, world_a):
     response = client.post("/api/meetings/", meeting, format="json")
     assert response.status_code == 400
     body = response.json()["error"]
-    assert body["code"] == "rule_violation" and "有効な同意がありません" in body["message"]
+    assert body["code"] == "rule_violation"
+    assert "有効な同意がありません" in body["message"]
     assert not Meeting.objects.filter(case_items__case_id=case_id).exists()
     # Status transitions.
     response = client.post(
         f"/api/cases/{case_id}/status/", {"to_status": "monitoring"}, format="json"
     )
-    assert response.status_code == 400 and response.json()["error"]["fields"]["to_status"]
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["to_status"]
     assert (
         client.post(
             f"/api/cases/{case_id}/status/", {"to_status": "assessment"}, format="json"
@@ -183,7 +186,8 @@ def test_mass_assignment_is_ignored(personas, world_b):
     assert response.status_code == 201
     case = Case.objects.get(pk=response.json()["id"])
     assert case.municipality == personas.municipality_a
-    assert case.status == "intake" and case.number != "HACK-1"
+    assert case.status == "intake"
+    assert case.number != "HACK-1"
 
 
 @pytest.mark.parametrize(
@@ -200,7 +204,8 @@ def test_bad_input_is_a_structured_error_and_saves_nothing(personas, payload, fi
     response = api(personas.caseworker_a).post("/api/cases/", payload, format="json")
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "invalid" and error["message"] == "入力内容が正しくありません。"
+    assert error["code"] == "invalid"
+    assert error["message"] == "入力内容が正しくありません。"
     assert Case.objects.count() == before
 
 
@@ -217,7 +222,8 @@ def test_referral_and_concern_writes(personas, world_a):
     response = api(personas.community_worker_a).post(
         f"/api/referrals/{referral.pk}/respond/", {"accept": True}, format="json"
     )
-    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    assert response.status_code == 200
+    assert response.json()["status"] == "accepted"
     response = api(personas.community_worker_a).post(
         "/api/concerns/",
         {
@@ -228,7 +234,8 @@ def test_referral_and_concern_writes(personas, world_a):
         },
         format="json",
     )
-    assert response.status_code == 201 and response.json()["status"] == "received"
+    assert response.status_code == 201
+    assert response.json()["status"] == "received"
 
 
 def test_session_log_through_the_api(personas, world_a):
@@ -243,7 +250,8 @@ def test_session_log_through_the_api(personas, world_a):
         },
         format="json",
     )
-    assert response.status_code == 201 and response.json()["referral"]
+    assert response.status_code == 201
+    assert response.json()["referral"]
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     response = api(personas.coordinator_a).post(
         "/api/session-logs/",
@@ -285,9 +293,11 @@ def test_list_endpoints_query_counts_are_constant(personas, world_a):
 def test_schema_and_docs(client, personas):
     client.force_login(personas.caseworker_a)
     schema = client.get(reverse("api-schema"))
-    assert schema.status_code == 200 and b"/api/cases/" in schema.content
+    assert schema.status_code == 200
+    assert b"/api/cases/" in schema.content
     docs = client.get(reverse("api-docs"))
-    assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+    assert docs.status_code == 200
+    assert b"swagger" in docs.content.lower()
 
 
 def test_manager_issues_and_revokes_tokens_for_own_staff_only(client, personas):

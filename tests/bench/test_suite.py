@@ -60,7 +60,8 @@ def test_page_benchmarks(tiny):
 
 def test_roster_and_generator_benchmarks(db):
     roster = suite.roster_import()
-    assert roster["ok"] and roster["rows"] == 133
+    assert roster["ok"]
+    assert roster["rows"] == 133
     generated = suite.generator(20, seed=1)
     assert generated["cases"] == 20
     assert generated["rows"] > 20

@@ -57,10 +57,12 @@ def test_community_worker_journey_concern_from_a_phone_reaches_consultation(
     page.locator("form[action$='/open-case/'] button.primary").click()
     page.wait_for_url("**/cases/*/")
     body = page.locator("body").inner_text()
-    assert "大西 トメ" in body and "雨戸が閉まったまま" in body
+    assert "大西 トメ" in body
+    assert "雨戸が閉まったまま" in body
     page.screenshot(path="test-results/screenshots/case-from-concern.png", full_page=True)
     concern = Concern.objects.get(subject_name="大西 トメ")
-    assert concern.status == "taken_up" and concern.case.route.code == "minsei"
+    assert concern.status == "taken_up"
+    assert concern.case.route.code == "minsei"
     desk.close()
 
     phone_page.reload()

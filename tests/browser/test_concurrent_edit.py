@@ -47,4 +47,5 @@ def test_second_editor_sees_the_conflict_message(browser, live_server, demo):  #
     assert second.locator("#id_is_sensitive").is_checked()
     second.screenshot(path="test-results/screenshots/case-edit-conflict.png", full_page=True)
     stored = Case.objects.get(pk=case.pk)
-    assert stored.is_sensitive and stored.route_id == case.route_id
+    assert stored.is_sensitive
+    assert stored.route_id == case.route_id

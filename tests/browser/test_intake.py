@@ -47,7 +47,8 @@ def test_caseworker_journey_from_intake_to_multiagency_meeting(page, live_server
     page.get_by_role("button", name="受付内容を保存").click()
     page.wait_for_url("**/cases/*/")
     body = page.locator("body").inner_text()
-    assert "北村 和子" in body and "キタムラ カズコ" in body
+    assert "北村 和子" in body
+    assert "キタムラ カズコ" in body
     assert "民生委員から。一人暮らし" in body
     screenshot("case-after-intake")
     case = Case.objects.get(person__name="北村 和子")
@@ -88,7 +89,8 @@ def test_caseworker_journey_from_intake_to_multiagency_meeting(page, live_server
     page.locator("main form button.primary").click()
     page.wait_for_url(f"**/cases/{case.pk}/")
     consent = Consent.objects.get(case=case)
-    assert consent.covers_multiagency_meeting and consent.agencies.count() == 1
+    assert consent.covers_multiagency_meeting
+    assert consent.agencies.count() == 1
 
     # The support plan, saved as a draft.
     page.get_by_role("link", name="支援プランを作成").click()
@@ -116,7 +118,8 @@ def test_caseworker_journey_from_intake_to_multiagency_meeting(page, live_server
     page.locator("main form button.primary").click()
     page.wait_for_url("**/cases/meetings/*/")
     body = page.locator("body").inner_text()
-    assert "重層的支援会議" in body and case.number in body
+    assert "重層的支援会議" in body
+    assert case.number in body
     screenshot("journey-meeting")
     meeting = Meeting.objects.get(kind=Meeting.Kind.MULTIAGENCY, cases=case)
     assert meeting.held_on == timezone.localdate()

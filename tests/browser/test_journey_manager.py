@@ -49,5 +49,7 @@ def test_manager_statistics_then_audit_search(page, live_server, demo, screensho
     results = page.locator("#audit-results")
     results.wait_for()
     text = results.inner_text()
-    assert "松岡 キヨ子" in text and "閲覧" in text and "管理 一郎" in text
+    assert "松岡 キヨ子" in text
+    assert "閲覧" in text
+    assert "管理 一郎" in text
     screenshot("journey-manager-audit-search")

@@ -71,7 +71,8 @@ def test_coordinator_journey_matching_sessions_and_a_concern_for_the_caseworker(
     first.locator("button").click()
     page.wait_for_url("**/participation/assignments/*/")
     assignment = Assignment.objects.get(case=referral.case)
-    assert assignment.menu.name == menu_name and assignment.status == "proposed"
+    assert assignment.menu.name == menu_name
+    assert assignment.status == "proposed"
 
     page.locator("#id_to_status").select_option("trial")
     page.locator("form[action$='/status/'] button").click()
@@ -83,7 +84,8 @@ def test_coordinator_journey_matching_sessions_and_a_concern_for_the_caseworker(
     assert "最後まで作業できた" in page.locator("body").inner_text()
     screenshot("participation-assignment")
     log = SessionLog.objects.get(assignment=assignment)
-    assert log.held_on == timezone.localdate() and log.attendance == "present"
+    assert log.held_on == timezone.localdate()
+    assert log.attendance == "present"
     assert Person.objects.filter(name="岸本 悠").count() == 1
 
     # A later session: absent, with a concern the caseworker should know about.
@@ -94,7 +96,8 @@ def test_coordinator_journey_matching_sessions_and_a_concern_for_the_caseworker(
     page.wait_for_url(f"**/participation/assignments/{assignment.pk}/")
     screenshot("participation-concern-logged")
     concern_log = SessionLog.objects.get(assignment=assignment, attendance="absent")
-    assert concern_log.concerns == ["health"] and concern_log.referral is not None
+    assert concern_log.concerns == ["health"]
+    assert concern_log.referral is not None
 
     # The caseworker finds it among the referrals to consultation.
     desk = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")

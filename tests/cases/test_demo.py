@@ -63,7 +63,8 @@ def test_patterns_statuses_and_follow_ups(seeded):
     assert {"income", "debt", "rent_loan", "isolation", "dv_abuse", "job_search"} <= codes
     assert set(Case.objects.values_list("status", flat=True)) == set(Case.Status.values)
     for case in Case.objects.filter(status=Case.Status.CLOSED):
-        assert case.close_reason and case.closed_on
+        assert case.close_reason
+        assert case.closed_on
     assert Case.objects.filter(is_sensitive=True, case_categories__category__code="dv_abuse")
 
     now = timezone.now()

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.django_db
 FOLLOW_UP_BEFORE = "次回フォローアップ日は相談日より後の日付にしてください。"
 OPENED_IN_FUTURE = "受付日に未来の日付は指定できません。"
 BORN_IN_FUTURE = "生年月日に未来の日付は指定できません。"
+NOT_KANA = "ふりがなは、ひらがなまたはカタカナで入力してください。"
 
 
 def api(user):
@@ -143,7 +144,8 @@ def test_case_opened_in_the_future_is_refused_by_service_and_api(personas):
     assert error["message"] == OPENED_IN_FUTURE
     assert error["fields"] == {"opened_on": [OPENED_IN_FUTURE]}
     # Neither the case nor the new person it would have been opened for.
-    assert not Case.objects.exists() and Person.objects.count() == persons
+    assert not Case.objects.exists()
+    assert Person.objects.count() == persons
 
 
 # --- a date of birth in the future --------------------------------------------------
@@ -171,6 +173,49 @@ def test_birth_date_in_the_future_is_refused_alike_by_page_and_api(client, perso
     assert error["fields"] == {"birth_date": [BORN_IN_FUTURE]}
     after = Person.objects.get(pk=world_a.person.pk)
     assert (after.birth_date, after.version) == (stored.birth_date, stored.version)
+
+
+@pytest.mark.parametrize("reading", ["yamada", "山田", "ﾔﾏﾀﾞ1"])
+def test_reading_not_in_kana_is_refused_alike_by_page_api_and_service(
+    client, personas, world_a, reading
+):
+    stored = Person.objects.get(pk=world_a.person.pk)
+    client.force_login(personas.caseworker_a)
+    url = reverse("cases:person_edit", args=[world_a.person.pk])
+    data = form_data(client.get(url))
+    data["name_kana"] = reading
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert NOT_KANA in response.content.decode()
+
+    response = api(personas.caseworker_a).patch(
+        f"/api/persons/{world_a.person.pk}/",
+        {"version": stored.version, "name_kana": reading},
+        format="json",
+    )
+    assert rule_error(response)["fields"] == {"name_kana": [NOT_KANA]}
+    # A new person through the API's case creation is held to the same rule.
+    persons = Person.objects.count()
+    response = api(personas.caseworker_a).post(
+        "/api/cases/",
+        {"name": "読み 違い", "name_kana": reading, "route": "self"},
+        format="json",
+    )
+    assert rule_error(response)["fields"] == {"name_kana": [NOT_KANA]}
+    assert Person.objects.count() == persons
+    after = Person.objects.get(pk=world_a.person.pk)
+    assert (after.name_kana, after.version) == (stored.name_kana, stored.version)
+
+
+def test_a_reading_is_stored_as_the_service_normalises_it(personas):
+    person = core_services.person_create(
+        user=personas.caseworker_a,
+        municipality=personas.municipality_a,
+        name="山田 一郎",
+        name_kana="ﾔﾏﾀﾞ ｲﾁﾛｳ",
+    )
+    assert person.name_kana == core_services.clean_name_kana("ﾔﾏﾀﾞ ｲﾁﾛｳ")
+    assert person.name_kana != "ﾔﾏﾀﾞ ｲﾁﾛｳ"  # half-width kana are not stored as typed
 
 
 # --- what a page offers is what the service accepts ---------------------------------

@@ -76,7 +76,8 @@ def test_out_of_touch_just_inside_and_outside(personas):
     assert not flags("out_of_touch", case=case).exists()
     scan(personas, TODAY + D(days=1))  # 61 days
     flag = flags("out_of_touch", case=case).get()
-    assert flag.audience == "caseworker" and flag.assigned_to == personas.caseworker_a
+    assert flag.audience == "caseworker"
+    assert flag.assigned_to == personas.caseworker_a
     assert flag.detail["last_contact"] == (TODAY - D(days=60)).isoformat()
     # A new consultation resolves it.
     consultation_services.consultation_log(
@@ -90,7 +91,8 @@ def test_out_of_touch_just_inside_and_outside(personas):
     )
     scan(personas, TODAY + D(days=1))
     flag.refresh_from_db()
-    assert flag.resolved_at and flag.resolution == "条件が解消しました。"
+    assert flag.resolved_at
+    assert flag.resolution == "条件が解消しました。"
 
 
 def test_needs_participation_threshold_and_what_stops_it(personas, world_a):
@@ -139,7 +141,8 @@ def test_participation_concern_and_missed_sessions(personas, world_a):
         )
     scan(personas)
     flag = flags("participation_concern", case=case).get()
-    assert flag.detail["missed_in_a_row"] is True and flag.audience == "caseworker"
+    assert flag.detail["missed_in_a_row"] is True
+    assert flag.audience == "caseworker"
     participation_services.session_log(
         user=world_a.coordinator, assignment=assignment, held_on=TODAY, attendance="present"
     )
@@ -171,7 +174,8 @@ def test_community_concern_unanswered(personas):
     assert not flags("community_concern_unanswered").exists()
     scan(personas, TODAY + D(days=3))
     flag = flags("community_concern_unanswered").get()
-    assert flag.subject_type == "concern" and flag.subject_id == concern.pk
+    assert flag.subject_type == "concern"
+    assert flag.subject_id == concern.pk
     assert flag.assigned_to == personas.community_worker_a  # the reporter hears of it too
     community_services.concern_open_case(user=personas.caseworker_a, concern=concern)
     flag.refresh_from_db()
@@ -218,7 +222,8 @@ def test_referral_not_acknowledged(personas, world_a):
     assert not flags("referral_not_acknowledged").exists()
     scan(personas, referral.acknowledge_by + D(days=1))
     flag = flags("referral_not_acknowledged").get()
-    assert flag.audience == "coordinator" and flag.assigned_to == personas.caseworker_a
+    assert flag.audience == "coordinator"
+    assert flag.assigned_to == personas.caseworker_a
     collaboration_services.referral_respond(
         user=personas.coordinator_a, referral=referral, accept=True
     )
@@ -284,7 +289,8 @@ def test_scanning_twice_adds_nothing_and_single_case_mode_matches(personas, worl
     count = unresolved.count()
     assert count > 0
     second = scan(personas)
-    assert sum(o.raised for o in second.values()) == 0 and unresolved.count() == count
+    assert sum(o.raised for o in second.values()) == 0
+    assert unresolved.count() == count
     expected = set(unresolved.exclude(subject_type="concern").values_list("rule", "subject_id"))
     Flag.objects.all().delete()
     for case_id in Case.objects.values_list("pk", flat=True):
@@ -413,7 +419,8 @@ def test_flag_pages_and_counts(client, personas, world_a, django_assert_num_quer
     scan(personas)
     client.force_login(personas.community_worker_a)
     html = client.get(reverse("cases:flag_queue")).content.decode()
-    assert "孤立" in html and "試験 太郎" not in html  # no personal data for this role
+    assert "孤立" in html
+    assert "試験 太郎" not in html
     client.force_login(personas.caseworker_a)
     dashboard = client.get(reverse("cases:dashboard")).content.decode()
     assert "未対応のフラグ" in dashboard
@@ -446,8 +453,11 @@ def test_flag_queue_pages_without_counting(
     with django_assert_num_queries(8):  # as without pages: one row more, no COUNT
         first = client.get(url).content.decode()
     second = client.get(url, {"page": 2}).content.decode()
-    assert first.count("連絡 途絶") == 2 and "?page=2" in first
-    assert second.count("連絡 途絶") == 1 and "?page=1" in second and "?page=3" not in second
+    assert first.count("連絡 途絶") == 2
+    assert "?page=2" in first
+    assert second.count("連絡 途絶") == 1
+    assert "?page=1" in second
+    assert "?page=3" not in second
     assert client.get(url, {"page": "x"}).status_code == 200
 
 
@@ -476,7 +486,8 @@ def test_scan_referrals_command(personas, capsys):
         TODAY.isoformat(),
     )
     out = capsys.readouterr().out
-    assert "out_of_touch" in out and "raised" in out
+    assert "out_of_touch" in out
+    assert "raised" in out
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):

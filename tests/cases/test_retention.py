@@ -88,17 +88,23 @@ def test_just_inside_the_period_nothing_changes_and_just_past_it_is_anonymised(p
 
     [result] = anonymise_expired(as_of=FIRST_DAY_PAST)
     assert result.code == personas.municipality_a.code
-    assert len(result.persons) == 2 and result.case_count == 2
+    assert len(result.persons) == 2
+    assert result.case_count == 2
 
     person = Person.objects.get(pk=world_a.person.pk)
-    assert person.name == MARKER and person.name_kana == MARKER
-    assert person.phone_mobile == "" and person.search_name == "" and person.search_kana == ""
+    assert person.name == MARKER
+    assert person.name_kana == MARKER
+    assert person.phone_mobile == ""
+    assert person.search_name == ""
+    assert person.search_kana == ""
     assert person.birth_date == datetime.date(1944, 1, 1)  # the year stays for age bands
     assert person.anonymised_at is not None
     case = Case.objects.get(pk=world_a.case.pk)
-    assert case.anonymised_at is not None and case.close_reason == MARKER
+    assert case.anonymised_at is not None
+    assert case.close_reason == MARKER
     # Categories, route, status and dates are kept.
-    assert case.status == Case.Status.CLOSED and case.closed_on == CLOSED_ON
+    assert case.status == Case.Status.CLOSED
+    assert case.closed_on == CLOSED_ON
     assert sorted(c.category.code for c in case.case_categories.all()) == ["care", "p8050"]
     assert case.route.code == "minsei"
     # No free text about the family is left anywhere in the three programs.
@@ -267,7 +273,8 @@ def test_managers_see_their_municipality_retention_period(client, personas):
     personas.municipality_a.save()
     client.force_login(personas.manager_a)
     html = client.get(reverse("cases:rule_settings")).content.decode()
-    assert "個人情報の保存期間" in html and "7年" in html
+    assert "個人情報の保存期間" in html
+    assert "7年" in html
 
 
 def test_the_case_audit_trail_shows_the_anonymisation_by_the_system(client, personas, world_a):
@@ -301,7 +308,8 @@ def test_a_household_member_without_a_case_goes_with_the_household(personas, wor
     )
     anonymise_expired(as_of=FIRST_DAY_PAST)
     father.refresh_from_db()
-    assert father.name == MARKER and father.anonymised_at is not None
+    assert father.name == MARKER
+    assert father.anonymised_at is not None
     event = AuditEvent.objects.get(action=AuditEvent.Action.ANONYMISE, person_id=father.pk)
     assert event.detail["reason"] == "retention (household member)"
     assert personal_text_left(("山田", "一郎", "イチロウ")) == []
@@ -320,7 +328,8 @@ def test_a_household_member_stays_while_another_member_is_supported(personas, wo
     [result] = anonymise_expired(as_of=FIRST_DAY_PAST)
     assert [p.person_id for p in result.persons] == [world_a.person.pk]
     father.refresh_from_db()
-    assert father.name == "山田 一郎" and father.anonymised_at is None
+    assert father.name == "山田 一郎"
+    assert father.anonymised_at is None
     # The household stays readable while one of its members is still supported.
     assert Household.objects.get(pk=world_a.case.household_id).name == "山田家"
 

@@ -123,7 +123,7 @@ def test_a_month_range(personas, dataset):
     count = next(i for i in indicators() if i.code == "consultations_received")
     assert count.count([mid], april_may) == {mid: 1}
     assert Period.of(FY, 1, 3).start == datetime.date(2026, 1, 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ends before it starts"):
         Period.of(FY, 3, 4)  # March comes after April in a fiscal year
 
 
@@ -134,14 +134,16 @@ def test_small_counts_are_suppressed():
 @pytest.mark.parametrize("value", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "=HYPERLINK()"])
 def test_formulas_are_neutralised(value):
     assert neutralise(value) == "'" + value
-    assert neutralise("普通の値") == "普通の値" and neutralise(-3) == -3
+    assert neutralise("普通の値") == "普通の値"
+    assert neutralise(-3) == -3
 
 
 def test_manager_page_targets_and_exports(client, personas, dataset):
     client.force_login(personas.manager_a)
     url = reverse("cases:statistics")
     html = client.get(url, {"fiscal_year": FY}).content.decode()
-    assert "令和7年度" in html and "chart-data" in html
+    assert "令和7年度" in html
+    assert "chart-data" in html
     response = client.post(
         reverse("cases:statistics_targets"), {"fiscal_year": FY, "consultations_received": "6"}
     )
@@ -152,7 +154,8 @@ def test_manager_page_targets_and_exports(client, personas, dataset):
     bad = client.post(
         reverse("cases:statistics_targets"), {"fiscal_year": FY, "consultations_received": "-1"}
     )
-    assert bad.status_code == 302 and IndicatorTarget.objects.get().target == 6
+    assert bad.status_code == 302
+    assert IndicatorTarget.objects.get().target == 6
     # A person's name that looks like a formula is neutralised in the export.
     core_services.person_create(
         user=personas.caseworker_a,
@@ -162,7 +165,8 @@ def test_manager_page_targets_and_exports(client, personas, dataset):
     )
     response = client.get(url, {"fiscal_year": FY, "export": "csv"})
     body = response.content.decode("utf-8")
-    assert body.startswith("\ufeff") and "相談受付件数" in body
+    assert body.startswith("\ufeff")
+    assert "相談受付件数" in body
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert any(row[:2] == ["民生委員・児童委員", "2"] for row in rows)
     response = client.get(url, {"fiscal_year": FY, "export": "xlsx"})
@@ -187,12 +191,15 @@ def test_system_admin_sees_national_totals_with_suppression_and_no_person(
     assert client.get(reverse("cases:statistics")).status_code == 403
     response = client.get(reverse("cases:national_statistics"), {"fiscal_year": FY})
     html = response.content.decode()
-    assert response.status_code == 200 and "大阪府" in html
-    assert "&lt;5" in html and "統計 一" not in html
+    assert response.status_code == 200
+    assert "大阪府" in html
+    assert "&lt;5" in html
+    assert "統計 一" not in html
     csv_body = client.get(
         reverse("cases:national_statistics"), {"fiscal_year": FY, "export": "csv"}
     ).content.decode()
-    assert "<5" in csv_body and "統計 一" not in csv_body
+    assert "<5" in csv_body
+    assert "統計 一" not in csv_body
 
 
 def test_statistics_page_query_count_does_not_grow(

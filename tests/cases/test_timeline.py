@@ -57,7 +57,8 @@ def test_a_field_no_column_holds_is_refused_until_it_is_made_text(world_a):
     with pytest.raises(ValueError, match="'data' is a JSONField"):
         read_rows([RowKind("status", events, {"data": "data"}, lambda row: row)])
     rows = read_rows([RowKind("status", events, {"data": as_text("data")}, lambda row: row.data)])
-    assert len(rows["status"]) == 2 and all('"after"' in data for data in rows["status"])
+    assert len(rows["status"]) == 2
+    assert all('"after"' in data for data in rows["status"])
 
 
 @pytest.mark.parametrize("name", ["pk", "kind", "not a name"])

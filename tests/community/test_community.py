@@ -45,11 +45,14 @@ def test_concern_becomes_a_case_with_the_route_and_a_first_consultation(client, 
     )
     assert response.status_code == 302
     c.refresh_from_db()
-    assert c.status == "taken_up" and c.case is not None
+    assert c.status == "taken_up"
+    assert c.case is not None
     case = c.case
-    assert case.route.code == "minsei" and case.person.name_kana == "ササキ ハル"
+    assert case.route.code == "minsei"
+    assert case.person.name_kana == "ササキ ハル"
     first = Consultation.objects.get(case=case)
-    assert "ゴミ出し" in first.summary and first.visitor_name == "民生委員 田中"
+    assert "ゴミ出し" in first.summary
+    assert first.visitor_name == "民生委員 田中"
     assert response["Location"] == reverse("cases:case_detail", args=[case.pk])
     page = client.get(response["Location"]).content.decode()
     assert "ゴミ出し" in page  # the concern is on the case timeline
@@ -65,7 +68,8 @@ def test_concern_joins_an_existing_case(client, personas, world_a):
     )
     assert response.status_code == 302
     c.refresh_from_db()
-    assert c.case == world_a.case and c.person == world_a.person
+    assert c.case == world_a.case
+    assert c.person == world_a.person
     # No consultation is invented; the concern is on the case page's timeline.
     assert not world_a.case.consultations.filter(summary__contains="ゴミ出し").exists()
     page = client.get(reverse("cases:case_detail", args=[world_a.case.pk])).content.decode()
@@ -110,11 +114,13 @@ def test_reporter_sees_only_that_it_was_received_and_taken_up(client, personas):
     c = concern(personas)
     client.force_login(personas.community_worker_a)
     html = client.get(reverse("community:my_concerns")).content.decode()
-    assert "受付済み" in html and "佐々木 ハル" in html
+    assert "受付済み" in html
+    assert "佐々木 ハル" in html
     case = services.concern_open_case(user=personas.caseworker_a, concern=c)
     html = client.get(reverse("community:my_concerns")).content.decode()
     assert "相談支援で対応中" in html
-    assert case.number not in html and reverse("cases:case_detail", args=[case.pk]) not in html
+    assert case.number not in html
+    assert reverse("cases:case_detail", args=[case.pk]) not in html
     # …and cannot open the concern, the queue or the case.
     assert client.get(reverse("community:concern_detail", args=[c.pk])).status_code == 404
     assert client.get(reverse("community:concern_queue")).status_code == 403
@@ -125,7 +131,8 @@ def test_concern_form_is_phone_friendly_and_validates(client, personas):
     client.force_login(personas.community_worker_a)
     url = reverse("community:concern_add")
     html = client.get(url).content.decode()
-    assert 'name="viewport"' in html and 'type="radio"' in html
+    assert 'name="viewport"' in html
+    assert 'type="radio"' in html
     response = client.post(url, {"urgency": "soon", "observation": "", "reporter_kind": "resident"})
     assert response.status_code == 400
     response = client.post(
@@ -174,7 +181,8 @@ def test_new_resource_becomes_a_provider_and_menu_in_one_step(client, personas):
     assert response.status_code == 302
     outcome.refresh_from_db()
     assert outcome.provider.name == "豊中ロジ株式会社"
-    assert outcome.menu.name == "倉庫の軽作業体験" and outcome.menu.capacity == 2
+    assert outcome.menu.name == "倉庫の軽作業体験"
+    assert outcome.menu.capacity == 2
     with pytest.raises(CaseRuleError, match="登録済み"):
         services.outcome_to_provider(
             user=personas.community_worker_a,
@@ -188,7 +196,8 @@ def test_new_resource_becomes_a_provider_and_menu_in_one_step(client, personas):
             outcome=issue,
             provider_fields={"name": "x", "kind": "other"},
         )
-    assert Provider.objects.count() == 1 and Menu.objects.count() == 1
+    assert Provider.objects.count() == 1
+    assert Menu.objects.count() == 1
 
 
 def test_bad_platform_sessions_are_refused(personas):
@@ -202,7 +211,8 @@ def test_bad_platform_sessions_are_refused(personas):
             services.platform_session_record(
                 user=personas.community_worker_a, municipality=personas.municipality_a, **data
             )
-    assert not PlatformSession.objects.exists() and not Outcome.objects.exists()
+    assert not PlatformSession.objects.exists()
+    assert not Outcome.objects.exists()
 
 
 # --- places ---------------------------------------------------------------------------
@@ -218,7 +228,8 @@ def test_activity_records_are_numbers_once_a_day(client, personas, world_a):
     response = client.post(
         url, {"held_on": TODAY().isoformat(), "participants": "5", "volunteers": "0"}
     )
-    assert response.status_code == 400 and "記録済み" in response.content.decode()
+    assert response.status_code == 400
+    assert "記録済み" in response.content.decode()
     response = client.post(
         url, {"held_on": TODAY().isoformat(), "participants": "-2", "volunteers": "0"}
     )
@@ -240,7 +251,8 @@ def test_register_filters_and_query_count(client, personas, world_a, django_asse
     client.force_login(personas.caseworker_a)
     url = reverse("community:place_register")
     html = client.get(url, {"area": "南部"}).content.decode()
-    assert "ひまわり" in html and "ふれあいサロン" not in html
+    assert "ひまわり" in html
+    assert "ふれあいサロン" not in html
     client.get(url)
     # session, user, membership, session save (3 in a test transaction),
     # areas, places (+last held, links)

@@ -40,7 +40,10 @@ def test_places_in_both_municipalities(seeded):
     for municipality in (toyonaka, matsue):
         assert Place.objects.filter(municipality=municipality, status=Place.Status.PAUSED).exists()
     for place in Place.objects.all():
-        assert place.organiser and place.area and place.schedule and place.target_groups
+        assert place.organiser
+        assert place.area
+        assert place.schedule
+        assert place.target_groups
     assert "Demo community: 豊中市" in seeded
 
 
@@ -91,7 +94,8 @@ def test_concerns_in_every_state(seeded):
     assert Concern.objects.filter(municipality__code="322016").count() == 3
     assert Concern.objects.filter(subject_name="").exists()
     for concern in Concern.objects.filter(status=Concern.Status.NO_ACTION):
-        assert concern.closing_note and concern.handled_by
+        assert concern.closing_note
+        assert concern.handled_by
 
     taken = Concern.objects.filter(status=Concern.Status.TAKEN_UP).select_related(
         "case__route", "person", "handled_by"

@@ -35,12 +35,14 @@ def test_system_admin_uploads_previews_and_applies(client, personas):
     preview = client.get(response["Location"])
     html = preview.content.decode()
     assert preview.status_code == 200
-    assert "鰺ヶ沢町" in html and "この名簿を反映する" in html
+    assert "鰺ヶ沢町" in html
+    assert "この名簿を反映する" in html
 
     applied = client.post(response["Location"], follow=True)
     assert "名簿を反映しました" in applied.content.decode()
     record.refresh_from_db()
-    assert record.status == RosterImport.Status.APPLIED and record.applied_at
+    assert record.status == RosterImport.Status.APPLIED
+    assert record.applied_at
     assert Municipality.objects.count() == 133
     assert (
         ProgramParticipation.objects.filter(fiscal_year=2022, roster_import=record).count() == 133
@@ -58,7 +60,8 @@ def test_bad_upload_is_shown_as_rejected_and_cannot_be_applied(client, personas)
     record = RosterImport.objects.get()
     assert record.status == RosterImport.Status.REJECTED
     html = client.get(response["Location"]).content.decode()
-    assert "太子町" in html and "却下" in html
+    assert "太子町" in html
+    assert "却下" in html
     assert "この名簿を反映する" not in html
     client.post(response["Location"])
     assert not ProgramParticipation.objects.exists()
@@ -85,7 +88,8 @@ def test_municipal_staff_cannot_reach_the_admin(client, personas, persona):
 
 def test_anonymous_is_sent_to_admin_login(client):
     response = client.get(reverse(UPLOAD))
-    assert response.status_code == 302 and "login" in response["Location"]
+    assert response.status_code == 302
+    assert "login" in response["Location"]
 
 
 def test_admin_pages_open_for_the_system_admin(client, personas, fy2022_roster):

@@ -53,9 +53,9 @@ def test_a_deleted_event_is_detected(personas):
 
 def test_events_refuse_to_be_changed_through_the_model(personas):
     event = events(personas, 1)[0]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="append-only"):
         event.save()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="append-only"):
         event.delete()
 
 

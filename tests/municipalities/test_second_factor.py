@@ -45,7 +45,8 @@ def test_manager_with_device_is_asked_for_the_code_then_gets_in(client, personas
     assert "認証アプリ" in page.content.decode()
     before = client.session.session_key
     response = client.post(reverse("second_factor"), {"code": code_for(device), "next": "/"})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert client.session.session_key != before  # a new session id once fully signed in
     assert client.get(reverse("home")).status_code == 200
 
@@ -95,7 +96,8 @@ def test_manager_without_device_must_enrol_and_confirm_with_a_code(client, perso
 
     assert base64.b32decode(secret) == device.bin_key
     qr = client.get(reverse("second_factor_qr"))
-    assert qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
+    assert qr["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in qr.content
     assert client.post(reverse("second_factor_enrol"), {"code": "000000"}).status_code == 400
     response = client.post(reverse("second_factor_enrol"), {"code": code_for(device, ahead=1)})
     assert response.status_code == 302
@@ -161,7 +163,8 @@ def test_caseworker_removes_own_device_with_a_valid_code(client, personas):
     client.post(reverse("second_factor"), {"code": code_for(device)})
     url = reverse("account_security")
     response = client.post(url, {"action": "remove_device", "code": "000000"})
-    assert response.status_code == 400 and TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert response.status_code == 400
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
     device.throttle_reset()  # rather than waiting out the throttle delay
     response = client.post(url, {"action": "remove_device", "code": code_for(device, ahead=1)})
     assert response.status_code == 302
@@ -183,14 +186,16 @@ def test_manager_resets_a_staff_members_device_and_ends_their_sessions(personas,
     password_login(client, "manager_a")
     client.post(reverse("second_factor"), {"code": code_for(manager_device)})
     page = client.get(reverse("staff_security"))
-    assert page.status_code == 200 and "リセット" in page.content.decode()
+    assert page.status_code == 200
+    assert "リセット" in page.content.decode()
     url = reverse("staff_reset_device", args=[personas.caseworker_a.pk])
     assert client.post(url).status_code == 302
     assert not TOTPDevice.objects.filter(user=personas.caseworker_a).exists()
     # The staff member's session ended.
     assert staff_client.get(reverse("home")).status_code == 302
     event = AuditEvent.objects.get(detail__security="second_factor_reset")
-    assert event.user == personas.manager_a and event.object_id == str(personas.caseworker_a.pk)
+    assert event.user == personas.manager_a
+    assert event.object_id == str(personas.caseworker_a.pk)
 
 
 def test_manager_cannot_reset_staff_of_another_municipality(client, personas):
@@ -234,7 +239,8 @@ def test_the_password_alone_cannot_replace_an_existing_device(client, personas):
     device = device_for(personas.caseworker_a)
     password_login(client, "caseworker_a")
     response = client.get(reverse("second_factor_enrol"))
-    assert response.status_code == 302 and response["Location"] == reverse("second_factor")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("second_factor")
     assert client.get(reverse("second_factor_qr")).status_code == 404
     response = client.post(reverse("second_factor_enrol"), {"code": code_for(device)})
     assert response["Location"] == reverse("second_factor")

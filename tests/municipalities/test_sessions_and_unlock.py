@@ -35,7 +35,9 @@ def test_the_session_id_changes_at_login(client, personas):
     before = client.session.session_key
     assert attempt(client, "caseworker_a").status_code == 302
     after = client.session.session_key
-    assert before and after and before != after
+    assert before
+    assert after
+    assert before != after
 
 
 def test_logout_everywhere_ends_every_session_of_the_user(personas):
@@ -46,7 +48,8 @@ def test_logout_everywhere_ends_every_session_of_the_user(personas):
     for c in (first, second, other):
         assert c.get(reverse("home")).status_code == 200
     response = first.post(reverse("account_security"), {"action": "logout_everywhere"})
-    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
     assert first.get(reverse("home")).status_code == 302
     assert second.get(reverse("home")).status_code == 302
     assert other.get(reverse("home")).status_code == 200  # someone else's session stays
@@ -61,7 +64,8 @@ def test_logout_everywhere_ends_every_session_of_the_user(personas):
 def test_the_account_page_offers_logout_everywhere_in_japanese(client, personas):
     client.force_login(personas.caseworker_a)
     html = client.get(reverse("account_security")).content.decode()
-    assert "すべての端末からログアウト" in html and "二要素認証" in html
+    assert "すべての端末からログアウト" in html
+    assert "二要素認証" in html
 
 
 def test_a_lock_expires_after_the_cool_off_time(personas, settings):
@@ -80,7 +84,8 @@ def test_manager_sees_and_unlocks_a_locked_staff_account(client, personas, setti
     client.force_login(personas.manager_a)
     html = client.get(reverse("staff_security")).content.decode()
     assert "ロック中のアカウント" in html
-    assert 'id="locked-accounts"' in html and "caseworker_a" in html
+    assert 'id="locked-accounts"' in html
+    assert "caseworker_a" in html
     assert "caseworker_b" not in html  # another municipality's staff
     response = client.post(reverse("staff_unlock", args=[personas.caseworker_a.pk]))
     assert response.status_code == 302

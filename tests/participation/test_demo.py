@@ -64,7 +64,9 @@ def test_providers_and_menus_in_both_municipalities(seeded):
     assert Provider.objects.filter(municipality=toyonaka, phone__startswith="06-0000-").count() >= 6
     assert Menu.objects.filter(status=Menu.Status.PAUSED).exists()
     for menu in Menu.objects.all():
-        assert menu.days and menu.interests and menu.schedule
+        assert menu.days
+        assert menu.interests
+        assert menu.schedule
         assert 1 <= menu.capacity <= 6
     assert "Demo participation: 豊中市" in seeded
 
@@ -118,7 +120,8 @@ def test_concern_goes_back_to_consultation(seeded):
 def test_follow_ups(seeded):
     today = timezone.localdate()
     done = FollowUp.objects.get(done_on__isnull=False)
-    assert done.host_feedback and done.done_on <= today
+    assert done.host_feedback
+    assert done.done_on <= today
     assert done.assignment.status == Assignment.Status.ACTIVE
     assert FollowUp.objects.filter(done_on__isnull=True, due_on__gt=today).exists()
 

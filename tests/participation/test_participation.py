@@ -128,7 +128,8 @@ def test_two_coordinators_taking_the_last_place_at_once(personas):
     for t in threads:
         t.join(timeout=30)
     assert sorted(outcomes, key=lambda o: o != "ok")[0] == "ok"
-    assert len(outcomes) == 2 and outcomes.count("ok") == 1
+    assert len(outcomes) == 2
+    assert outcomes.count("ok") == 1
     assert any("空き" in o for o in outcomes if o != "ok")
     assert Assignment.objects.filter(menu=menu, status__in=["trial", "active"]).count() == 2
 
@@ -147,8 +148,10 @@ def test_a_session_concern_becomes_a_referral_to_consultation(client, personas, 
         concern_note="顔色が悪く、食事をとれていないと話した",
     )
     referral = log.referral
-    assert referral.from_program == "participation" and referral.to_program == "consultation"
-    assert "顔色が悪く" in referral.reason and referral.status == "proposed"
+    assert referral.from_program == "participation"
+    assert referral.to_program == "consultation"
+    assert "顔色が悪く" in referral.reason
+    assert referral.status == "proposed"
     # A second concern joins the same open referral instead of piling up.
     log2 = services.session_log(
         user=personas.coordinator_a,
@@ -165,7 +168,8 @@ def test_a_session_concern_becomes_a_referral_to_consultation(client, personas, 
     case_page = client.get(
         reverse("cases:case_detail", args=[world_a.assignment.case_id])
     ).content.decode()
-    assert "顔色が悪く" in case_page and "パン工房の体験" in case_page
+    assert "顔色が悪く" in case_page
+    assert "パン工房の体験" in case_page
 
 
 @pytest.mark.parametrize(
@@ -216,7 +220,8 @@ def test_made_to_order_menu_needs_an_accepted_referral(personas, world_a):
         kind="other",
         capacity=1,
     )
-    assert menu.made_for == accepted.case and not menu.is_open
+    assert menu.made_for == accepted.case
+    assert not menu.is_open
 
 
 def test_assignment_status_rules(personas, world_a):
@@ -293,7 +298,8 @@ def test_menu_participants_are_shown_to_coordinators_only(client, personas, worl
     assert "山田 次郎" in client.get(url).content.decode()
     client.force_login(personas.community_worker_a)
     html = client.get(url).content.decode()
-    assert "山田 次郎" not in html and "パン工房の体験" in html
+    assert "山田 次郎" not in html
+    assert "パン工房の体験" in html
 
 
 def test_matching_page_ranks_and_proposes(client, personas, world_a):
@@ -305,7 +311,8 @@ def test_matching_page_ranks_and_proposes(client, personas, world_a):
     )
     assert response.status_code == 302
     html = client.get(url).content.decode()
-    assert "パン工房の体験" in html and "興味：料理" in html
+    assert "パン工房の体験" in html
+    assert "興味：料理" in html
     assert AuditEvent.objects.filter(
         user=personas.coordinator_a, action="view", case_id=referral.case_id
     ).exists()
@@ -336,9 +343,8 @@ def test_session_log_form_errors_are_japanese_and_nothing_is_saved(client, perso
     assert response.status_code == 400
     assert "前に記録" in response.content.decode() or "未来" in response.content.decode()
     response = client.post(url, {"held_on": "not a date", "attendance": "present"})
-    assert (
-        response.status_code == 400 and "日付を正しく入力してください" in response.content.decode()
-    )
+    assert response.status_code == 400
+    assert "日付を正しく入力してください" in response.content.decode()
     assert not SessionLog.objects.exists()
 
 
@@ -363,7 +369,8 @@ def test_menu_form_rejects_bad_input(client, personas, world_a):
     )
     assert response.status_code == 302
     menu = Menu.objects.get(name="新メニュー")
-    assert menu.days == ["mon", "fri"] and menu.interests == ["手芸", "音楽"]
+    assert menu.days == ["mon", "fri"]
+    assert menu.interests == ["手芸", "音楽"]
 
 
 def _succeeds(write) -> bool:

@@ -48,7 +48,8 @@ def assert_structured_400(response, field: str | None = None) -> None:
     assert response.status_code == 400, response.content[:300]
     assert response["Content-Type"] == "application/json"
     error = response.json()["error"]
-    assert error["code"] and error["message"]
+    assert error["code"]
+    assert error["message"]
     assert not error["message"].isascii(), error  # a Japanese message
     if field:
         assert field in error["fields"], error
@@ -154,7 +155,8 @@ def test_api_refuses_bodies_that_are_not_a_json_object(
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"] == "application/json"
     error = response.json()["error"]
-    assert error["code"] and not error["message"].isascii(), error
+    assert error["code"], error
+    assert not error["message"].isascii(), error
     assert snapshot() == before
 
 
@@ -298,7 +300,8 @@ def test_forms_refuse_control_characters_and_oversize_text_in_japanese(
         html = response.content.decode()
         form = response.context.get("log_form") or response.context["form"]
         errors = " ".join(form.errors[field])
-        assert message in errors and errors in html, (url, repr(value[:5]), errors)
+        assert message in errors, (url, repr(value[:5]), errors)
+        assert errors in html, (url, repr(value[:5]), errors)
     assert snapshot() == before
     assert world_a.person.__class__.objects.values().get(pk=world_a.person.pk) == person
 

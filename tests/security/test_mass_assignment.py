@@ -227,13 +227,17 @@ def test_creating_with_forbidden_fields_ignores_them(client, personas, world_a, 
     if hasattr(obj, "reported_by_id"):
         assert obj.reported_by_id == user.pk
     if model_label == "cases.Case":
-        assert obj.status == "intake" and obj.number != "HACK-1" and not obj.is_sensitive
+        assert obj.status == "intake"
+        assert obj.number != "HACK-1"
+        assert not obj.is_sensitive
         assert obj.person.municipality_id == personas.municipality_a.pk
     if model_label == "community.Concern":
-        assert obj.status == obj._meta.get_field("status").default and obj.case_id is None
+        assert obj.status == obj._meta.get_field("status").default
+        assert obj.case_id is None
     # The audit trail names the caller, in the caller's municipality.
     event = AuditEvent.objects.filter(action=AuditEvent.Action.CREATE).order_by("-pk").first()
-    assert event.user_id == user.pk and event.municipality_id == personas.municipality_a.pk
+    assert event.user_id == user.pk
+    assert event.municipality_id == personas.municipality_a.pk
 
 
 @pytest.mark.parametrize(
@@ -253,7 +257,8 @@ def test_status_actions_ignore_forbidden_fields(client, personas, world_a, world
     for name in ("number", "created_by_id", "coordinator_id", "assigned_to_id", "is_sensitive"):
         if hasattr(obj, name):
             value = getattr(obj, name)
-            assert value != "HACK-1" and value is not True, name
+            assert value != "HACK-1", name
+            assert value is not True, name
             assert not (name.endswith("_id") and value == personas.caseworker_b.pk), name
 
 
@@ -268,7 +273,8 @@ def test_status_cannot_jump_outside_the_allowed_transitions(client, personas, wo
     world_a.case.refresh_from_db()
     assert world_a.case.status == before
     response = post(client, f"/api/cases/{world_a.case.pk}/status/", {"to_status": "hacked"})
-    assert response.status_code == 400 and "to_status" in response.json()["error"]["fields"]
+    assert response.status_code == 400
+    assert "to_status" in response.json()["error"]["fields"]
 
 
 @pytest.mark.parametrize(

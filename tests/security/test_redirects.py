@@ -81,7 +81,8 @@ def test_a_logged_in_user_opening_login_with_next_stays_on_site(client, personas
 def test_login_honours_a_local_next(client, personas, world_a):
     target = f"/cases/{world_a.case.pk}/"
     response = login(client, target)
-    assert response.status_code == 302 and response["Location"] == target
+    assert response.status_code == 302
+    assert response["Location"] == target
 
 
 def test_the_next_field_on_the_login_page_is_escaped(client):
@@ -109,7 +110,8 @@ def test_language_switch_never_leaves_the_site(client, personas, target):
 def test_language_switch_returns_to_the_page_it_came_from(client, personas):
     client.force_login(personas.caseworker_a)
     response = client.post(reverse("set_language"), {"language": "ja", "next": "/cases/"})
-    assert response.status_code == 302 and response["Location"] == "/cases/"
+    assert response.status_code == 302
+    assert response["Location"] == "/cases/"
 
 
 @pytest.mark.parametrize("target", HOSTILE[:8])
@@ -139,5 +141,6 @@ def test_purpose_of_access_for_a_sensitive_case_returns_to_the_case(
     response = client.post(
         f"{url}?next={target}", {"purpose": "本人からの電話に対応するため", "next": target}
     )
-    assert response.status_code == 302 and response["Location"] == url
+    assert response.status_code == 302
+    assert response["Location"] == url
     assert_stays_on_site(response, target)
