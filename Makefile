@@ -40,7 +40,7 @@ run: setup
 test: $(VENV)/.dev
 	$(PY) -m pytest
 
-## lint: ruff, migrations in sync, a valid OpenAPI schema, deploy checks of production settings
+## lint: ruff, migrations in sync, a valid OpenAPI schema, deploy checks and collectstatic of production settings
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -50,6 +50,10 @@ lint: $(VENV)/.dev
 	DJANGO_SECRET_KEY=lint-only-$$(printf '%064d' 0) \
 	DJANGO_ALLOWED_HOSTS=portal.example.jp \
 	$(PY) manage.py check --deploy --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=portal.settings.production \
+	DJANGO_SECRET_KEY=lint-only-$$(printf '%064d' 0) \
+	DJANGO_ALLOWED_HOSTS=portal.example.jp \
+	$(PY) manage.py collectstatic --no-input --clear --verbosity 0
 
 ## bench: benchmarks on PostgreSQL (DATABASE_URL=postgres://…; BENCH_CASES=100000 by default)
 bench: $(VENV)/.runtime

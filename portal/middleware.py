@@ -57,3 +57,41 @@ class AbsoluteSessionTimeoutMiddleware:
             elif now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
         return self.get_response(request)
+
+
+class MaintenanceMiddleware:
+    """While the file named by MAINTENANCE_FILE exists, every request but the health
+    check gets the 503 page (JSON under /api/). The operator creates the file before an
+    upgrade and removes it after; no restart is needed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import os
+
+        from django.conf import settings
+
+        path = settings.MAINTENANCE_FILE
+        if path and os.path.exists(path) and not request.path.startswith("/healthz/"):
+            from portal.views import maintenance
+
+            return maintenance(request)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Responses to signed-in staff and every API response may carry personal data:
+    no browser, proxy or shared cache keeps them (Cache-Control: no-store)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils.cache import add_never_cache_headers
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response

@@ -54,3 +54,4 @@ urlpatterns = [
 
 handler400 = "portal.views.bad_request"
 handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"

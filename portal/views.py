@@ -66,3 +66,56 @@ def bad_request(request: HttpRequest, exception: Exception | None = None):
             {"error": {"code": "bad_request", "message": message, "fields": {}}}, status=400
         )
     return render(request, "400.html", {"reason": message}, status=400)
+
+
+# Pages for when the portal itself cannot work: they read no database and no session
+# (the outage may be the database), so they do not extend base.html.
+
+
+def _error_page(
+    request: HttpRequest, status: int, code: str, title: str, message: str, advice: str
+):
+    from django.http import HttpResponse
+    from django.template import loader
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": code, "message": message, "fields": {}}}, status=status
+        )
+    html = loader.get_template("error_page.html").render(
+        {"title": title, "message": message, "advice": advice}
+    )
+    return HttpResponse(html, status=status)
+
+
+def server_error(request: HttpRequest):
+    """500: a Japanese page, or the API's JSON error format under /api/."""
+    from django.utils.translation import gettext as _
+
+    return _error_page(
+        request,
+        500,
+        "server_error",
+        _("The portal could not complete the request"),
+        _("An error occurred on the server. What you were entering may not have been saved."),
+        _(
+            "Check the record, and try again in a few minutes. If it happens again, tell "
+            "the system administrator the time it happened."
+        ),
+    )
+
+
+def maintenance(request: HttpRequest):
+    """503 while the operator has the portal in maintenance (see MaintenanceMiddleware)."""
+    from django.utils.translation import gettext as _
+
+    response = _error_page(
+        request,
+        503,
+        "maintenance",
+        _("The portal is under maintenance"),
+        _("The portal is being updated and cannot be used for a short while."),
+        _("Nothing you saved before is lost. Please try again in a few minutes."),
+    )
+    response["Retry-After"] = "300"
+    return response
