@@ -75,6 +75,12 @@ class MunicipalityAdmin(SystemAdminOnly, admin.ModelAdmin):
     search_fields = ("code", "name", "name_kana", "prefecture")
     inlines = [ParticipationInline]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A municipality leaves the program by its participation ending; its row stays.
+        # (Django's delete confirmation would list every record that points at it,
+        # persons' names included.)
+        return False
+
 
 @admin.register(ProgramParticipation)
 class ProgramParticipationAdmin(SystemAdminOnly, admin.ModelAdmin):
@@ -300,29 +306,148 @@ class OrganisationAdmin(SystemAdminOnly, admin.ModelAdmin):
 admin.site.register(Organisation, OrganisationAdmin)
 
 
+def _may_hold_a_membership(user: User) -> bool:
+    """Personal-data roles are never given to an operator account."""
+    return not (user.is_superuser or user.is_system_admin)
+
+
+class MembershipForm(CleanTextMixin, forms.ModelForm):
+    """A membership only for an account that is no operator, and never for the
+    administrator making it (``acting`` is set by the admin)."""
+
+    acting: User | None = None
+
+    class Meta:
+        model = Membership
+        fields = ("user", "municipality", "organisation", "role", "is_active")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        user = cleaned.get("user") or getattr(self.instance, "user", None)
+        if user is not None and self.acting is not None and user.pk == self.acting.pk:
+            raise forms.ValidationError(_("You cannot give your own account a role."))
+        if user is not None and not _may_hold_a_membership(user):
+            raise forms.ValidationError(
+                _("A system administrator's account cannot have a role in a municipality.")
+            )
+        return cleaned
+
+
 class MembershipInline(SystemAdminOnly, admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     fields = ("municipality", "organisation", "role", "is_active")
     autocomplete_fields = ("municipality", "organisation")
 
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type("ActingMembershipForm", (formset.form,), {"acting": request.user})
+        return formset
+
+
+class UserAddForm(CleanTextMixin, forms.ModelForm):
+    """A new account has no password: the person's municipality manager sets its first
+    one at 職員のセキュリティ (audited), or an operator on the server for a municipality's
+    first manager (``manage.py changepassword``). The administration never sets one."""
+
+    class Meta:
+        model = User
+        fields = ("username", "display_name", "email", "is_system_admin")
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        user.is_staff = user.is_system_admin
+        if commit:
+            user.save()
+        return user
+
 
 @admin.register(User)
 class UserAdmin(SystemAdminOnly, BaseUserAdmin):
+    """Staff accounts without the keys to them: no password is set or changed here, no
+    superuser flag or permissions are given, and an operator account gets no role in a
+    municipality. The administrator's own account is read-only here."""
+
+    add_form = UserAddForm
     list_display = ("username", "display_name", "is_active", "is_system_admin", "last_login")
     list_filter = ("is_active", "is_system_admin", "memberships__role")
     search_fields = ("username", "display_name", "email")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
-        (_("Portal"), {"fields": ("display_name", "is_system_admin")}),
+        (None, {"fields": ("username",)}),
+        (_("Personal info"), {"fields": ("display_name", "first_name", "last_name", "email")}),
+        (_("Portal"), {"fields": ("is_active", "is_system_admin")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+    add_fieldsets = ((None, {"fields": ("username", "display_name", "email", "is_system_admin")}),)
+    readonly_fields = ("last_login", "date_joined")
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.pk == request.user.pk:
+            return (*self.readonly_fields, "username", "is_active", "is_system_admin")
+        return self.readonly_fields
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None or obj.pk == request.user.pk or not _may_hold_a_membership(obj):
+            return []
+        return self.inlines
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A superuser (made on the server) is not edited through the administration.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # accounts are deactivated, never deleted (the audit trail names them)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if obj.is_system_admin and obj.memberships.filter(is_active=True).exists():
+            obj.is_system_admin = False  # the form's clean refuses it; never both
+        obj.is_staff = obj.is_system_admin or obj.is_superuser
+        super().save_model(request, obj, form, change)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form
+
+        def clean(self: Any) -> dict[str, Any]:
+            cleaned = forms.ModelForm.clean(self)
+            if cleaned.get("is_system_admin") and obj.memberships.filter(is_active=True).exists():
+                raise forms.ValidationError(
+                    _(
+                        "End this account's roles in municipalities before making it a "
+                        "system administrator."
+                    )
+                )
+            return cleaned
+
+        return type("UserChangeForm", (form,), {"clean": clean})
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """Nobody sets another person's password here: 403 (a manager does it, audited)."""
+        raise PermissionDenied
 
 
 @admin.register(Membership)
 class MembershipAdmin(SystemAdminOnly, admin.ModelAdmin):
+    form = MembershipForm
     list_display = ("user", "municipality", "organisation", "role", "is_active")
     list_filter = ("role", "is_active")
     list_select_related = ("user", "municipality", "organisation")
     search_fields = ("user__username", "user__display_name", "municipality__name")
     autocomplete_fields = ("user", "municipality", "organisation")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        return type("ActingMembershipForm", (form,), {"acting": request.user})
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(
+                is_superuser=False, is_system_admin=False
+            ).exclude(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

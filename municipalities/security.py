@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.http import HttpRequest
@@ -88,6 +89,7 @@ SECURITY_EVENTS = {
     "second_factor_reset": gettext_lazy("Second factor reset by a manager"),
     "logout_everywhere": gettext_lazy("Logged out everywhere"),
     "account_unlocked": gettext_lazy("Locked account unlocked"),
+    "password_set_by_manager": gettext_lazy("Password set by a manager"),
 }
 
 
@@ -198,6 +200,23 @@ def second_factor_reset(*, manager: User, target: User, request: HttpRequest | N
     TOTPDevice.objects.filter(user=target).delete()
     User.objects.filter(pk=target.pk).update(session_generation=F("session_generation") + 1)
     security_audit(actor=manager, event="second_factor_reset", target=target, request=request)
+
+
+@transaction.atomic
+def password_set_by_manager(
+    *, manager: User, target: User, password: str, request: HttpRequest | None = None
+) -> None:
+    """A manager sets a new password for a staff member of their municipality (forgotten
+    password, or a new account's first): the staff member's sessions end, and the change
+    is in the audit trail. The portal's administration cannot do this (it would let an
+    operator become anyone); an operator sets a first manager's password on the server
+    (``manage.py changepassword``)."""
+    if not staff_of_manager(manager).filter(user=target).exists():
+        raise PermissionDenied
+    target.set_password(password)
+    target.save(update_fields=["password"])
+    User.objects.filter(pk=target.pk).update(session_generation=F("session_generation") + 1)
+    security_audit(actor=manager, event="password_set_by_manager", target=target, request=request)
 
 
 # --- sessions ---------------------------------------------------------------------------

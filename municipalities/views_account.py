@@ -249,3 +249,34 @@ def staff_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     security.account_unlock(manager=request.user, target=target, request=request)
     messages.success(request, _("The account of %(name)s was unlocked.") % {"name": target})
     return redirect("staff_security")
+
+
+@role_required(Role.MANAGER)
+def staff_set_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A manager sets a staff member's password (forgotten, or a new account's first)."""
+    from django.contrib.auth.forms import SetPasswordForm
+
+    target = _staff_member(request, user_id)
+    if target.pk == request.user.pk:
+        messages.error(request, _("Change your own password on your account page."))
+        return redirect("staff_security")
+    form = SetPasswordForm(target, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        security.password_set_by_manager(
+            manager=request.user,
+            target=target,
+            password=form.cleaned_data["new_password1"],
+            request=request,
+        )
+        messages.success(
+            request,
+            _("A new password was set for %(name)s and their sessions were ended.")
+            % {"name": target},
+        )
+        return redirect("staff_security")
+    return render(
+        request,
+        "municipalities/staff_set_password.html",
+        {"form": form, "target": target},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -38,6 +38,11 @@ urlpatterns = [
         name="staff_reset_device",
     ),
     path(
+        "staff/security/<int:user_id>/password/",
+        account_views.staff_set_password,
+        name="staff_set_password",
+    ),
+    path(
         "staff/security/<int:user_id>/unlock/",
         account_views.staff_unlock,
         name="staff_unlock",
