@@ -9,6 +9,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -37,7 +39,7 @@ class Pagination(PageNumberPagination):
             value = int(raw[-1])
         except ValueError:
             value = 0
-        if value < 1 or len(raw) > 1:
+        if not 1 <= value <= self.max_page_size or len(raw) > 1:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -45,7 +47,22 @@ class Pagination(PageNumberPagination):
                     ]
                 }
             )
-        return min(value, self.max_page_size)
+        return value
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """The page and page size as the API enforces them (OpenAPI)."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
 
 
 # The longest list an input may carry (attendees, cases of a meeting, categories):
@@ -106,3 +123,54 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.DateField: StrictDateField,
         models.DateTimeField: StrictDateTimeField,
     }
+
+
+# --- the limits in the OpenAPI schema ------------------------------------------------------
+# What the strict fields refuse is declared, so that a client sees it before it is refused.
+
+# No C0/C1 control characters other than tab and line breaks (``portal.forms``).
+# "+": an empty value, where allowed, is its own alternative in the schema.
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]+$"
+DATE_RANGE = "Between 1900-01-01 and 2100-12-31."
+
+
+class _StrictTextSchema(OpenApiSerializerFieldExtension):
+    target_class = StrictCharField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.read_only:
+            schema["pattern"] = TEXT_PATTERN
+        return schema
+
+
+class _StrictDateSchema(OpenApiSerializerFieldExtension):
+    target_class = StrictDateField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.read_only:
+            schema["description"] = " ".join(filter(None, [schema.get("description"), DATE_RANGE]))
+        return schema
+
+
+class _StrictDateTimeSchema(_StrictDateSchema):
+    target_class = StrictDateTimeField
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, except that a filter given with no value (``?status=``) is refused
+    rather than taken as no filter: a client that meant to filter learns it did not."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        names = getattr(view, "filterset_fields", None) or ()
+        empty = [
+            name
+            for name in names
+            if name in request.query_params and not request.query_params.get(name, "").strip()
+        ]
+        if empty:
+            raise ValidationError(
+                {name: [_("Give a value, or leave the filter out.")] for name in empty}
+            )
+        return super().filter_queryset(request, queryset, view)
