@@ -53,3 +53,23 @@ def test_manager_statistics_then_audit_search(page, live_server, demo, screensho
     assert "閲覧" in text
     assert "管理 一郎" in text
     screenshot("journey-manager-audit-search")
+
+
+def test_manager_sets_a_staff_members_password(page, live_server, demo, screenshot):
+    log_in(page, live_server.url, "a-manager", demo)
+    page.wait_for_url(f"{live_server.url}/")
+    page.get_by_role("link", name="職員のセキュリティ").first.click()
+    page.wait_for_url("**/staff/security/")
+    row = page.locator("#staff-devices tr", has_text="相談 花子")
+    row.get_by_role("link", name="パスワードを設定").click()
+    page.wait_for_url("**/password/")
+    page.get_by_label("新しいパスワード", exact=True).fill("short")
+    page.get_by_label("新しいパスワード(確認用)").fill("short")
+    page.get_by_role("button", name="パスワードを保存").click()
+    assert "短すぎます" in page.locator("main").inner_text()
+    page.get_by_label("新しいパスワード", exact=True).fill("Sodan-Madoguchi-2026")
+    page.get_by_label("新しいパスワード(確認用)").fill("Sodan-Madoguchi-2026")
+    page.get_by_role("button", name="パスワードを保存").click()
+    page.wait_for_url("**/staff/security/")
+    assert "新しいパスワードを設定し" in page.locator("main").inner_text()
+    screenshot("journey-manager-staff-password")
