@@ -148,3 +148,27 @@ def test_two_scans_at_once_on_postgresql_add_each_flag_once(personas):
     assert sum(o.raised for o in alone.values()) == 0
     pairs = list(Flag.objects.values_list("rule", "subject_id"))
     assert len(pairs) == len(set(pairs)) > 0
+
+
+# --- a dead or hung broker (the web process's side) --------------------------------------
+
+
+def test_sending_a_task_waits_for_no_result_store_and_gives_up_on_the_broker_quickly():
+    """The settings that bound what a dead broker costs a save (the end-to-end tests below
+    measure it): no result store round trip, about a second per connection attempt, and
+    one attempt after a save."""
+    from cases.engine.evaluation import AFTER_SAVE_PUBLISH
+    from cases.engine.tasks import evaluate_case
+
+    conf = app.conf
+    assert conf.task_ignore_result is True
+    assert evaluate_case.ignore_result is True
+    assert roster_summary.ignore_result is False  # the one result somebody reads
+    options = conf.broker_transport_options
+    assert options["socket_connect_timeout"] <= 1
+    assert options["socket_timeout"] <= 2
+    assert options["retry_on_timeout"] is False
+    assert conf.broker_connection_timeout <= 1
+    assert conf.redis_socket_connect_timeout <= 1
+    assert conf.redis_socket_timeout <= 2
+    assert AFTER_SAVE_PUBLISH["retry_policy"]["max_retries"] == 0

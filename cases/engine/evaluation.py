@@ -9,6 +9,13 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+# One attempt, no retry: with the broker down, the save has already succeeded and the
+# periodic scan catches up, so the caseworker should not wait for the broker. The
+# attempt is bounded by the broker's connect and socket timeouts (settings). retry=False
+# would be slower: kombu then reconnects on its own, pausing 2 s between attempts for up
+# to broker_connection_timeout.
+AFTER_SAVE_PUBLISH: dict[str, Any] = {"retry": True, "retry_policy": {"max_retries": 0}}
+
 
 def enqueue_case_evaluation(case: Any) -> None:
     """After the current transaction commits, ask a worker to re-run the referral rules
@@ -25,7 +32,7 @@ def enqueue_case_evaluation(case: Any) -> None:
         from cases.engine.tasks import evaluate_case
 
         try:
-            evaluate_case.delay(case_id)
+            evaluate_case.apply_async((case_id,), **AFTER_SAVE_PUBLISH)
         except Exception:
             logger.exception("could not enqueue evaluation of case %s", case_id)
 
