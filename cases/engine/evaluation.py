@@ -6,6 +6,9 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.middleware import warn_on_next_page
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +23,8 @@ AFTER_SAVE_PUBLISH: dict[str, Any] = {"retry": True, "retry_policy": {"max_retri
 def enqueue_case_evaluation(case: Any) -> None:
     """After the current transaction commits, ask a worker to re-run the referral rules
     for this case (a caseworker sees a flag appear within seconds). If the broker is
-    down the save has already succeeded; the failure is logged and the periodic scan
-    catches up."""
+    down the save has already succeeded; the failure is logged, the caseworker is told
+    on the next page, and the periodic scan catches up."""
     case_id = case if isinstance(case, int) else case.pk
     connection = transaction.get_connection()
     pending = {getattr(entry[1], "case_id", None) for entry in connection.run_on_commit}
@@ -35,6 +38,12 @@ def enqueue_case_evaluation(case: Any) -> None:
             evaluate_case.apply_async((case_id,), **AFTER_SAVE_PUBLISH)
         except Exception:
             logger.exception("could not enqueue evaluation of case %s", case_id)
+            warn_on_next_page(
+                _(
+                    "The automatic check by the referral rules could not start now; "
+                    "it will run with the next periodic scan."
+                )
+            )
 
     send.case_id = case_id  # type: ignore[attr-defined]
     transaction.on_commit(send)
