@@ -178,6 +178,23 @@ def test_sending_a_task_waits_for_no_result_store_and_gives_up_on_the_broker_qui
     assert AFTER_SAVE_PUBLISH["retry_policy"]["max_retries"] == 0
 
 
+def test_a_task_left_by_a_killed_worker_comes_back_within_minutes_but_never_while_it_runs():
+    """Redis delivers an unacknowledged task again after the visibility timeout: short,
+    so that a scan a killed worker left behind runs again soon, and longer than any task
+    can run or wait for its retry, so that none is delivered twice while it is alive."""
+    app.loader.import_default_modules()
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    assert visibility <= 900
+    ours = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert {"cases.scan_all", "cases.scan_municipality", "cases.anonymise_expired"} <= set(ours)
+    for name, task in ours.items():
+        limit = task.time_limit or app.conf.task_time_limit
+        retry_wait = task.retry_backoff_max if getattr(task, "autoretry_for", ()) else 0
+        assert limit + retry_wait < visibility, name
+        if task.acks_late:
+            assert task.reject_on_worker_lost, name
+
+
 def _free_port() -> int:
     import socket
 

@@ -224,9 +224,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
     "retry_on_timeout": False,
-    # Above the longest task's hard time limit, so a late-acked task is not redelivered
-    # while it still runs.
-    "visibility_timeout": 3600,
+    # A late-acked task left unacknowledged by a killed worker is delivered again this
+    # long after it was fetched (plus the workers' restore sweep, about 100 s). It must
+    # stay above the longest task's hard time limit plus the longest retry countdown, or
+    # a task still running (or waiting for its retry) is delivered a second time: every
+    # task's limit is at most 300 s and retries wait at most 60 s (portal/tasks.py).
+    # 600 s: an interrupted scan runs again within about 12 minutes (the hourly beat
+    # sends a new one anyway); tests/test_celery.py keeps the limits below it.
+    "visibility_timeout": 600,
 }
 CELERY_TIMEZONE = TIME_ZONE
 # The referral engine scans every municipality hourly (saves re-evaluate one case at
