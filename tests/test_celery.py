@@ -258,6 +258,17 @@ def silent_broker():
         conn.close()
 
 
+@pytest.fixture
+def national_defaults(transactional_db):
+    """Routes, methods and categories: an earlier transactional test (the browser tests)
+    may have flushed the rows the migrations loaded."""
+    from django.apps import apps
+
+    from cases.defaults import load as load_defaults
+
+    load_defaults(apps)
+
+
 def _intake_through_the_page(client, personas):
     """Save a new case through the intake page; returns the response and the seconds
     the request took."""
@@ -276,7 +287,7 @@ def _intake_through_the_page(client, personas):
 @pytest.mark.timeout(120)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_the_broker_down_a_save_is_quick_and_the_caseworker_is_told(
-    client, personas, broker_at, caplog
+    client, personas, national_defaults, broker_at, caplog
 ):
     from cases.models import Case
 
@@ -296,7 +307,7 @@ def test_with_the_broker_down_a_save_is_quick_and_the_caseworker_is_told(
 @pytest.mark.timeout(120)  # before the fix a hung broker held a save forever
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_the_broker_hung_a_save_waits_only_for_the_socket_timeout(
-    client, personas, broker_at, silent_broker
+    client, personas, national_defaults, broker_at, silent_broker
 ):
     from cases.models import Case
 
@@ -310,7 +321,9 @@ def test_with_the_broker_hung_a_save_waits_only_for_the_socket_timeout(
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_with_the_broker_down_an_api_save_succeeds_and_leaves_no_page_notice(personas, broker_at):
+def test_with_the_broker_down_an_api_save_succeeds_and_leaves_no_page_notice(
+    personas, national_defaults, broker_at
+):
     from rest_framework.test import APIClient
 
     from cases.models import Case
