@@ -6,10 +6,10 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="portal.roster_summary", time_limit=30, soft_time_limit=20)
+@shared_task(name="portal.roster_summary", time_limit=30, soft_time_limit=20, ignore_result=False)
 def roster_summary(fiscal_year: int) -> dict[str, int]:
     """Counts of one fiscal year's roster by kind: lets operators check that a worker
-    reaches the same database as the web process."""
+    reaches the same database as the web process (the one task whose result is kept)."""
     from django.db.models import Count
 
     from municipalities.models import ProgramParticipation

@@ -3,24 +3,46 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+# Warnings for the person whose page request is being served, from code that has no
+# request in hand (an after-commit callback). None outside a page request.
+page_warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "page_warnings", default=None
+)
+
+
+def warn_on_next_page(text: str) -> None:
+    """Show ``text`` as a warning on the page the current request leads to. Does nothing
+    outside a page request (an API call, a task, a command): nobody would see it."""
+    warnings = page_warnings.get()
+    if warnings is not None and text not in warnings:
+        warnings.append(text)
 
 
 class RequestContextMiddleware:
-    """Make the client address available to services writing audit events."""
+    """Make the client address available to services writing audit events, and turn
+    ``warn_on_next_page`` into messages (it sits inside the message middleware)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        page = not request.path_info.startswith("/api/")
+        warnings: list[str] = []
+        warnings_token = page_warnings.set(warnings if page else None)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
+            page_warnings.reset(warnings_token)
             current_ip.reset(token)
+        for text in warnings:
+            messages.warning(request, text, fail_silently=True)
+        return response
 
 
 class JapaneseFirstLocaleMiddleware(LocaleMiddleware):

@@ -9,11 +9,14 @@ from typing import Any
 from django.db import InterfaceError, OperationalError
 
 # For idempotent tasks only: retried with backoff on database or broker errors, and
-# acknowledged after they ran (re-delivered if the worker dies).
+# acknowledged after they ran (re-delivered if the worker dies). Five retries wait at
+# most 1, 2, 4, 8 and 16 s (less with jitter); the 60-s cap bounds the wait should the
+# count grow, since a retry waiting in a worker counts against the broker's visibility
+# timeout (settings, CELERY_BROKER_TRANSPORT_OPTIONS).
 RETRY: dict[str, Any] = {
     "autoretry_for": (OperationalError, InterfaceError, ConnectionError),
     "retry_backoff": True,
-    "retry_backoff_max": 300,
+    "retry_backoff_max": 60,
     "retry_jitter": True,
     "max_retries": 5,
     "acks_late": True,

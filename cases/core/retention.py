@@ -305,6 +305,15 @@ def person_anonymise(
     return rows
 
 
+def municipalities_with_closed_cases() -> QuerySet[Municipality]:
+    """The municipalities with a closed case not yet anonymised: the only ones where a
+    person can be past the retention period."""
+    with_closed = Case.objects.filter(status=Case.Status.CLOSED, anonymised_at__isnull=True)
+    return Municipality.objects.filter(pk__in=with_closed.values("municipality_id")).order_by(
+        "code"
+    )
+
+
 def anonymise_expired(
     *,
     as_of: datetime.date | None = None,
@@ -314,10 +323,7 @@ def anonymise_expired(
     """Find, per municipality, the persons past retention and (unless ``dry_run``)
     anonymise them, one transaction per person. Returns what was (or would be) done."""
     as_of = as_of or timezone.localdate()
-    with_closed = Case.objects.filter(status=Case.Status.CLOSED, anonymised_at__isnull=True)
-    municipalities = Municipality.objects.filter(
-        pk__in=with_closed.values("municipality_id")
-    ).order_by("code")
+    municipalities = municipalities_with_closed_cases()
     if municipality_code:
         municipalities = municipalities.filter(code=municipality_code)
     results = []

@@ -215,9 +215,30 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ACKS_LATE = False  # opted into per task, only where the task is idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Above the longest task's hard time limit, so a late-acked task is not redelivered
-# while it still runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Nobody reads a task's result (the roster check opts back in), so sending a task never
+# touches the result store: with Redis down, a save is not held up reconnecting to it.
+CELERY_TASK_IGNORE_RESULT = True
+# A dead broker must cost a save about a second, not the client's default patience:
+# Redis answers within milliseconds, so a connection that takes 1 s to open or 2 s to
+# answer is treated as down (no retry of a timed-out command). Workers and beat keep
+# their own reconnect loop (broker_connection_retry), only each attempt is shorter.
+# The after-save enqueue makes one attempt (cases/engine/evaluation.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "retry_on_timeout": False,
+    # A late-acked task left unacknowledged by a killed worker is delivered again this
+    # long after it was fetched (plus the workers' restore sweep, about 100 s). It must
+    # stay above the longest task's hard time limit plus the longest retry countdown, or
+    # a task still running (or waiting for its retry) is delivered a second time: every
+    # task's limit is at most 300 s and retries wait at most 60 s (portal/tasks.py).
+    # 600 s: an interrupted scan runs again within about 12 minutes (the hourly beat
+    # sends a new one anyway); tests/test_celery.py keeps the limits below it.
+    "visibility_timeout": 600,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # The referral engine scans every municipality hourly (saves re-evaluate one case at
 # once); the interval is an environment setting.

@@ -504,7 +504,7 @@ def test_a_save_succeeds_when_the_broker_is_down(
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(engine_tasks.evaluate_case, "delay", refuse)
+    monkeypatch.setattr(engine_tasks.evaluate_case, "apply_async", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         case = open_case(personas)
     assert Case.objects.filter(pk=case.pk).exists()

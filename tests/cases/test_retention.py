@@ -15,6 +15,7 @@ from cases.consultation import queries as consultation_queries
 from cases.core import services as core_services
 from cases.core.retention import anonymise_expired, retention_cutoff
 from cases.core.tasks import anonymise_expired as anonymise_task
+from cases.core.tasks import anonymise_municipality
 from cases.models import Case, CaseEvent, ContactRoute, Household, Person
 from cases.registry import indicators, sections
 from cases.statistics.queries import Period
@@ -229,12 +230,21 @@ def test_export_of_an_anonymised_person_shows_the_marker_only(personas, world_a,
         assert gone not in text, gone
 
 
-def test_the_daily_task_anonymises(personas, world_a, settings):
+def test_the_daily_task_anonymises_each_municipality_on_its_own(
+    personas, world_a, settings, monkeypatch
+):
     assert "retention-anonymise" in settings.CELERY_BEAT_SCHEDULE
     close_world(world_a, personas.caseworker_a)
+    sent = []
+    monkeypatch.setattr(anonymise_municipality, "delay", lambda *args: sent.append(args))
     # apply() runs the task body here whatever the broker (the scheduling is the beat entry).
-    assert anonymise_task.apply(args=[FIRST_DAY_PAST.isoformat()]).get() == {"272035": 2}
+    assert anonymise_task.apply(args=[FIRST_DAY_PAST.isoformat()]).get() == 1
+    assert sent == [(personas.municipality_a.pk, FIRST_DAY_PAST.isoformat())]
+    assert Person.objects.get(pk=world_a.person.pk).anonymised_at is None
+    assert anonymise_municipality.apply(args=sent[0]).get() == {"272035": 2}
     assert Person.objects.get(pk=world_a.person.pk).anonymised_at is not None
+    assert anonymise_municipality.apply(args=sent[0]).get() == {}
+    assert anonymise_municipality.apply(args=[10**9, FIRST_DAY_PAST.isoformat()]).get() == {}
 
 
 def admin_change(client, municipality, years):
