@@ -32,7 +32,7 @@ from municipalities.models import (
     User,
 )
 from municipalities.roster import roster_import
-from municipalities.roster_files import RosterFileError, roster_check_upload
+from municipalities.roster_files import RosterFileError, roster_check_upload, roster_parse
 from portal.fiscal import fiscal_year_of
 from portal.forms import CleanTextMixin
 
@@ -126,12 +126,14 @@ class RosterUploadForm(CleanTextMixin, forms.Form):
                 _("The file is too large (at most %(max)d bytes)."),
                 params={"max": settings.ROSTER_UPLOAD_MAX_BYTES},
             )
-        # Name and content must be a roster format; the bytes stay in memory (and, once
-        # checked, in the database), never in a file on the server.
+        # Name and content must be a roster format within the limits of a roster; the
+        # bytes stay in memory (and, once checked, in the database), never in a file on
+        # the server.
         content = upload.read()
         upload.seek(0)
         try:
             roster_check_upload(content, upload.name)
+            roster_parse(content, upload.name)
         except RosterFileError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return upload
