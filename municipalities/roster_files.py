@@ -11,6 +11,7 @@ refused with a ``RosterFileError`` that says which.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -18,7 +19,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from xml.parsers import expat
 
@@ -93,6 +94,24 @@ class RosterRow:
     name: str = ""
     name_kana: str = ""
     kind: str = ""
+
+
+@dataclass(frozen=True)
+class RosterFile:
+    """A roster file as read: its name, the SHA-256 of its bytes and its rows. The bytes
+    themselves are not kept."""
+
+    name: str
+    sha256: str
+    rows: list[RosterRow]
+
+    def rows_as_json(self) -> list[dict[str, Any]]:
+        return [asdict(row) for row in self.rows]
+
+    @classmethod
+    def from_json(cls, name: str, sha256: str, rows: list[dict[str, Any]]) -> RosterFile:
+        """The file as kept in a ``RosterImport`` (``rows_as_json``)."""
+        return cls(name=name, sha256=sha256, rows=[RosterRow(**row) for row in rows])
 
 
 # C1 controls and the private-use area: what cp932 makes of bytes that are not text.
@@ -263,6 +282,15 @@ def roster_parse(content: bytes, file_name: str) -> list[RosterRow]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     return _rows_from_table(_read_delimited(text, delimiter))
+
+
+def roster_read(content: bytes, file_name: str) -> RosterFile:
+    """The file's rows and the SHA-256 of its bytes (``roster_parse``)."""
+    return RosterFile(
+        name=file_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        rows=roster_parse(content, file_name),
+    )
 
 
 # --- CSV and TSV --------------------------------------------------------------------

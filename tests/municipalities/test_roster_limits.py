@@ -1,11 +1,12 @@
 """A roster file is bounded before it is read whole: rows, columns, filled cells, the
 length of a cell and of a line, JSON nesting, and for .xlsx the unpacked size of its
 parts and the XML in them. A file past a limit is refused with a message and changes
-nothing."""
+nothing; what is kept of an upload is its rows and hash, never its bytes."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import time
@@ -17,8 +18,8 @@ from django.core.management.base import CommandError
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from municipalities import roster_files
-from municipalities.models import RosterImport
-from tests.municipalities.test_admin import upload
+from municipalities.models import Municipality, RosterImport
+from tests.municipalities.test_admin import confirm, upload
 from tests.municipalities.test_roster import load, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +231,25 @@ def test_command_refuses_a_file_past_the_size_limit_without_reading_it(tmp_path,
     assert snapshot() == ([], [], 0)
 
 
-# --- the admin upload ------------------------------------------------------------
+# --- what is kept -----------------------------------------------------------------
+
+
+def test_applied_load_keeps_the_rows_and_hash_not_the_file():
+    content = "団体コード,市区町村名\n272035,豊中市\n".encode()
+    assert load(content).applied
+    record = RosterImport.objects.get()
+    assert "content" not in {f.name for f in RosterImport._meta.get_fields()}
+    assert record.file_sha256 == hashlib.sha256(content).hexdigest()
+    assert record.rows == [
+        {
+            "line": 2,
+            "code": "272035",
+            "prefecture": "",
+            "name": "豊中市",
+            "name_kana": "",
+            "kind": "",
+        }
+    ]
 
 
 @pytest.fixture
@@ -244,3 +263,31 @@ def test_admin_upload_past_a_limit_is_refused_on_the_form_and_nothing_is_kept(sy
     assert response.status_code == 200
     assert "3 行目の長さが上限" in response.content.decode()
     assert not RosterImport.objects.exists()
+
+
+def test_admin_confirm_applies_the_previewed_rows(sysadmin):
+    content = "code,name\n272035,豊中市\n131121,世田谷区\n".encode("cp932")
+    response = upload(sysadmin, content, "名簿.csv")
+    assert response.status_code == 302
+    record = RosterImport.objects.get()
+    assert [row["name"] for row in record.rows] == ["豊中市", "世田谷区"]
+    assert record.file_sha256 == hashlib.sha256(content).hexdigest()
+
+    applied = confirm(sysadmin, record)
+    assert "名簿を反映しました" in applied.content.decode()
+    record.refresh_from_db()
+    assert record.status == RosterImport.Status.APPLIED
+    assert set(Municipality.objects.values_list("name", flat=True)) >= {"豊中市", "世田谷区"}
+    assert RosterImport.objects.count() == 1
+
+
+def test_admin_confirm_naming_another_file_changes_nothing(sysadmin):
+    response = upload(sysadmin, b"code\n272035\n")
+    assert response.status_code == 302
+    record = RosterImport.objects.get()
+    before = snapshot()
+    page = confirm(sysadmin, record, file_sha256=hashlib.sha256(b"another file").hexdigest())
+    assert "一致しません" in page.content.decode()
+    record.refresh_from_db()
+    assert record.status == RosterImport.Status.PREVIEWED
+    assert snapshot() == before
