@@ -6,7 +6,6 @@ registered here.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django import forms
@@ -14,7 +13,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -31,8 +29,9 @@ from municipalities.models import (
     RosterImport,
     User,
 )
-from municipalities.roster import roster_import
-from municipalities.roster_files import RosterFileError, roster_check_upload
+from municipalities.roster import roster_preview, roster_preview_apply
+from municipalities.roster_files import RosterFileError, roster_check_upload, roster_read
+from portal.errors import CaseRuleError
 from portal.fiscal import fiscal_year_of
 from portal.forms import CleanTextMixin
 
@@ -126,21 +125,21 @@ class RosterUploadForm(CleanTextMixin, forms.Form):
     )
 
     def clean_file(self) -> Any:
+        """The file read into rows (a ``RosterFile``), or the reason it is refused: not a
+        roster format, or past a limit. The bytes stay in memory, never in a file on the
+        server, and are not kept once read."""
         upload = self.cleaned_data["file"]
         if upload.size > settings.ROSTER_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is too large (at most %(max)d bytes)."),
                 params={"max": settings.ROSTER_UPLOAD_MAX_BYTES},
             )
-        # Name and content must be a roster format; the bytes stay in memory (and, once
-        # checked, in the database), never in a file on the server.
         content = upload.read()
-        upload.seek(0)
         try:
             roster_check_upload(content, upload.name)
+            return roster_read(content, upload.name)
         except RosterFileError as exc:
             raise forms.ValidationError(str(exc)) from exc
-        return upload
 
 
 @admin.register(RosterImport)
@@ -160,7 +159,7 @@ class RosterImportAdmin(SystemAdminOnly, admin.ModelAdmin):
         "created_at",
         "applied_at",
     )
-    exclude = ("content",)
+    exclude = ("rows",)  # the report shows them
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # through the upload view, which previews first
@@ -214,29 +213,12 @@ class RosterImportAdmin(SystemAdminOnly, admin.ModelAdmin):
         if request.method == "POST":
             form = RosterUploadForm(request.POST, request.FILES)
             if form.is_valid():
-                upload = form.cleaned_data["file"]
-                content = upload.read()
-                report = roster_import(
-                    content=content,
-                    file_name=upload.name,
+                record = roster_preview(
+                    roster=form.cleaned_data["file"],
                     fiscal_year=form.cleaned_data["fiscal_year"],
                     kind=form.cleaned_data["kind"],
                     expected_total=form.cleaned_data["expected_total"],
-                    dry_run=True,
                     user=request.user,
-                )
-                record = RosterImport.objects.create(
-                    fiscal_year=form.cleaned_data["fiscal_year"],
-                    kind=form.cleaned_data["kind"],
-                    expected_total=form.cleaned_data["expected_total"],
-                    file_name=upload.name[:255],
-                    file_sha256=hashlib.sha256(content).hexdigest(),
-                    content=content,
-                    status=(
-                        RosterImport.Status.PREVIEWED if report.ok else RosterImport.Status.REJECTED
-                    ),
-                    report=report.to_json(),
-                    created_by=request.user,
                 )
                 return HttpResponseRedirect(
                     reverse("admin:municipalities_rosterimport_preview", args=[record.pk])
@@ -252,33 +234,19 @@ class RosterImportAdmin(SystemAdminOnly, admin.ModelAdmin):
         return TemplateResponse(request, "admin/municipalities/rosterimport/upload.html", context)
 
     def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Step 2: the report; confirming applies the same file in one transaction."""
+        """Step 2: the report; confirming applies the previewed rows in one transaction."""
         self._check(request)
         record = get_object_or_404(RosterImport, pk=pk)
         if request.method == "POST" and record.status == RosterImport.Status.PREVIEWED:
-            with transaction.atomic():
-                record = RosterImport.objects.select_for_update().get(pk=pk)
-                if record.status != RosterImport.Status.PREVIEWED:
-                    messages.error(request, _("This roster import was already handled."))
-                    return HttpResponseRedirect(request.path)
-                # Checked again: the database may have changed since the preview.
-                report = roster_import(
-                    content=bytes(record.content),
-                    file_name=record.file_name,
-                    fiscal_year=record.fiscal_year,
-                    kind=record.kind,
-                    expected_total=record.expected_total,
+            try:
+                report = roster_preview_apply(
+                    pk=record.pk,
+                    file_sha256=request.POST.get("file_sha256", ""),
                     user=request.user,
-                    preview=record,
                 )
-                if not report.applied:
-                    # Either rejected, or the database already matched the file.
-                    record.status = (
-                        RosterImport.Status.APPLIED if report.ok else RosterImport.Status.REJECTED
-                    )
-                    record.applied_at = timezone.now() if report.ok else None
-                    record.report = report.to_json()
-                    record.save(update_fields=["status", "report", "applied_at"])
+            except CaseRuleError as exc:
+                messages.error(request, exc.message)
+                return HttpResponseRedirect(request.path)
             if report.ok:
                 messages.success(request, _("The roster was applied."))
             else:

@@ -163,7 +163,8 @@ class ProgramParticipation(models.Model):
 
 
 class RosterImport(models.Model):
-    """One roster load (command or admin upload), kept with its report."""
+    """One roster load (command or admin upload), kept with the rows read from the file,
+    the file's SHA-256 and the report. The file's bytes are not kept."""
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("Previewed, not applied")
@@ -175,7 +176,9 @@ class RosterImport(models.Model):
     expected_total = models.PositiveIntegerField(_("expected total"), null=True, blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
-    content = models.BinaryField(_("file content"), editable=False)
+    # The rows as read (``RosterFile.rows_as_json``): what the preview reported on is
+    # what the confirmation applies.
+    rows = models.JSONField(_("rows"), default=list, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     report = models.JSONField(_("report"), default=dict)
     created_by = models.ForeignKey(

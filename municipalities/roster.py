@@ -10,12 +10,12 @@ the expected total, nothing is written. Loading the same file twice changes noth
 from __future__ import annotations
 
 import difflib
-import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,10 +35,12 @@ from municipalities.models import (
     User,
 )
 from municipalities.roster_files import (
+    RosterFile,
     RosterFileError,
     RosterRow,
-    roster_parse,
+    roster_read,
 )
+from portal.errors import CaseRuleError
 
 KIND_ALIASES: dict[str, str] = {
     ParticipationKind.IMPLEMENTATION.value: ParticipationKind.IMPLEMENTATION,
@@ -231,30 +233,56 @@ def roster_import(
     expected_total: int | None = None,
     dry_run: bool = False,
     user: User | None = None,
+) -> RosterReport:
+    """Read a roster file and load it (``roster_load``); a file that cannot be read, or
+    is past the limits of ``municipalities.roster_files``, changes nothing."""
+    try:
+        roster = roster_read(content, file_name)
+    except RosterFileError as exc:
+        report = RosterReport(
+            fiscal_year=fiscal_year, file_name=file_name, expected_total=expected_total
+        )
+        report.errors.append(str(exc))
+        return report
+    return roster_load(
+        roster=roster,
+        fiscal_year=fiscal_year,
+        kind=kind,
+        expected_total=expected_total,
+        dry_run=dry_run,
+        user=user,
+    )
+
+
+def roster_load(
+    *,
+    roster: RosterFile,
+    fiscal_year: int,
+    kind: str = ParticipationKind.IMPLEMENTATION,
+    expected_total: int | None = None,
+    dry_run: bool = False,
+    user: User | None = None,
     preview: RosterImport | None = None,
 ) -> RosterReport:
-    """Check a roster file and, unless ``dry_run`` or anything is wrong, apply it.
+    """Check the rows of a roster file and, unless ``dry_run`` or anything is wrong, apply
+    them.
 
     Applying adds missing municipalities, updates changed names, records each one's
     participation for ``fiscal_year``, and removes that year's participation of
     municipalities no longer listed. It is one transaction: all or nothing.
-    An applied load is kept as a ``RosterImport``; ``preview`` is the record of an
-    earlier dry run of the same file (the admin's upload step), which then becomes it.
+    An applied load is kept as a ``RosterImport`` with the rows and the file's SHA-256
+    (not its bytes); ``preview`` is the record of an earlier dry run of the same rows
+    (the admin's upload step), which then becomes it.
     """
     report = RosterReport(
-        fiscal_year=fiscal_year, file_name=file_name, expected_total=expected_total
+        fiscal_year=fiscal_year, file_name=roster.name, expected_total=expected_total
     )
     if not 1999 <= fiscal_year <= 2100:
         report.errors.append(_("The fiscal year %(year)d is out of range.") % {"year": fiscal_year})
         return report
-    try:
-        rows = roster_parse(content, file_name)
-    except RosterFileError as exc:
-        report.errors.append(str(exc))
-        return report
 
     resolved: dict[str, tuple[RosterRow, LocalGovernment, str]] = {}
-    for row in rows:
+    for row in roster.rows:
         result = _resolve(row)
         if isinstance(result, str):
             report.rows.append(
@@ -318,9 +346,9 @@ def roster_import(
                     fiscal_year=fiscal_year,
                     kind=kind,
                     expected_total=expected_total,
-                    file_name=file_name[:255],
-                    file_sha256=hashlib.sha256(content).hexdigest(),
-                    content=content,
+                    file_name=roster.name[:255],
+                    file_sha256=roster.sha256,
+                    rows=roster.rows_as_json(),
                     status=RosterImport.Status.APPLIED,
                     created_by=user,
                     applied_at=timezone.now(),
@@ -332,6 +360,67 @@ def roster_import(
             record.save(update_fields=["report"])
         else:
             report.rows.sort(key=lambda r: (r.status != "rejected", r.line))
+    return report
+
+
+def roster_preview(
+    *,
+    roster: RosterFile,
+    fiscal_year: int,
+    kind: str,
+    expected_total: int | None,
+    user: User,
+) -> RosterImport:
+    """The admin's upload step: check the rows without applying them and keep them, with
+    the report, for ``roster_preview_apply`` (rejected if anything is wrong)."""
+    report = roster_load(
+        roster=roster,
+        fiscal_year=fiscal_year,
+        kind=kind,
+        expected_total=expected_total,
+        dry_run=True,
+        user=user,
+    )
+    return RosterImport.objects.create(
+        fiscal_year=fiscal_year,
+        kind=kind,
+        expected_total=expected_total,
+        file_name=roster.name[:255],
+        file_sha256=roster.sha256,
+        rows=roster.rows_as_json(),
+        status=RosterImport.Status.PREVIEWED if report.ok else RosterImport.Status.REJECTED,
+        report=report.to_json(),
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def roster_preview_apply(*, pk: int, file_sha256: str, user: User) -> RosterReport:
+    """The admin's confirm step: apply exactly the rows that were previewed, checked again
+    against the database (it may have changed since). ``file_sha256`` is the file the
+    confirming page showed; a confirm naming another file, or a preview already applied
+    or rejected, is refused with ``CaseRuleError`` and changes nothing."""
+    record = RosterImport.objects.select_for_update().get(pk=pk)
+    if record.status != RosterImport.Status.PREVIEWED:
+        raise CaseRuleError(_("This roster import was already handled."))
+    if not constant_time_compare(file_sha256, record.file_sha256):
+        raise CaseRuleError(
+            _("The confirmation names another file than this preview; nothing was changed.")
+        )
+    report = roster_load(
+        roster=RosterFile.from_json(record.file_name, record.file_sha256, record.rows),
+        fiscal_year=record.fiscal_year,
+        kind=record.kind,
+        expected_total=record.expected_total,
+        user=user,
+        preview=record,
+    )
+    if not report.applied:
+        # Either rejected, or the database already matched the file.
+        record.status = RosterImport.Status.APPLIED if report.ok else RosterImport.Status.REJECTED
+        record.applied_at = timezone.now() if report.ok else None
+        record.report = report.to_json()
+        record.save(update_fields=["status", "report", "applied_at"])
     return report
 
 

@@ -24,6 +24,12 @@ def upload(client, content: bytes, name: str = "roster.csv", **data):
     return client.post(reverse(UPLOAD), payload)
 
 
+def confirm(client, record: RosterImport, **data):
+    """The preview page's confirm button: the form names the file by its SHA-256."""
+    url = reverse("admin:municipalities_rosterimport_preview", args=[record.pk])
+    return client.post(url, {"file_sha256": record.file_sha256, **data}, follow=True)
+
+
 def test_system_admin_uploads_previews_and_applies(client, personas):
     client.force_login(personas.system_admin)
     response = upload(client, ROSTER_FY2022.read_bytes(), "roster_fy2022.csv", expected_total=133)
@@ -37,8 +43,9 @@ def test_system_admin_uploads_previews_and_applies(client, personas):
     assert preview.status_code == 200
     assert "鰺ヶ沢町" in html
     assert "この名簿を反映する" in html
+    assert f'name="file_sha256" value="{record.file_sha256}"' in html
 
-    applied = client.post(response["Location"], follow=True)
+    applied = confirm(client, record)
     assert "名簿を反映しました" in applied.content.decode()
     record.refresh_from_db()
     assert record.status == RosterImport.Status.APPLIED
@@ -50,8 +57,9 @@ def test_system_admin_uploads_previews_and_applies(client, personas):
     assert RosterImport.objects.count() == 1  # the preview became the applied import
 
     # Confirming again does nothing more.
-    client.post(response["Location"])
+    again = confirm(client, record)
     assert RosterImport.objects.count() == 1
+    assert "この名簿を反映する" not in again.content.decode()
 
 
 def test_bad_upload_is_shown_as_rejected_and_cannot_be_applied(client, personas):
@@ -63,7 +71,7 @@ def test_bad_upload_is_shown_as_rejected_and_cannot_be_applied(client, personas)
     assert "太子町" in html
     assert "却下" in html
     assert "この名簿を反映する" not in html
-    client.post(response["Location"])
+    confirm(client, record)
     assert not ProgramParticipation.objects.exists()
 
 

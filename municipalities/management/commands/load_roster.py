@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from municipalities.models import ParticipationKind
@@ -43,7 +44,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         path: Path = options["file"]
         try:
-            content = path.read_bytes()
+            with path.open("rb") as file:
+                # One byte past the limit is enough for the loader to refuse a larger file.
+                content = file.read(settings.ROSTER_UPLOAD_MAX_BYTES + 1)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
         report = roster_import(
