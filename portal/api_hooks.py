@@ -60,7 +60,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             }
         }
     else:
-        code = getattr(exc, "default_code", "error")
+        # The code the exception was raised with (a permission's own, say), else its
+        # class's.
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
         message = str(getattr(exc, "detail", exc))
         response.data = {"error": {"code": code, "message": message, "fields": {}}}
     return response
