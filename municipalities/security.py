@@ -94,13 +94,25 @@ SECURITY_EVENTS = {
 
 
 def security_audit(
-    *, actor: Any, event: str, target: User | None = None, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    event: str,
+    target: User | None = None,
+    request: HttpRequest | None = None,
+    municipality_id: int | None = None,
+    **detail: Any,
 ) -> None:
-    """An audit event for a security change. System administrators belong to no
-    municipality (the audit trail is per municipality): theirs go to the security log."""
+    """An audit event for a security change, with ``detail`` beside the event's code.
+    System administrators belong to no municipality (the audit trail is per
+    municipality): theirs go to the security log. ``actor=None`` is the portal itself (a
+    lockout, a deactivated account): the event goes to ``municipality_id``, or to the
+    target's municipality, and names no staff member."""
     target = target or actor
-    municipality_id = tenant_id_for(actor)
-    logger.info("security %s by user %s for user %s", event, actor.pk, target.pk)
+    if actor is not None:
+        municipality_id = tenant_id_for(actor)
+    elif municipality_id is None:
+        municipality_id = tenant_id_for(target)
+    logger.info("security %s by user %s for user %s", event, getattr(actor, "pk", None), target.pk)
     if municipality_id is None:
         return
     audit_write(
@@ -108,7 +120,7 @@ def security_audit(
         municipality_id=municipality_id,
         action=AuditEvent.Action.UPDATE,
         obj=target,
-        detail={"security": event, "for": target.pk},
+        detail={"security": event, "for": target.pk, **detail},
         request=request,
     )
 
