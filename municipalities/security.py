@@ -90,6 +90,8 @@ SECURITY_EVENTS = {
     "logout_everywhere": gettext_lazy("Logged out everywhere"),
     "account_unlocked": gettext_lazy("Locked account unlocked"),
     "password_set_by_manager": gettext_lazy("Password set by a manager"),
+    "api_token_issued": gettext_lazy("API token issued"),
+    "api_token_revoked": gettext_lazy("API token revoked"),
 }
 
 

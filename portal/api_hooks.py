@@ -8,8 +8,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from knox.auth import TokenAuthentication
 from rest_framework import exceptions, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
@@ -70,7 +70,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 class TokenRateThrottle(UserRateThrottle):
-    """Rate-limit systems that use a token; browser sessions are not throttled here."""
+    """Rate-limit systems that use a token (per staff account, whichever of its tokens);
+    browser sessions are not throttled here."""
 
     scope = "token"
 
