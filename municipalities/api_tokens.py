@@ -4,8 +4,9 @@ REST API authenticates with them and keeps a read-only token to reading.
 A token acts as its staff account: the same municipality, role and audit trail. It is
 stored hashed (django-rest-knox, see ``ApiToken``), expires, has a scope (read only or
 read and write), and a staff account may hold several (one per system). A token stops
-working when it expires, when a manager revokes it, when its account is deactivated and
-when the account no longer works in the token's municipality.
+working when it expires, when a manager revokes it, when its account is deactivated or
+locked out (both revoke every token of the account) and when the account no longer
+works in the token's municipality.
 
 Kept apart from the view code: the REST framework settings name the authentication and
 permission classes below, so this module must not import DRF's views.
@@ -14,9 +15,11 @@ permission classes below, so this module must not import DRF's views.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -128,6 +131,41 @@ def api_token_revoke(*, manager: User, token: ApiToken, request: HttpRequest | N
         name=token.name,
     )
     token.delete()
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User, event: str) -> int:
+    """Revoke every token of the account (it was locked out or deactivated). The portal
+    itself acts: the audit event, one per municipality the tokens belonged to, names no
+    staff member."""
+    tokens = list(ApiToken.objects.filter(user=user).values_list("pk", "municipality_id"))
+    if not tokens:
+        return 0
+    by_municipality: dict[int, list[int]] = defaultdict(list)
+    for pk, municipality_id in tokens:
+        by_municipality[municipality_id].append(pk)
+    ApiToken.objects.filter(pk__in=[pk for pk, _m in tokens]).delete()
+    for municipality_id, pks in by_municipality.items():
+        security_audit(
+            actor=None,
+            event=event,
+            target=user,
+            municipality_id=municipality_id,
+            tokens=sorted(pks),
+        )
+    return len(tokens)
+
+
+def _on_user_saved(sender: Any, instance: User, **kwargs: Any) -> None:
+    """However an account is deactivated (the administration, a command, the shell), its
+    tokens go with it. Authentication refuses an inactive account's token as well."""
+    if not instance.is_active:
+        api_tokens_revoke_all(user=instance, event="api_tokens_revoked_deactivated")
+
+
+post_save.connect(
+    _on_user_saved, sender=User, dispatch_uid="municipalities.api_tokens.on_user_saved"
+)
 
 
 # --- the REST framework's side ----------------------------------------------------------

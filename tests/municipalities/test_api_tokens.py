@@ -1,5 +1,6 @@
 """API tokens: hashed at rest, expiring, scoped, several per account; issued and revoked
-by managers of the staff member's municipality (audited)."""
+by managers of the staff member's municipality (audited); revoked when the account is
+locked out or deactivated."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -18,6 +20,7 @@ from municipalities.models import ApiToken, AuditEvent, Role
 from tests.factories import MembershipFactory, api_token_key
 
 pytestmark = pytest.mark.django_db
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
@@ -177,6 +180,58 @@ def test_last_use_is_written_at_most_once_a_minute(personas, django_assert_num_q
         client.get("/api/municipalities/")
     token.refresh_from_db()
     assert token.last_used_at == later
+
+
+def test_a_locked_out_accounts_tokens_stop_working_and_its_sessions_end(personas, settings):
+    key = api_token_key(personas.caseworker_a)
+    other_key = api_token_key(personas.coordinator_a)
+    browser = Client()
+    browser.post(reverse("login"), {"username": "caseworker_a", "password": PASSWORD})
+    assert browser.get(reverse("home")).status_code == 200
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(
+            reverse("login"),
+            {"username": "caseworker_a", "password": "wrong"},
+            REMOTE_ADDR=f"10.0.1.{i}",
+        )
+    assert_refused_401(token_client(key).get("/api/municipalities/"))
+    assert browser.get(reverse("home")).status_code == 302  # back to the login page
+    assert token_client(other_key).get("/api/municipalities/").status_code == 200
+    assert (
+        AuditEvent.objects.filter(
+            detail__security="account_locked_out", detail__for=personas.caseworker_a.pk
+        ).count()
+        == 1
+    )
+    revoked = AuditEvent.objects.get(detail__security="api_tokens_revoked_locked_out")
+    assert revoked.user is None  # the portal acted, not a staff member
+    assert revoked.municipality == personas.municipality_a
+
+
+def test_a_locked_address_does_not_revoke_the_tokens_of_the_name_it_tried_last(personas, settings):
+    """Failures under many names from one address lock the address, not the accounts."""
+    key = api_token_key(personas.caseworker_a)
+    for i in range(settings.AXES_FAILURE_LIMIT + 1):
+        Client().post(
+            reverse("login"),
+            {"username": f"guess{i}" if i else "caseworker_a", "password": "wrong"},
+            REMOTE_ADDR="10.0.9.9",
+        )
+    Client().post(
+        reverse("login"), {"username": "caseworker_a", "password": "wrong"}, REMOTE_ADDR="10.0.9.9"
+    )
+    assert token_client(key).get("/api/municipalities/").status_code == 200
+
+
+def test_a_deactivated_accounts_tokens_stop_working(personas):
+    key = api_token_key(personas.caseworker_a)
+    user = personas.caseworker_a
+    user.is_active = False
+    user.save()
+    assert_refused_401(token_client(key).get("/api/municipalities/"))
+    assert not ApiToken.objects.filter(user=user).exists()
+    event = AuditEvent.objects.get(detail__security="api_tokens_revoked_deactivated")
+    assert event.municipality == personas.municipality_a
 
 
 def test_a_token_stops_working_when_its_account_leaves_the_municipality(personas):
