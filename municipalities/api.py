@@ -1,9 +1,12 @@
-"""REST API: the roster of implementing municipalities (public information)."""
+"""REST API: the roster of implementing municipalities (public information), and how
+the schema describes the API tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import mixins, serializers, viewsets
 
 from municipalities.models import Municipality
@@ -28,6 +31,18 @@ class MunicipalityViewSet(
     pagination_class = Pagination
     queryset = Municipality.objects.prefetch_related("participations").order_by("code")
     filterset_fields = ["prefecture", "code"]
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The API token in the OpenAPI schema: ``Authorization: Token <key>``."""
+
+    target_class = "municipalities.api_tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None)
+        )
 
 
 ROUTES = [("municipalities", MunicipalityViewSet)]

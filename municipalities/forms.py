@@ -2,11 +2,48 @@
 
 from __future__ import annotations
 
-from django import forms
+from typing import Any
 
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from municipalities.api_tokens import DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
+from municipalities.models import ApiToken, User
+from municipalities.security import staff_of_manager
 from portal.forms import CleanTextMixin
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.username})"
+
+
 class ApiTokenForm(CleanTextMixin, forms.Form):
-    user = forms.IntegerField(min_value=1)
-    action = forms.ChoiceField(choices=[("issue", "issue"), ("revoke", "revoke")])
+    """Issue a token: for whom, for which system, how long, what it may do."""
+
+    owner = StaffChoiceField(label=_("Staff account"), queryset=User.objects.none())
+    name = forms.CharField(
+        label=_("Name or purpose"),
+        max_length=100,
+        help_text=_("The system that will use it, so that its token can be told apart."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ
+    )
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=MAX_LIFETIME_DAYS,
+        initial=DEFAULT_LIFETIME_DAYS,
+    )
+
+    def __init__(self, *args: Any, manager: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["days"].help_text = gettext("At most %(max)d days.") % {
+            "max": MAX_LIFETIME_DAYS
+        }
+        # Only the manager's own staff are offered (and accepted).
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=staff_of_manager(manager).values("user_id")
+        ).order_by("username")

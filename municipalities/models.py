@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken, AuthTokenManager
+from knox.settings import CONSTANTS
 
 from municipalities.codes import validate_local_government_code
 from municipalities.scoping import TenantQuerySet
@@ -401,3 +403,58 @@ class AuditEvent(models.Model):
             default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class ApiTokenManager(AuthTokenManager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    """knox's manager (``create`` returns the row and the key, which is never stored)
+    with the tenant scoping of ``TenantQuerySet``."""
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token: it acts as its staff account (same municipality, role and audit
+    trail) until it expires or is revoked.
+
+    Hashed at rest by django-rest-knox: ``digest`` is SHA-512 of a 256-bit random key;
+    only its first 15 characters (``token_key``) are kept in clear, to find the row. The
+    key itself is shown once, when the token is issued. Revoking deletes the row."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    id = models.BigAutoField(primary_key=True)
+    # knox makes the digest the primary key; an integer id keeps it out of URLs and logs.
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    name = models.CharField(_("name or purpose"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    # Every token expires (knox allows none).
+    expiry = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = ApiTokenManager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=["read", "write"]), name="apitoken_scope_known"
+            ),
+        ]
+        indexes = [
+            # The managers' token list: WHERE municipality_id = %s ORDER BY created DESC.
+            models.Index(fields=["municipality", "created"], name="apitoken_muni_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def allows_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

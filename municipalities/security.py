@@ -1,4 +1,5 @@
-"""Account security: the second factor (TOTP), ending sessions, unlocking accounts.
+"""Account security: the second factor (TOTP), ending sessions, locked accounts (a
+lockout ends the account's sessions and revokes its API tokens) and unlocking them.
 
 A password login leaves the session *pending* when the account has a confirmed TOTP
 device or must have one (managers and system administrators). Until a code is accepted
@@ -18,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied
@@ -90,17 +92,34 @@ SECURITY_EVENTS = {
     "logout_everywhere": gettext_lazy("Logged out everywhere"),
     "account_unlocked": gettext_lazy("Locked account unlocked"),
     "password_set_by_manager": gettext_lazy("Password set by a manager"),
+    "account_locked_out": gettext_lazy("Account locked out: its sessions were ended"),
+    "api_token_issued": gettext_lazy("API token issued"),
+    "api_token_revoked": gettext_lazy("API token revoked"),
+    "api_tokens_revoked_locked_out": gettext_lazy("API tokens revoked: account locked out"),
+    "api_tokens_revoked_deactivated": gettext_lazy("API tokens revoked: account deactivated"),
 }
 
 
 def security_audit(
-    *, actor: Any, event: str, target: User | None = None, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    event: str,
+    target: User | None = None,
+    request: HttpRequest | None = None,
+    municipality_id: int | None = None,
+    **detail: Any,
 ) -> None:
-    """An audit event for a security change. System administrators belong to no
-    municipality (the audit trail is per municipality): theirs go to the security log."""
+    """An audit event for a security change, with ``detail`` beside the event's code.
+    System administrators belong to no municipality (the audit trail is per
+    municipality): theirs go to the security log. ``actor=None`` is the portal itself (a
+    lockout, a deactivated account): the event goes to ``municipality_id``, or to the
+    target's municipality, and names no staff member."""
     target = target or actor
-    municipality_id = tenant_id_for(actor)
-    logger.info("security %s by user %s for user %s", event, actor.pk, target.pk)
+    if actor is not None:
+        municipality_id = tenant_id_for(actor)
+    elif municipality_id is None:
+        municipality_id = tenant_id_for(target)
+    logger.info("security %s by user %s for user %s", event, getattr(actor, "pk", None), target.pk)
     if municipality_id is None:
         return
     audit_write(
@@ -108,7 +127,7 @@ def security_audit(
         municipality_id=municipality_id,
         action=AuditEvent.Action.UPDATE,
         obj=target,
-        detail={"security": event, "for": target.pk},
+        detail={"security": event, "for": target.pk, **detail},
         request=request,
     )
 
@@ -244,20 +263,26 @@ class LockedAccount:
     unlocks_at: datetime.datetime
 
 
-def locked_accounts(manager: User) -> list[LockedAccount]:
-    """Staff of the manager's municipality whose account is locked out right now."""
+def _recent_failures(usernames: Any) -> Any:
+    """Failed logins per user name within the lockout period (as the lockout counts
+    them), with the time of the last one."""
     from axes.models import AccessAttempt
 
-    cool_off = settings.AXES_COOLOFF_TIME
-    usernames = staff_of_manager(manager).values("user__username")
-    rows = (
+    return (
         AccessAttempt.objects.filter(
-            username__in=usernames, attempt_time__gte=timezone.now() - cool_off
+            username__in=usernames,
+            attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
         )
         .values("username")
         .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
-        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
     )
+
+
+def locked_accounts(manager: User) -> list[LockedAccount]:
+    """Staff of the manager's municipality whose account is locked out right now."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    usernames = staff_of_manager(manager).values("user__username")
+    rows = _recent_failures(usernames).filter(failures__gte=settings.AXES_FAILURE_LIMIT)
     by_name = {row["username"]: row for row in rows}
     if not by_name:
         return []
@@ -281,3 +306,35 @@ def account_unlock(*, manager: User, target: User, request: HttpRequest | None =
     removed = reset(username=target.username)
     security_audit(actor=manager, event="account_unlocked", target=target, request=request)
     return removed
+
+
+@transaction.atomic
+def account_locked_out(*, user: User, failures: int, request: HttpRequest | None = None) -> None:
+    """The account is locked out (repeated wrong passwords or codes): its sessions end
+    and its API tokens are revoked, in case whoever tried already holds one. Unlocking
+    restores neither: the staff member logs in again and a manager issues new tokens."""
+    from municipalities.api_tokens import api_tokens_revoke_all
+
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    api_tokens_revoke_all(user=user, event="api_tokens_revoked_locked_out")
+    # Every further failure while locked signals again; the event is written once.
+    if failures == settings.AXES_FAILURE_LIMIT:
+        security_audit(actor=None, event="account_locked_out", target=user, request=request)
+
+
+def _on_locked_out(
+    sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any
+) -> None:
+    """The lockout signal also comes when only an address is locked (failures under
+    several names): act only when the account itself has reached the limit."""
+    if not username:
+        return
+    row = _recent_failures([username]).order_by("username").first()
+    if row is None or row["failures"] < settings.AXES_FAILURE_LIMIT:
+        return
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        account_locked_out(user=user, failures=row["failures"], request=request)
+
+
+user_locked_out.connect(_on_locked_out, dispatch_uid="municipalities.security.on_locked_out")

@@ -1,14 +1,26 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from municipalities.models import Membership, Municipality, ProgramParticipation
+from municipalities.api_tokens import (
+    api_token_get_for_manager,
+    api_token_issue,
+    api_token_list,
+    api_token_revoke,
+)
+from municipalities.decorators import role_required
+from municipalities.forms import ApiTokenForm
+from municipalities.models import Membership, Municipality, ProgramParticipation, Role
 from municipalities.scoping import active_membership
+from portal.errors import CaseRuleError
 from portal.fiscal import fiscal_year_of, reiwa_fiscal_year_label
+from portal.forms import add_rule_error, form_status
 
 
 @login_required
@@ -55,63 +67,51 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "municipalities/home.html", context)
 
 
-@login_required
+@role_required(Role.MANAGER)
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """Managers issue and revoke API tokens for their municipality's staff. A token acts
-    as its staff account: same municipality, same role, same audit."""
-    from django.contrib import messages
-    from django.core.exceptions import PermissionDenied
-    from django.db import transaction
-    from django.shortcuts import redirect
-    from django.utils.translation import gettext as _
-    from rest_framework.authtoken.models import Token
-
-    from municipalities.audit import audit_write
-    from municipalities.forms import ApiTokenForm
-    from municipalities.models import AuditEvent, Role
-
-    membership = active_membership(request.user)
-    if membership is None or membership.role != Role.MANAGER:
-        raise PermissionDenied
-    staff = (
-        Membership.objects.for_user(request.user)
-        .filter(is_active=True)
-        .select_related("user", "user__auth_token", "organisation")
-        .order_by("role", "user__username")
-    )
-    new_key = None
-    status = 200
-    form = ApiTokenForm(request.POST or None)
-    if request.method == "POST" and not form.is_valid():
-        messages.error(request, _("The request was not understood; nothing was changed."))
-        status = 400
-    elif request.method == "POST":
-        target = staff.filter(user_id=form.cleaned_data["user"]).first()
-        if target is None:
-            raise PermissionDenied
-        with transaction.atomic():
-            Token.objects.filter(user=target.user).delete()
-            action = form.cleaned_data["action"]
-            if action == "issue":
-                new_key = Token.objects.create(user=target.user).key
-                messages.success(
-                    request, _("A new token was issued. Copy it now: it is shown only once.")
-                )
-            else:
-                messages.success(request, _("The token was revoked."))
-            audit_write(
-                user=request.user,
-                municipality_id=membership.municipality_id,
-                action=AuditEvent.Action.UPDATE,
-                detail={"api_token": action, "for": target.user_id},
+    """Managers issue API tokens for their municipality's staff and see every token of
+    the municipality. A new token's key is shown once, in the answer to its POST."""
+    form = ApiTokenForm(request.POST or None, manager=request.user)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, key = api_token_issue(
+                manager=request.user,
+                owner=form.cleaned_data["owner"],
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                days=form.cleaned_data["days"],
                 request=request,
             )
-        if new_key is None:
-            return redirect("api_tokens")
-    rows = [(m, hasattr(m.user, "auth_token")) for m in staff]
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            issued = {"token": token, "key": key}
+            messages.success(
+                request, _("A new token was issued. Copy it now: it is shown only once.")
+            )
+            form = ApiTokenForm(manager=request.user)
+    if request.method == "POST" and issued is None:
+        messages.error(request, _("No token was issued: correct the marked fields."))
     return render(
         request,
         "municipalities/api_tokens.html",
-        {"rows": rows, "new_key": new_key},
-        status=status,
+        {
+            "form": form,
+            "issued": issued,
+            "tokens": api_token_list(request.user),
+            "now": timezone.now(),
+        },
+        status=form_status(request) if issued is None else 200,
     )
+
+
+@role_required(Role.MANAGER)
+def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one token (404 for another municipality's, whatever the method)."""
+    token = api_token_get_for_manager(request.user, token_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    api_token_revoke(manager=request.user, token=token, request=request)
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("api_tokens")

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from knox.auth import TokenAuthentication
 from rest_framework import exceptions, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
@@ -60,14 +60,18 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             }
         }
     else:
-        code = getattr(exc, "default_code", "error")
+        # The code the exception was raised with (a permission's own, say), else its
+        # class's.
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
         message = str(getattr(exc, "detail", exc))
         response.data = {"error": {"code": code, "message": message, "fields": {}}}
     return response
 
 
 class TokenRateThrottle(UserRateThrottle):
-    """Rate-limit systems that use a token; browser sessions are not throttled here."""
+    """Rate-limit systems that use a token (per staff account, whichever of its tokens);
+    browser sessions are not throttled here."""
 
     scope = "token"
 

@@ -18,6 +18,11 @@ urlpatterns = [
     path("", municipality_views.home, name="home"),
     path("staff/api-tokens/", municipality_views.api_tokens, name="api_tokens"),
     path(
+        "staff/api-tokens/<int:token_id>/revoke/",
+        municipality_views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
+    path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",

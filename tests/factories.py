@@ -54,3 +54,22 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     municipality = factory.SubFactory(MunicipalityFactory)
     organisation = factory.LazyAttribute(lambda o: OrganisationFactory(municipality=o.municipality))
     role = Role.CASEWORKER
+
+
+def api_token_key(user: User, *, scope: str = "write", days: int = 90, name: str = "連携") -> str:
+    """The key of a new API token of a staff account in its municipality, made directly
+    (the managers' page and its service have their own tests)."""
+    import datetime
+
+    from municipalities.models import ApiToken
+    from municipalities.scoping import tenant_id_for
+
+    _token, key = ApiToken.objects.create(
+        user=user,
+        expiry=datetime.timedelta(days=days),
+        municipality_id=tenant_id_for(user),
+        name=name,
+        scope=scope,
+        created_by=user,
+    )
+    return key

@@ -35,7 +35,7 @@ from cases.models import (
 from cases.programs import CONSULTATION
 from community import services as community_services
 from community.models import CasePlace, Concern, Outcome, Place, PlatformSession
-from municipalities.models import Municipality, Role, User
+from municipalities.models import ApiToken, Municipality, Role, User
 from participation import services as participation_services
 from participation.models import Assignment, FollowUp, Menu, Provider
 from participation.program import PROGRAM as PARTICIPATION
@@ -70,6 +70,7 @@ class World:
     concern: Concern
     link: CasePlace
     flag: Flag
+    api_token: ApiToken
 
     def ids(self) -> dict[str, int]:
         return {
@@ -92,6 +93,7 @@ class World:
             "link_id": self.link.pk,
             "flag_id": self.flag.pk,
             "user_id": self.coordinator.pk,
+            "token_id": self.api_token.pk,
         }
 
 
@@ -268,7 +270,16 @@ def build_world(
     # Referral rules far in the future raise flags of every kind for this world.
     evaluate(municipality.pk, timezone.localdate() + datetime.timedelta(days=200))
     flag = Flag.objects.filter(municipality=municipality, case=case).order_by("pk").first()
+    api_token, _key = ApiToken.objects.create(
+        user=coordinator,
+        expiry=datetime.timedelta(days=30),
+        municipality=municipality,
+        name="就労支援システム",
+        scope=ApiToken.Scope.READ,
+        created_by=coordinator,
+    )
     return World(
+        api_token=api_token,
         flag=flag,
         person=person,
         case=case,

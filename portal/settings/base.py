@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -258,10 +258,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 # --- Django REST framework --------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # A read-only token may only read (GET, HEAD, OPTIONS).
+        "municipalities.api_tokens.TokenScopeAllows",
+    ],
+    # The token first: a missing, expired or revoked token is answered 401 (the first
+    # class names the challenge); without an Authorization header the session is used.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "municipalities.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -274,6 +280,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api_hooks.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# API tokens (django-rest-knox): hashed at rest, several per staff account, each with the
+# expiry and scope a manager chose (municipalities.api_tokens); header "Token <key>".
+KNOX_TOKEN_MODEL = "municipalities.ApiToken"  # noqa: S105 (a model name, not a secret)
+# knox's own token model is replaced by ours: its migrations would only create an unused
+# table.
+MIGRATION_MODULES = {"knox": None}
 SPECTACULAR_SETTINGS = {
     "TITLE": "重層的支援 ケース管理ポータル API",
     "DESCRIPTION": "Tenant-scoped API of the multi-layered support portal. Every read and "

@@ -9,8 +9,9 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
+
+from tests.factories import api_token_key
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def api_schema(personas, world_a):
 
 @pytest.fixture
 def token(personas):
-    return Token.objects.create(user=personas.manager_a).key
+    return api_token_key(personas.manager_a)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

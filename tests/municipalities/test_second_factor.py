@@ -147,13 +147,14 @@ def test_api_session_gets_structured_403_until_verified(client, personas):
 
 def test_token_api_calls_are_unaffected(client, personas):
     from django.core.cache import cache
-    from rest_framework.authtoken.models import Token
+
+    from tests.factories import api_token_key
 
     cache.clear()  # the token rate limit is counted in the cache, across tests
 
     device_for(personas.manager_a)
-    token = Token.objects.create(user=personas.manager_a)
-    response = client.get("/api/cases/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_token_key(personas.manager_a)
+    response = client.get("/api/cases/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
 
 

@@ -151,9 +151,9 @@ def test_the_same_post_with_its_token_gets_through(personas, world_a):
 
 def test_an_api_token_client_needs_no_csrf_token(personas, world_a):
     """Programs authenticate with a token, not a cookie, so CSRF does not apply."""
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token_key
 
-    key = Token.objects.create(user=personas.caseworker_a).key
+    key = api_token_key(personas.caseworker_a)
     response = Client(enforce_csrf_checks=True).post(
         "/api/consultations/",
         data=json.dumps({}),

@@ -449,15 +449,29 @@ def test_a_category_given_twice_is_recorded_once(client, personas, world_a, worl
 
 @pytest.mark.parametrize(
     "data",
-    [{"user": "a\x00b", "action": "issue"}, {"user": "x", "action": "issue"}, {"action": "hack"}],
+    [
+        {"owner": "a\x00b"},
+        {"owner": "x"},
+        {"name": "連携\x00"},
+        {"scope": "admin"},
+        {"days": "0"},
+        {"days": "366"},
+        {"days": "1e9"},
+        {"name": ""},
+    ],
 )
 def test_api_token_page_refuses_malformed_posts_and_changes_nothing(client, personas, data):
-    from rest_framework.authtoken.models import Token
+    from municipalities.models import ApiToken
 
-    token = Token.objects.create(user=personas.caseworker_a)
     client.force_login(personas.manager_a)
-    data.setdefault("user", personas.caseworker_a.pk)
+    data = {
+        "owner": personas.caseworker_a.pk,
+        "name": "連携",
+        "scope": "read",
+        "days": "90",
+        **data,
+    }
     response = client.post(reverse("api_tokens"), data)
     assert response.status_code == 400
-    assert "何も変更されていません" in response.content.decode()
-    assert Token.objects.get(user=personas.caseworker_a).key == token.key
+    assert "トークンは発行されていません" in response.content.decode()
+    assert not ApiToken.objects.exists()
