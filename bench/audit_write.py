@@ -30,7 +30,7 @@ django.setup()
 from django.db import connection, transaction
 
 from municipalities.audit import audit_write
-from municipalities.models import AuditEvent, Municipality
+from municipalities.models import AuditChainHead, AuditEvent, Municipality
 
 BENCH_CODE = "479985"  # an unused code in the 47 (Okinawa) range with a valid check digit
 
@@ -74,10 +74,11 @@ def concurrently(municipality_id: int, n: int, threads: int) -> float:
 
 
 def clean(muni: Municipality) -> None:
-    """Remove the throw-away municipality and its events (a benchmark's own events; real
-    audit events are never deleted)."""
+    """Remove the throw-away municipality, its events and its chain's head (a benchmark's
+    own events; real audit events are never deleted)."""
     with transaction.atomic():
         AuditEvent.objects.filter(municipality=muni).delete()
+        AuditChainHead.objects.filter(municipality=muni).delete()
         muni.delete()
 
 
