@@ -134,6 +134,17 @@ def chain_append(event: AuditEvent) -> AuditEvent:
     return event
 
 
+def municipality_write_lock(municipality_id: int) -> None:
+    """Serialise a municipality's writes that must not run side by side (its case
+    numbers) on the row every audited write of it locks anyway, the head of its audit
+    chain. With one lock the two are never taken in opposite orders: an intake audits
+    the new person before numbering the case, opening a case numbers it first."""
+    heads = AuditChainHead.objects.select_for_update().filter(pk=municipality_id)
+    if not heads.exists():
+        _create_head(municipality_id)
+        heads.exists()
+
+
 # --- checkpoints ------------------------------------------------------------------------
 
 

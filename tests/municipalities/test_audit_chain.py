@@ -14,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import RequestFactory
 
 from municipalities.audit import audit_write
@@ -376,4 +376,73 @@ def test_concurrent_writers_get_distinct_consecutive_numbers(personas):
     assert errors == []
     numbers = [event.seq for event in chain_of(personas.municipality_a)]
     assert numbers == list(range(1, threads * per_thread + 1))
+    assert verify_chain(personas.municipality_a.pk) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_intake_and_a_case_opened_at_the_same_time_both_succeed(personas, world_a):
+    """An intake audits the new person before numbering its case; opening a case numbers
+    it before auditing it. Both take the same lock, so neither waits on the other in a
+    cycle (a deadlock: PostgreSQL would cancel one of them)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    from cases.core import services as core_services
+    from cases.models import ContactRoute, Person
+    from tests.worlds import master
+
+    user, route = personas.caseworker_a, master(ContactRoute, "self")
+    person_audited, other_waits = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+
+    def intake() -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            with transaction.atomic():
+                person = core_services.person_create(
+                    user=user,
+                    municipality=personas.municipality_a,
+                    name="並行 一郎",
+                    name_kana="ヘイコウ イチロウ",
+                )
+                person_audited.set()
+                other_waits.wait(timeout=10)
+                core_services.case_open(user=user, person=person, route=route)
+            outcomes.append("intake")
+        except Exception as error:  # noqa: BLE001 (reported below)
+            outcomes.append(repr(error))
+        finally:
+            thread_connection.close()
+
+    def opening() -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            person_audited.wait(timeout=10)
+            core_services.case_open(
+                user=user, person=Person.objects.get(pk=world_a.person.pk), route=route
+            )
+            outcomes.append("opening")
+        except Exception as error:  # noqa: BLE001 (reported below)
+            outcomes.append(repr(error))
+        finally:
+            thread_connection.close()
+
+    workers = [threading.Thread(target=intake), threading.Thread(target=opening)]
+    for worker in workers:
+        worker.start()
+    person_audited.wait(timeout=10)
+    with connection.cursor() as cursor:  # until the opening waits for the intake's lock
+        for _ in range(1000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.01)
+    other_waits.set()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(outcomes) == ["intake", "opening"]
     assert verify_chain(personas.municipality_a.pk) == []
