@@ -48,10 +48,12 @@ lint: $(VENV)/.dev
 	$(PY) manage.py spectacular --fail-on-warn --validate --file /dev/null
 	DJANGO_SETTINGS_MODULE=portal.settings.production \
 	DJANGO_SECRET_KEY=lint-only-$$(printf '%064d' 0) \
+	AUDIT_HMAC_KEY=lint-only-audit-$$(printf '%064d' 0) \
 	DJANGO_ALLOWED_HOSTS=portal.example.jp \
 	$(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=portal.settings.production \
 	DJANGO_SECRET_KEY=lint-only-$$(printf '%064d' 0) \
+	AUDIT_HMAC_KEY=lint-only-audit-$$(printf '%064d' 0) \
 	DJANGO_ALLOWED_HOSTS=portal.example.jp \
 	$(PY) manage.py collectstatic --no-input --clear --verbosity 0
 

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from cases.core.retention import anonymise_expired
 from cases.models import Case, CaseEvent, Consultation, ConsultationMethod, ContactRoute, Person
-from municipalities.models import AuditEvent, Municipality, User
+from municipalities.models import AuditChainHead, AuditEvent, Municipality, User
 
 BENCH_CODE = "479993"  # an unused code in the 47 (Okinawa) range with a valid check digit
 
@@ -99,10 +99,12 @@ def build(n: int, seed: int) -> Municipality:
 
 
 def clean(muni: Municipality) -> None:
-    """Remove the throw-away municipality, its synthetic records and their audit events
-    (a benchmark's own events; real audit events are never deleted)."""
+    """Remove the throw-away municipality, its synthetic records, their audit events and
+    its audit chain's head (a benchmark's own events; real audit events are never
+    deleted)."""
     with transaction.atomic():
         AuditEvent.objects.filter(municipality=muni).delete()
+        AuditChainHead.objects.filter(municipality=muni).delete()
         CaseEvent.objects.filter(municipality=muni).delete()
         Consultation.objects.filter(municipality=muni).delete()
         Case.objects.filter(municipality=muni).delete()

@@ -346,8 +346,11 @@ def measure_page(page: Page) -> dict[str, Any]:
         times.append(time.perf_counter() - start)
         if response.status_code != 200:
             raise RuntimeError(f"{page.name}: HTTP {response.status_code} for {page.url}")
-    with CaptureQueriesContext(connection) as captured:
+    # The captured request's writes are rolled back, so that its statements replay as
+    # they ran (its audit event takes the same place in the municipality's chain).
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
         client.get(page.url)
+        transaction.set_rollback(True)
     statements = [
         q["sql"] for q in captured.captured_queries if not q["sql"].startswith(SKIP_ON_REPLAY)
     ]

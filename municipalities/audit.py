@@ -1,18 +1,22 @@
 """The access and change log: who viewed or changed which record, when, from where.
 
 Every page, API call and export that shows or changes a person's data calls
-``audit_record`` (views) or ``audit_write`` (services). Rows are only ever added.
+``audit_view`` or ``audit_list`` (views) or ``audit_change`` (services), which write
+through ``audit_write``. Rows are only ever added, each chained to the previous one of
+its municipality as it is written (``municipalities.audit_chain``).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest
 
-from municipalities.models import AuditEvent, Municipality
+from municipalities.audit_chain import chain_append
+from municipalities.models import AuditEvent
 from municipalities.scoping import tenant_id_for
 
 
@@ -42,19 +46,27 @@ def audit_write(
     detail: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
-    """Append one audit event; refuse if the user does not work in that municipality."""
+    """Append one audit event to its municipality's chain, in the caller's transaction;
+    refuse if the user does not work in that municipality.
+
+    Values are stored as the database gives them back (ids as integers, ``detail``
+    through JSON, an IPv6 address in its short form), so the event's hash, computed
+    before the row is written, matches the row as it is read."""
     if getattr(user, "is_authenticated", False) and tenant_id_for(user) != municipality_id:
         raise TenantMismatch(f"user {user.pk} acted on a record of municipality {municipality_id}")
-    return AuditEvent.objects.create(
-        municipality_id=municipality_id,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        person_id=person_id,
-        case_id=case_id,
-        detail=detail or {},
-        ip_address=client_ip(request),
+    ip_field = AuditEvent._meta.get_field("ip_address")
+    return chain_append(
+        AuditEvent(
+            municipality_id=int(municipality_id),
+            user=user if getattr(user, "is_authenticated", False) else None,
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            person_id=int(person_id) if person_id is not None else None,
+            case_id=int(case_id) if case_id is not None else None,
+            detail=json.loads(json.dumps(detail or {})),
+            ip_address=ip_field.get_prep_value(client_ip(request)),
+        )
     )
 
 
@@ -84,38 +96,6 @@ def audit_change(
         case_id=case_id,
         detail=detail,
     )
-
-
-def seal_chain(municipality_id: int) -> int:
-    """Chain the municipality's new events to the previous ones by hash, in id order.
-
-    Sealing runs in the background every minute (and before verification) instead of on
-    every page view, so that audit writes neither lock nor wait on one another. An event
-    edited or deleted after sealing breaks the chain."""
-    Municipality.objects.select_for_update().filter(pk=municipality_id).exists()
-    events = AuditEvent.objects.filter(municipality_id=municipality_id)
-    prev = events.exclude(hash="").order_by("-pk").values_list("hash", flat=True).first() or ""
-    sealed = []
-    for event in events.filter(hash="").order_by("pk"):
-        event.prev_hash = prev
-        event.hash = prev = event.compute_hash()
-        sealed.append(event)
-    AuditEvent.objects.bulk_update(sealed, ["prev_hash", "hash"], batch_size=1000)
-    return len(sealed)
-
-
-def verify_chain(municipality_id: int) -> list[str]:
-    """Problems found in one municipality's sealed audit chain (empty when intact)."""
-    problems = []
-    expected_prev = ""
-    sealed = AuditEvent.objects.filter(municipality_id=municipality_id).exclude(hash="")
-    for event in sealed.order_by("pk").iterator():
-        if event.prev_hash != expected_prev:
-            problems.append(f"event {event.pk}: the previous event was changed or deleted")
-        if event.hash != event.compute_hash():
-            problems.append(f"event {event.pk}: its content was changed")
-        expected_prev = event.hash
-    return problems
 
 
 def audit_view(

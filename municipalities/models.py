@@ -337,8 +337,12 @@ class AuditEvent(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
-    # Each event is chained to the previous event of its municipality: editing or
-    # deleting a row breaks the chain, which ``manage.py verify_audit`` reports.
+    # Each event is chained, as it is written, to the previous event of its municipality:
+    # its number in the municipality's chain (1, 2, 3 … without gaps) and the hash of the
+    # previous event go into its own hash. Editing or deleting a row breaks the chain, and
+    # the chain's head (``AuditChainHead``) is signed with a key the database does not
+    # hold; ``manage.py verify_audit`` reports both (see municipalities.audit_chain).
+    seq = models.BigIntegerField(_("number in the chain"), editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -348,6 +352,12 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at", "-pk"]
+        constraints = [
+            # One event per place in a municipality's chain. Its index serves the chain's
+            # walk (WHERE municipality_id = %s ORDER BY seq) and the event at a checkpoint
+            # (WHERE municipality_id = %s AND seq = %s).
+            models.UniqueConstraint(fields=["municipality", "seq"], name="audit_muni_seq_uniq"),
+        ]
         indexes = [
             # Audit trail of one case: WHERE municipality_id = %s AND case_id = %s ORDER BY at.
             models.Index(fields=["municipality", "case_id", "at"], name="audit_muni_case_at_idx"),
@@ -379,12 +389,18 @@ class AuditEvent(models.Model):
         raise ValueError("audit events are append-only")
 
     def compute_hash(self) -> str:
-        """SHA-256 over the previous hash and this event's content."""
+        """SHA-256 over the event's place in the chain, the previous hash and its content,
+        in one canonical JSON form: what the database gives back hashes the same as what
+        was written (times in UTC, integral numbers in ``detail`` as integers, as
+        PostgreSQL's jsonb returns them)."""
+        import datetime
         import hashlib
         import json
 
+        at = self.at.astimezone(datetime.UTC).isoformat() if self.at else None
         payload = json.dumps(
             [
+                self.seq,
                 self.prev_hash,
                 self.municipality_id,
                 self.user_id,
@@ -393,14 +409,14 @@ class AuditEvent(models.Model):
                 self.object_id,
                 self.person_id,
                 self.case_id,
-                self.detail,
+                canonical_json_value(self.detail),
                 self.ip_address,
-                self.at.isoformat() if self.at else None,
+                at,
             ],
             ensure_ascii=False,
             sort_keys=True,
             separators=(",", ":"),
-            default=str,
+            allow_nan=False,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -458,3 +474,44 @@ class ApiToken(AbstractAuthToken):
     @property
     def allows_write(self) -> bool:
         return self.scope == self.Scope.WRITE
+
+
+def canonical_json_value(value: object) -> object:
+    """``value`` as JSON gives it back whatever stored it: integral floats as integers
+    (PostgreSQL's jsonb returns ``1e+20`` as ``100000000000000000000``)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: canonical_json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical_json_value(item) for item in value]
+    return value
+
+
+class AuditChainHead(models.Model):
+    """The end of one municipality's audit chain: the number and hash of its newest event,
+    and an HMAC of both with a key from the environment that the database does not hold.
+
+    Every audit write of the municipality moves it on in the writer's transaction (the
+    row lock gives events consecutive numbers), so deleting the newest events leaves the
+    head ahead of them, and re-hashing the chain cannot re-sign it. ``checkpoint_seq`` is
+    where the checkpoint task last wrote the head out of the database."""
+
+    municipality = models.OneToOneField(
+        Municipality,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
+    checkpoint_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} #{self.seq}"

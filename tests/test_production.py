@@ -67,6 +67,7 @@ def server(tmp_path_factory):
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         DJANGO_SECRET_KEY="production-smoke-test-" + "k" * 48,
+        AUDIT_HMAC_KEY="production-smoke-test-audit-" + "a" * 32,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DATABASE_URL=f"sqlite:///{base / 'portal.sqlite3'}",

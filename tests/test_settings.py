@@ -11,10 +11,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "k" * 20 + "random-enough-for-tests-0123456789abcdefghij"
+GOOD_AUDIT_KEY = "a" * 8 + "audit-key-random-enough-for-tests-0123456789"
 
 
 def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "AUDIT_"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "check", *args],
         cwd=ROOT,
@@ -49,13 +54,38 @@ def test_production_refuses_debug():
     assert "DJANGO_DEBUG" in result.stderr
 
 
-def test_production_reads_the_secret_from_a_file_and_passes_deploy_checks(tmp_path):
+@pytest.mark.parametrize(
+    "audit_key",
+    [
+        None,  # missing: the public development key
+        "insecure-development-only-audit-key-do-not-use-in-production",
+        "too-short-0123456789",
+        GOOD_KEY,  # the secret key
+    ],
+)
+def test_production_refuses_a_missing_or_development_audit_key(audit_key):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "DJANGO_SECRET_KEY": GOOD_KEY,
+        "DJANGO_ALLOWED_HOSTS": "portal.example.jp",
+    }
+    if audit_key is not None:
+        env["AUDIT_HMAC_KEY"] = audit_key
+    result = run_check(env)
+    assert result.returncode != 0
+    assert "AUDIT_HMAC_KEY" in result.stderr
+
+
+def test_production_reads_the_secrets_from_files_and_passes_deploy_checks(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text(GOOD_KEY + "\n")
+    audit_key_file = tmp_path / "audit-key"
+    audit_key_file.write_text(GOOD_AUDIT_KEY + "\n")
     result = run_check(
         {
             "DJANGO_SETTINGS_MODULE": "portal.settings.production",
             "DJANGO_SECRET_KEY_FILE": str(key_file),
+            "AUDIT_HMAC_KEY_FILE": str(audit_key_file),
             "DJANGO_ALLOWED_HOSTS": "portal.example.jp",
         },
         "--deploy",

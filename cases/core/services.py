@@ -33,6 +33,7 @@ from cases.models import (
 )
 from cases.registry import announce_case_changed
 from municipalities.audit import audit_change, audit_write
+from municipalities.audit_chain import municipality_write_lock
 from municipalities.models import AuditEvent, Municipality, Role, User
 from municipalities.scoping import active_membership, require_role, same_municipality
 from portal.errors import CaseRuleError
@@ -233,8 +234,10 @@ def household_member_leave(
 
 def _next_case_number(municipality: Municipality, opened_on: datetime.date) -> str:
     """'2026-00042': fiscal year and a running number, unique per municipality."""
-    # Serialise case numbering per municipality (a no-op lock on SQLite).
-    Municipality.objects.select_for_update().filter(pk=municipality.pk).exists()
+    # Serialise case numbering per municipality (a no-op lock on SQLite) on the lock every
+    # audit write of the municipality takes: an intake audits its person before numbering
+    # the case, so two locks would deadlock it against a case being opened.
+    municipality_write_lock(municipality.pk)
     prefix = f"{fiscal_year_of(opened_on)}-"
     last = (
         Case.objects.filter(municipality=municipality, number__startswith=prefix)

@@ -32,6 +32,14 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 INSECURE_DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY", INSECURE_DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# Signs the audit chain's head and its checkpoints (municipalities.audit_chain). The
+# database does not hold it, so whoever can change the audit table cannot re-sign the
+# chain. Like the secret key: a public development key that production settings refuse.
+INSECURE_DEV_AUDIT_HMAC_KEY = "insecure-development-only-audit-key-do-not-use-in-production"
+AUDIT_HMAC_KEY = env_secret("AUDIT_HMAC_KEY", INSECURE_DEV_AUDIT_HMAC_KEY)
+# Signed checkpoints of the audit chain go to the log and, when set, are appended to this
+# file (make it append-only for the portal's account, and keep it off the database server).
+AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE", default="")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -243,7 +251,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # The referral engine scans every municipality hourly (saves re-evaluate one case at
 # once); the interval is an environment setting.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    # New audit events are chained by hash within a minute (see municipalities.audit).
+    # The head of each audit chain that grew is checked, signed and written out of the
+    # database every minute (see municipalities.audit_chain).
     "audit-seal": {"task": "portal.seal_audit", "schedule": 60},
     "referral-scan": {
         "task": "cases.scan_all",
@@ -324,6 +333,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The audit chain's signed checkpoints are INFO lines, kept whatever LOG_LEVEL says.
+    "loggers": {"portal.audit": {"level": "INFO"}},
 }
 
 # --- Demo -------------------------------------------------------------------------

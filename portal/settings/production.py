@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.settings.base import *  # noqa: F403
-from portal.settings.base import INSECURE_DEV_SECRET_KEY, SECRET_KEY, env
+from portal.settings.base import (
+    AUDIT_HMAC_KEY,
+    INSECURE_DEV_AUDIT_HMAC_KEY,
+    INSECURE_DEV_SECRET_KEY,
+    SECRET_KEY,
+    env,
+)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if DEBUG:
@@ -14,6 +20,15 @@ if not SECRET_KEY or SECRET_KEY == INSECURE_DEV_SECRET_KEY or len(SECRET_KEY) < 
     raise ImproperlyConfigured(
         "Set DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) to a random value of at least "
         "50 characters."
+    )
+if (
+    not AUDIT_HMAC_KEY
+    or AUDIT_HMAC_KEY in (INSECURE_DEV_AUDIT_HMAC_KEY, SECRET_KEY)
+    or len(AUDIT_HMAC_KEY) < 32
+):
+    raise ImproperlyConfigured(
+        "Set AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE) to a random value of at least 32 "
+        "characters, other than the secret key, and keep it off the database server."
     )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 

@@ -97,8 +97,8 @@ def test_search_query_count_is_constant(client, personas, world_a, django_assert
     url = reverse("cases:person_search")
     client.get(url, {"q": "やま"})
     # session, user, membership, session save (3 in a test transaction),
-    # search (with open-case counts), audit insert
-    with django_assert_num_queries(8):
+    # search (with open-case counts), audit write (head moved on, event, head signed)
+    with django_assert_num_queries(10):
         client.get(url, {"q": "やま"})
     for i in range(5):
         core_services.person_create(
@@ -107,7 +107,7 @@ def test_search_query_count_is_constant(client, personas, world_a, django_assert
             name=f"山本 {i}",
             name_kana=f"ヤマモト {'イロハニホ'[i]}",
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         html = client.get(url, {"q": "やま"}).content.decode()
     assert html.count("山本") >= 5
 
@@ -257,8 +257,9 @@ def test_case_page_query_count_does_not_grow_with_rows(
 # session, user, membership, session save (3); case (+person, route, assignee);
 # one UNION ALL of the case's rows (consultations, plans, meeting items, referrals, status
 # events, household members, flags, issues, agencies, and the participation and community
-# timeline kinds); consents; consent agencies (prefetch); audit insert
-QUERIES_CASE_PAGE = 11
+# timeline kinds); consents; consent agencies (prefetch); audit write (head moved on,
+# event, head signed)
+QUERIES_CASE_PAGE = 13
 
 
 def test_case_page_shows_the_newest_timeline_entries_and_links_to_older_ones(
@@ -408,9 +409,10 @@ def test_dashboard_query_count_is_constant(client, personas, world_a, django_ass
     client.force_login(personas.caseworker_a)
     url = reverse("cases:dashboard")
     client.get(url)
-    # session, user, membership, session save (3 in a test transaction),
-    # my open cases, follow-ups, waiting referrals, open flags, audit insert
-    with django_assert_num_queries(11):
+    # session, user, membership, session save (3 in a test transaction), my open
+    # cases, follow-ups, waiting referrals, open flags, audit write (head moved on,
+    # event, head signed)
+    with django_assert_num_queries(13):
         client.get(url)
     build_more(personas, world_a)
     for i in range(3):
@@ -433,7 +435,7 @@ def test_dashboard_query_count_is_constant(client, personas, world_a, django_ass
             ),
             assigned_to=personas.caseworker_a,
         )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         client.get(url)
 
 
