@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from municipalities.security import second_factor_pending
 
 # Reachable before the code is given: the code step itself, leaving, the language.
-OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz/")
+OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz/", "/readyz/")
 OPEN_URL_NAMES = ("login", "logout", "second_factor", "second_factor_enrol", "second_factor_qr")
 
 

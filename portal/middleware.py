@@ -95,7 +95,7 @@ class MaintenanceMiddleware:
         from django.conf import settings
 
         path = settings.MAINTENANCE_FILE
-        if path and os.path.exists(path) and not request.path.startswith("/healthz/"):
+        if path and os.path.exists(path) and not request.path.startswith(("/healthz/", "/readyz/")):
             from portal.views import maintenance
 
             return maintenance(request)

@@ -59,6 +59,7 @@ urlpatterns = [
     path("api/", include("portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", portal_views.healthz, name="healthz"),
+    path("readyz/", portal_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
 

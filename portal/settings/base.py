@@ -254,6 +254,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # The head of each audit chain that grew is checked, signed and written out of the
     # database every minute (see municipalities.audit_chain).
     "audit-seal": {"task": "portal.seal_audit", "schedule": 60},
+    # Readiness (/readyz/) reports how long ago beat and a worker last did this.
+    "beat-heartbeat": {"task": "portal.beat_heartbeat", "schedule": 60},
     "referral-scan": {
         "task": "cases.scan_all",
         "schedule": env.int("REFERRAL_SCAN_INTERVAL_SECONDS", default=3600),

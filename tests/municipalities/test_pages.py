@@ -143,8 +143,8 @@ def test_english_is_available(client, personas):
     assert "Caseworker" in html
 
 
-def test_healthz_reports_database(client):
-    response = client.get(reverse("healthz"))
+def test_readiness_reports_the_database(client):
+    response = client.get(reverse("readyz"))
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
 
