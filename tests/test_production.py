@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = Path(PYTHON).with_name("gunicorn")
+LOGS: dict[str, Path] = {}  # the running server's log files
 
 
 def free_port() -> int:
@@ -85,20 +86,12 @@ def server(tmp_path_factory):
     manage("seed_demo", "--allow-production")
     port = free_port()
     process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "portal.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "60",
-        ],
+        # The repository's own server settings, two workers as on a small machine.
+        [str(GUNICORN), "-c", "deploy/gunicorn.conf.py", "portal.wsgi:application"],
         cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"},
+        stdout=LOGS.setdefault("access", base / "access.log").open("w"),
+        stderr=(base / "gunicorn.log").open("w"),
     )
     try:
         for _ in range(100):
@@ -142,3 +135,30 @@ def test_a_caseworker_logs_in_and_opens_a_case_under_production_settings(server)
     assert response.status == 200, html[:500]
     assert "経過記録" in html
     assert "no-store" in response.getheader("Cache-Control")
+
+
+def test_the_access_log_names_no_query_and_no_user(server):
+    """The server settings' access log keeps the path, not the query string (it can hold
+    a searched name) nor who asked."""
+    browser = Browser(server)
+    _response, html = browser.request("GET", "/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    browser.request(
+        "POST",
+        "/login/",
+        {"csrfmiddlewaretoken": token, "username": "a-caseworker", "password": "demo-pass-2026"},
+    )
+    response, _html = browser.request(
+        "GET", "/cases/persons/?q=%E3%81%BE%E3%81%A4%E3%81%8A%E3%81%8B"
+    )
+    assert response.status == 200
+    log = ""
+    for _ in range(50):  # the access log line is written just after the response
+        log = LOGS["access"].read_text()
+        if "/cases/persons/" in log:
+            break
+        time.sleep(0.1)
+    assert '"GET /cases/persons/" 200' in log
+    assert "%E3%81%BE" not in log
+    assert "まつおか" not in log
+    assert "a-caseworker" not in log
