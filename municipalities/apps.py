@@ -11,4 +11,4 @@ class MunicipalitiesConfig(AppConfig):
     def ready(self) -> None:
         # Signal receivers: a lockout or a deactivation ends the account's sessions and
         # revokes its API tokens, whichever process (web, worker, command) notices it.
-        from municipalities import api_tokens, security  # noqa: F401
+        from municipalities import api_tokens, checks, security  # noqa: F401

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +47,8 @@ CHECKPOINT_KIND = "audit_checkpoint"
 def _sign(fields: dict) -> str:
     """HMAC-SHA256 of ``fields`` in canonical JSON with the audit key."""
     message = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if settings.AUDIT_HMAC_KEY_PROBLEM:
+        raise ImproperlyConfigured(settings.AUDIT_HMAC_KEY_PROBLEM)
     key = settings.AUDIT_HMAC_KEY.encode()
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 

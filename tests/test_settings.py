@@ -76,6 +76,50 @@ def test_production_refuses_a_missing_or_development_audit_key(audit_key):
     assert "AUDIT_HMAC_KEY" in result.stderr
 
 
+def test_static_files_are_collected_without_the_audit_key(tmp_path):
+    """A build step has no secrets beyond the settings' own: collectstatic runs."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "AUDIT_"))
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=ROOT,
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+            "DJANGO_SECRET_KEY": GOOD_KEY,
+            "DJANGO_ALLOWED_HOSTS": "portal.example.jp",
+            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_the_audit_chain_refuses_to_sign_with_a_key_production_refuses(settings, personas):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from municipalities.audit import audit_write
+    from municipalities.models import AuditEvent
+
+    settings.AUDIT_HMAC_KEY_PROBLEM = "Set AUDIT_HMAC_KEY"
+    before = AuditEvent.objects.count()
+    from django.db import transaction
+
+    with pytest.raises(ImproperlyConfigured, match="AUDIT_HMAC_KEY"), transaction.atomic():
+        audit_write(
+            user=personas.caseworker_a,
+            municipality_id=personas.municipality_a.pk,
+            action=AuditEvent.Action.VIEW,
+        )
+    assert AuditEvent.objects.count() == before
+
+
 def test_production_reads_the_secrets_from_files_and_passes_deploy_checks(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text(GOOD_KEY + "\n")

@@ -37,6 +37,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 # chain. Like the secret key: a public development key that production settings refuse.
 INSECURE_DEV_AUDIT_HMAC_KEY = "insecure-development-only-audit-key-do-not-use-in-production"
 AUDIT_HMAC_KEY = env_secret("AUDIT_HMAC_KEY", INSECURE_DEV_AUDIT_HMAC_KEY)
+# Why the key cannot be used ("" when it can); production settings set it.
+AUDIT_HMAC_KEY_PROBLEM = ""
 # Signed checkpoints of the audit chain go to the log and, when set, are appended to this
 # file (make it append-only for the portal's account, and keep it off the database server).
 AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE", default="")
