@@ -16,7 +16,7 @@ rules. Registration happens once per process, before the first request or task.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # A timeline provider takes a case and the most rows of one growing kind the page needs
@@ -74,7 +74,6 @@ class Program:
     # in ``demo_order``.
     demo: str | None = None
     demo_order: int = 100
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _programs: dict[str, Program] = {}
