@@ -351,3 +351,33 @@ def test_the_comparison_names_every_difference_from_the_manifest():
         )
         == []
     )
+
+
+def test_the_manifest_and_the_dump_are_one_snapshot_while_the_portal_writes(
+    server, transactional_db, monkeypatch, tmp_path
+):
+    """A write committed after the counts were read and before pg_dump started is in
+    neither: the dump is taken in the snapshot the counts were read in."""
+    from django.db import connection
+
+    database = connection.settings_dict["NAME"]
+    real_run = backup._run
+
+    def write_then_run(command, *args, **kwargs):
+        if "--format=custom" in command:  # pg_dump is about to start
+            server.query(
+                database,
+                "INSERT INTO django_session (session_key, session_data, expire_date) "
+                "VALUES ('written-during-the-backup', '', now())",
+            )
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(backup, "_run", write_then_run)
+    made = backup.backup_create(directory=tmp_path)
+    assert server.counts(database, {"django_session"}) == {"django_session": 1}
+    assert made.manifest["tables"]["django_session"] == 0
+
+    target = server.create()
+    result = restore(server, made.path, target)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert server.counts(target, {"django_session"}) == {"django_session": 0}
