@@ -122,15 +122,14 @@ def _libpq_env(connection: BaseDatabaseWrapper) -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], connection: BaseDatabaseWrapper, **kwargs) -> str:
-    """Run a client program; its error output, raised when it fails."""
+def _run(command: list[str], connection: BaseDatabaseWrapper, **kwargs) -> None:
+    """Run a client program against the database; raise with its error output if it fails."""
     result = subprocess.run(  # noqa: S603  (a program pg_tool found, fixed arguments)
         command, env=_libpq_env(connection), stderr=subprocess.PIPE, check=False, **kwargs
     )
-    errors = result.stderr.decode("utf-8", "replace").strip()
     if result.returncode:
+        errors = result.stderr.decode("utf-8", "replace").strip()
         raise BackupError(f"{Path(command[0]).name} failed ({result.returncode}):\n{errors}")
-    return errors
 
 
 # --- what a database holds ---------------------------------------------------------

@@ -93,6 +93,10 @@ class Server:
         finally:
             connection.close()
 
+    def has_no_tables(self, database: str) -> bool:
+        tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        return self.query(database, tables) == [(0,)]
+
     def counts(self, database: str, tables: set[str]) -> dict[str, int]:
         sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in sorted(tables))  # noqa: S608
         return dict(self.query(database, sql))
@@ -288,9 +292,7 @@ def test_a_damaged_dump_is_refused_before_anything_is_restored(server, source, t
     result = restore(server, damaged, target)
     assert result.returncode != 0
     assert "its SHA-256 differs" in result.stderr
-    assert server.query(target, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
-        (0,)
-    ]
+    assert server.has_no_tables(target)
 
 
 def test_make_restore_without_a_file_says_how_to_call_it():
@@ -381,3 +383,13 @@ def test_the_manifest_and_the_dump_are_one_snapshot_while_the_portal_writes(
     result = restore(server, made.path, target)
     assert result.returncode == 0, result.stdout + result.stderr
     assert server.counts(target, {"django_session"}) == {"django_session": 0}
+
+
+def test_a_file_pg_restore_cannot_read_fails_and_changes_nothing(server, tmp_path):
+    garbage = tmp_path / "not-a-backup.dump"
+    garbage.write_bytes(b"PGDMP" + bytes(range(256)) * 4)
+    target = server.create()
+    result = manage(environment(server, target), "restore_db", str(garbage), "--no-manifest")
+    assert result.returncode != 0
+    assert "pg_restore failed" in result.stderr
+    assert server.has_no_tables(target)
