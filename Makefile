@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format messages clean bench
+.PHONY: run setup test lint format messages clean bench backup restore
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -60,6 +60,17 @@ lint: $(VENV)/.dev
 ## bench: benchmarks on PostgreSQL (DATABASE_URL=postgres://…; BENCH_CASES=100000 by default)
 bench: $(VENV)/.runtime
 	$(PY) bench/run.py --cases $${BENCH_CASES:-100000}
+
+## backup: pg_dump of DATABASE_URL (PostgreSQL) into BACKUP_DIR (default backups/), with a manifest
+# No install step: a scheduled backup on a server must not run pip.
+backup:
+	$(PY) manage.py backup_db
+
+## restore: make restore FILE=backups/<name>.dump [FORCE=1] — into an empty database (FORCE=1:
+## replace a non-empty one), then verify the audit chain and compare counts with the manifest
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/<name>.dump [FORCE=1]"; exit 2; }
+	$(PY) manage.py restore_db "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

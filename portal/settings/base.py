@@ -127,6 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# ``manage.py backup_db`` writes its dumps and manifests here (``make backup``), and
+# runs PostgreSQL's client programs from PG_BIN when set (else the ones matching the
+# server's major version are looked for: see municipalities/backup.py).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
+PG_BIN = env.str("PG_BIN", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ---------------------------------------------------------------------
