@@ -23,6 +23,31 @@ def warn_on_next_page(text: str) -> None:
         warnings.append(text)
 
 
+class ForwardedClientAddressMiddleware:
+    """Behind the TLS-terminating proxy (``DJANGO_BEHIND_PROXY``), every connection comes
+    from the proxy: take the client's address from the last ``X-Forwarded-For`` entry,
+    the one the proxy itself wrote, so that audit events record the staff member's
+    address and the login lockout counts failures per client, not for everyone at once.
+
+    Only production settings install it, and only behind the proxy: the web server must
+    then be reachable from the proxy alone (deploy/README.md). A missing or malformed
+    header leaves the address as it is."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import contextlib
+        import ipaddress
+
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            with contextlib.suppress(ValueError):
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(last))
+        return self.get_response(request)
+
+
 class RequestContextMiddleware:
     """Make the client address available to services writing audit events, and turn
     ``warn_on_next_page`` into messages (it sits inside the message middleware)."""

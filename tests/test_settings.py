@@ -171,3 +171,20 @@ def test_database_url_switches_the_engine(url, engine):
     ).stdout.split()
     assert out[0] == engine
     assert out[1] == ("True" if "postgresql" in engine else "None")
+
+
+@pytest.mark.parametrize("pgbouncer", ["true", "false"])
+def test_behind_pgbouncer_no_server_side_cursors_and_no_options_at_connect(pgbouncer):
+    """Transaction pooling lends a server connection per transaction: a cursor declared
+    in one is gone in the next, and PgBouncer refuses session options at connect."""
+    code = (
+        "import os; os.environ['DATABASE_URL']='postgres://portal@127.0.0.1:6432/portal'; "
+        f"os.environ['DATABASE_PGBOUNCER']={pgbouncer!r}; "
+        "from portal.settings import base; d = base.DATABASES['default']; "
+        "print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), 'OPTIONS' in d and "
+        "'jit=off' in d['OPTIONS'].get('options', ''))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == (["True", "False"] if pgbouncer == "true" else ["False", "True"])

@@ -121,11 +121,18 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # No JIT: the rule and statistics queries carry subplans whose cost estimates pass
-    # jit_above_cost, and compiling them takes longer than running them (see
-    # bench/README.md).
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    if env.bool("DATABASE_PGBOUNCER", default=False):
+        # Behind PgBouncer in transaction pooling mode each transaction may run on another
+        # server connection: no server-side cursors (``.iterator()`` would declare one
+        # that the next fetch cannot find) and no session settings sent at connect, which
+        # PgBouncer refuses; set jit = off on the database instead (deploy/README.md).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # No JIT: the rule and statistics queries carry subplans whose cost estimates
+        # pass jit_above_cost, and compiling them takes longer than running them (see
+        # bench/README.md).
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # ``manage.py backup_db`` writes its dumps and manifests here (``make backup``), and
 # runs PostgreSQL's client programs from PG_BIN when set (else the ones matching the

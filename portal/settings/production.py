@@ -40,9 +40,12 @@ STORAGES = {
 }
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+# Behind a TLS-terminating proxy (deploy/nginx/portal.conf) that sets X-Forwarded-Proto
+# and X-Forwarded-For: trust the scheme it reports, and take the client's address from it
+# (first, before anything reads the address: the lockout, the audit trail).
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    MIDDLEWARE = ["portal.middleware.ForwardedClientAddressMiddleware", *MIDDLEWARE]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
