@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connections
 from django.urls import reverse
 
+from tests.conftest import database_url_of_tests
 from tests.factories import api_token_key
 from tests.test_production import PYTHON, ROOT, Browser, serving
 
@@ -40,10 +41,6 @@ def _node_environment() -> dict[str, str]:
         if os.environ.get("REQUIRE_TWO_NODES") == "1":
             pytest.fail("REQUIRE_TWO_NODES=1 needs DATABASE_URL (PostgreSQL) and Redis")
         pytest.skip("two nodes need PostgreSQL (DATABASE_URL) and Redis (CELERY_BROKER_URL)")
-    url = (
-        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
     env = {
         key: value
         for key, value in os.environ.items()
@@ -57,7 +54,7 @@ def _node_environment() -> dict[str, str]:
         AUDIT_HMAC_KEY=AUDIT_KEY,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=url,
+        DATABASE_URL=database_url_of_tests(),
         CELERY_BROKER_URL=broker,
         API_TOKEN_RATE=f"{TOKEN_RATE}/hour",
     )
