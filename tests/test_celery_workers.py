@@ -95,31 +95,18 @@ def cases_in_several_municipalities(personas):
     """One case that has been out of touch for long, in each of several municipalities."""
     from django.apps import apps
 
-    from cases.core import services as core_services
     from cases.defaults import load as load_defaults
-    from cases.models import ContactRoute
     from municipalities.models import Role
     from tests.factories import MembershipFactory, MunicipalityFactory
+    from tests.worlds import case_of_new_person
 
     load_defaults(apps)
-    route = ContactRoute.objects.get(municipality__isnull=True, code="self")
     municipalities = [personas.municipality_a, personas.municipality_b]
     municipalities += [MunicipalityFactory() for _ in range(MUNICIPALITIES - len(municipalities))]
+    long_ago = datetime.date.today() - datetime.timedelta(days=90)
     for number, municipality in enumerate(municipalities):
         caseworker = MembershipFactory(municipality=municipality, role=Role.CASEWORKER).user
-        person = core_services.person_create(
-            user=caseworker,
-            municipality=municipality,
-            name=f"分散 {number}",
-            name_kana="ブンサン",
-        )
-        core_services.case_open(
-            user=caseworker,
-            person=person,
-            route=route,
-            opened_on=datetime.date.today() - datetime.timedelta(days=90),
-            assigned_to=caseworker,
-        )
+        case_of_new_person(caseworker, municipality, f"分散 {number}", "ブンサン", long_ago)
     return municipalities
 
 

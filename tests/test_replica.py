@@ -295,8 +295,7 @@ def indicator_counts(response) -> list[list[str]]:
 def test_with_a_streaming_replica_statistics_read_it_and_a_read_after_a_write_does_not(
     client, real_replica, personas
 ):
-    from cases.core import services as core_services
-    from cases.models import ContactRoute
+    from tests.worlds import case_of_new_person
 
     wait_for_replay()
     client.force_login(personas.manager_a)
@@ -309,18 +308,12 @@ def test_with_a_streaming_replica_statistics_read_it_and_a_read_after_a_write_do
     with replay_paused():
         # A new case on the primary, in the fiscal year shown, that the paused replica
         # does not have yet: the statistics (read from the replica) do not count it …
-        person = core_services.person_create(
-            user=personas.caseworker_a,
-            municipality=personas.municipality_a,
-            name="複製 一郎",
-            name_kana="フクセイ イチロウ",
-        )
-        core_services.case_open(
-            user=personas.caseworker_a,
-            person=person,
-            route=ContactRoute.objects.get(municipality__isnull=True, code="self"),
-            opened_on=Case.objects.get(person__name="統計 一").opened_on,
-            assigned_to=personas.caseworker_a,
+        case_of_new_person(
+            personas.caseworker_a,
+            personas.municipality_a,
+            "複製 一郎",
+            "フクセイ イチロウ",
+            Case.objects.get(person__name="統計 一").opened_on,
         )
         lagging = client.get(url, {"fiscal_year": FY, "export": "csv"})
         assert indicator_counts(lagging) == indicator_counts(before)

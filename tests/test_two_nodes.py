@@ -9,7 +9,6 @@ the test database and the configured Redis. Skipped without PostgreSQL and Redis
 
 from __future__ import annotations
 
-import datetime
 import http.client
 import json
 import os
@@ -143,23 +142,12 @@ def on(port: int, browser: Browser) -> Browser:
 def open_case(personas):
     from django.apps import apps
 
-    from cases.core import services as core_services
     from cases.defaults import load as load_defaults
-    from cases.models import ContactRoute
+    from tests.worlds import case_of_new_person
 
     load_defaults(apps)
-    person = core_services.person_create(
-        user=personas.caseworker_a,
-        municipality=personas.municipality_a,
-        name="両方 太郎",
-        name_kana="リョウホウ タロウ",
-    )
-    return core_services.case_open(
-        user=personas.caseworker_a,
-        person=person,
-        route=ContactRoute.objects.get(municipality__isnull=True, code="self"),
-        opened_on=datetime.date.today(),
-        assigned_to=personas.caseworker_a,
+    return case_of_new_person(
+        personas.caseworker_a, personas.municipality_a, "両方 太郎", "リョウホウ タロウ"
     )
 
 
