@@ -3,15 +3,19 @@ importing them does not import DRF's views (which read these settings)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from knox.auth import TokenAuthentication
+from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -78,4 +82,10 @@ class TokenRateThrottle(UserRateThrottle):
     def allow_request(self, request: Any, view: Any) -> bool:
         if not isinstance(request.successful_authenticator, TokenAuthentication):
             return True
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except RedisError:
+            # The counts live in the shared cache (Redis): while it is down, calls are
+            # let through rather than refused, as saves do not wait for the broker.
+            logger.warning("rate limit not counted: the cache cannot be reached")
+            return True

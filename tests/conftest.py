@@ -40,6 +40,18 @@ class Personas:
         }
 
 
+def database_url_of_tests() -> str:
+    """The URL of the test database (PostgreSQL), for servers and workers the tests
+    start in other processes."""
+    from django.db import connections
+
+    database = connections["default"].settings_dict
+    return (
+        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+
+
 @pytest.fixture
 def personas(db) -> Personas:
     a = MunicipalityFactory(

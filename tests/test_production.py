@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -84,14 +85,23 @@ def server(tmp_path_factory):
     manage("collectstatic", "--no-input")
     manage("load_roster", "fixtures/roster_fy2022.csv", "--fiscal-year", "2022")
     manage("seed_demo", "--allow-production")
+    LOGS["access"] = base / "access.log"
+    # The repository's own server settings, two workers as on a small machine.
+    with serving(env, base / "access.log", base / "gunicorn.log", workers=2) as port:
+        yield port
+
+
+@contextmanager
+def serving(env: dict[str, str], access_log: Path, error_log: Path, workers: int):
+    """gunicorn with the repository's settings (deploy/gunicorn.conf.py) on a free
+    loopback port, until the block ends; gives the port once it accepts connections."""
     port = free_port()
     process = subprocess.Popen(
-        # The repository's own server settings, two workers as on a small machine.
         [str(GUNICORN), "-c", "deploy/gunicorn.conf.py", "portal.wsgi:application"],
         cwd=ROOT,
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"},
-        stdout=LOGS.setdefault("access", base / "access.log").open("w"),
-        stderr=(base / "gunicorn.log").open("w"),
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)},
+        stdout=access_log.open("w"),
+        stderr=error_log.open("w"),
     )
     try:
         for _ in range(100):

@@ -97,6 +97,26 @@ class World:
         }
 
 
+def case_of_new_person(
+    user: User,
+    municipality: Municipality,
+    name: str,
+    kana: str,
+    opened_on: datetime.date | None = None,
+) -> Case:
+    """A new person and their case (route: the person), assigned to ``user``."""
+    person = core_services.person_create(
+        user=user, municipality=municipality, name=name, name_kana=kana
+    )
+    return core_services.case_open(
+        user=user,
+        person=person,
+        route=master(ContactRoute, "self"),
+        opened_on=opened_on or timezone.localdate(),
+        assigned_to=user,
+    )
+
+
 def build_world(
     municipality: Municipality,
     caseworker: User,

@@ -4,6 +4,8 @@ consultation support. Every program registers its own in ``cases.registry``.
 An indicator counts per municipality in one grouped query, so the same function serves
 a manager (one municipality) and the national view (every municipality, summed by
 prefecture). Sections are detailed tables for one municipality.
+
+The counts may come from a read replica (``portal.replica``): they tolerate its lag.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from cases.registry import (
     sections_with_parts,
 )
 from portal.fiscal import fiscal_year_range, reiwa_fiscal_year_label
+from portal.replica import reading_from_replica
 
 SMALL_COUNT = 5  # 1–4 are shown as "<5" in tables that span municipalities
 
@@ -219,6 +222,7 @@ def indicator_parts(ids: list[int] | None, p: Period) -> Parts:
     return {indicator_key(i.code): i.query(ids, p) for i in indicators() if i.query}
 
 
+@reading_from_replica()
 def indicator_counts(ids: list[int] | None, p: Period, rows: Rows | None = None) -> dict:
     """Every indicator per municipality: ``{code: {municipality id: n}}``. The grouped
     counts run in one statement (or come from ``rows`` when the page ran them already)."""
@@ -258,6 +262,7 @@ class MunicipalityStatistics:
     rows: Rows
 
 
+@reading_from_replica()
 def municipality_statistics(mid: int, p: Period) -> MunicipalityStatistics:
     parts = indicator_parts([mid], p)
     registered = sections_with_parts()
@@ -530,6 +535,7 @@ def _months(p: Period) -> list[datetime.date]:
     return months
 
 
+@reading_from_replica()
 def monthly_consultations(mid: int, p: Period, rows: Rows | None = None) -> list[tuple[str, int]]:
     """Consultations per month of the period (for the chart). A period lies within one
     fiscal year, so the month number tells the month."""
@@ -539,6 +545,7 @@ def monthly_consultations(mid: int, p: Period, rows: Rows | None = None) -> list
     return [(f"{day.month}月", counts.get(day.month, 0)) for day in _months(p)]
 
 
+@reading_from_replica()
 def referral_flows(mid: int, p: Period, rows: Rows | None = None) -> list[tuple[str, int]]:
     if rows is None:
         rows = run_parts(consultation_parts(mid, p))

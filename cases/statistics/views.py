@@ -32,6 +32,7 @@ from municipalities.models import AuditEvent, Municipality, Role
 from municipalities.scoping import active_membership
 from portal.exports import csv_response, xlsx_response
 from portal.fiscal import fiscal_year_of
+from portal.replica import reading_from_replica
 
 FIRST_YEAR = 2021
 
@@ -74,7 +75,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
             municipality_id=mid, fiscal_year=period.fiscal_year
         ).values_list("indicator", "target")
     )
-    # Every section and indicator in one statement (computed for this request only).
+    # Every section and indicator in one statement (computed for this request only), read
+    # from the replica if there is one; the targets above are read from the primary, so
+    # that a target just saved shows at once.
     stats = municipality_statistics(mid, period)
     tables = stats.tables
     rows = _indicator_rows(stats.counts, targets)
@@ -176,11 +179,12 @@ def national_statistics(request: HttpRequest) -> HttpResponse:
     if not request.user.is_system_admin:
         raise PermissionDenied
     form, period = _period(request)
-    prefecture_of = dict(Municipality.objects.values_list("pk", "prefecture"))
+    with reading_from_replica():  # the roster and the counts of the whole country
+        prefecture_of = dict(Municipality.objects.values_list("pk", "prefecture"))
+        counts = indicator_counts(None, period)  # one statement for every indicator
     prefectures: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = {}
     ind = indicators()
-    counts = indicator_counts(None, period)  # one statement for every indicator
     for indicator in ind:
         for mid, n in counts[indicator.code].items():
             pref = prefecture_of.get(mid, "?")

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that reads the database: which reads may go to a replica.
+    "portal.replica.ReplicaPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.JapaneseFirstLocaleMiddleware",
     # Before anything that reads the database: the 503 page during maintenance.
@@ -118,28 +120,68 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica of the same database: statistics, their exports and the
+# national view read from it (portal.replica); everything else uses the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    # Tests create no database on the replica: it shows the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _database in DATABASES.values():
+    _database["ATOMIC_REQUESTS"] = False
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        continue
+    _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_PGBOUNCER", default=False):
         # Behind PgBouncer in transaction pooling mode each transaction may run on another
         # server connection: no server-side cursors (``.iterator()`` would declare one
         # that the next fetch cannot find) and no session settings sent at connect, which
         # PgBouncer refuses; set jit = off on the database instead (deploy/README.md).
-        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
     else:
         # No JIT: the rule and statistics queries carry subplans whose cost estimates
         # pass jit_above_cost, and compiling them takes longer than running them (see
         # bench/README.md).
-        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options = _database.setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASE_ROUTERS = ["portal.replica.ReplicaRouter"]
+# After a request that wrote, the same browser's requests read only from the primary for
+# this long (a cookie), so that what was just saved shows even while the replica lags.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 # ``manage.py backup_db`` writes its dumps and manifests here (``make backup``), and
 # runs PostgreSQL's client programs from PG_BIN when set (else the ones matching the
 # server's major version are looked for: see municipalities/backup.py).
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
 PG_BIN = env.str("PG_BIN", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------------
+# What the processes must share: the API's rate-limit counts (DRF throttling) live in
+# the cache. Unset: each process keeps its own, which is right only for one process
+# (development). redis://host:6379/1: every process and node counts in one place;
+# production defaults to the broker's Redis (portal.settings.production).
+CACHE_URL = env.str("CACHE_URL", default="")
+
+
+def cache_settings(url: str) -> dict:
+    """The cache at ``url`` (Redis), or one in each process's memory when empty."""
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "portal",
+            # Like the broker: a Redis that takes a second to answer counts as down.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+CACHES = cache_settings(CACHE_URL)
+
+# Lockouts (django-axes) are counted in the database, so every node sees them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # --- Accounts ---------------------------------------------------------------------
 AUTH_USER_MODEL = "municipalities.User"

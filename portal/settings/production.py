@@ -7,9 +7,12 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import (
     AUDIT_HMAC_KEY,
+    CACHE_URL,
+    CELERY_BROKER_URL,
     INSECURE_DEV_AUDIT_HMAC_KEY,
     INSECURE_DEV_SECRET_KEY,
     SECRET_KEY,
+    cache_settings,
     env,
 )
 
@@ -54,3 +57,8 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Several gunicorn workers (and several nodes) must count API rate limits in one place:
+# without CACHE_URL, the broker's Redis is the shared cache (keys prefixed "portal").
+if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHES = cache_settings(CELERY_BROKER_URL)
