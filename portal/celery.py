@@ -6,6 +6,10 @@ import os
 
 from celery import Celery
 
+# Task log lines and metrics, the request id carried into tasks, and the worker's logging
+# through the settings' LOGGING (their signal receivers connect on import).
+import portal.logs  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 
 app = Celery("portal")

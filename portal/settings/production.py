@@ -9,8 +9,10 @@ from portal.settings.base import (
     AUDIT_HMAC_KEY,
     INSECURE_DEV_AUDIT_HMAC_KEY,
     INSECURE_DEV_SECRET_KEY,
+    LOG_LEVEL,
     SECRET_KEY,
     env,
+    logging_settings,
 )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -51,3 +53,6 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# One JSON object per line for the log collector (LOG_FORMAT=text to read them by eye).
+LOGGING = logging_settings(env.str("LOG_FORMAT", default="json"), LOG_LEVEL)
