@@ -6,9 +6,11 @@ import os
 
 from celery import Celery
 
-# Task log lines and metrics, the request id carried into tasks, and the worker's logging
-# through the settings' LOGGING (their signal receivers connect on import).
-import portal.logs  # noqa: F401
+# Task log lines and metrics, the request id carried into tasks, the worker's logging
+# through the settings' LOGGING and its optional metrics endpoint (their signal receivers
+# connect on import).
+import portal.logs
+import portal.metrics  # noqa: F401
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 

@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import hmac
 import os
+import threading
 from collections.abc import Callable, Iterable
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from celery import signals
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
@@ -96,18 +99,60 @@ def exposition() -> bytes:
     return generate_latest(counters) + generate_latest(scraped)
 
 
-def _authorised(request: HttpRequest) -> bool:
+def authorised(authorization: str) -> bool:
+    """Whether an Authorization header carries the metrics token (constant time)."""
     token = settings.METRICS_TOKEN
     if not token:
         return False
-    supplied = request.headers.get("Authorization", "")
-    return hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode())
+    return hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
 
 
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     """The scrape endpoint. Counts only; not a read of personal data, so not audited."""
-    if not _authorised(request):
+    if not authorised(request.headers.get("Authorization", "")):
         raise Http404
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+
+# --- A machine that runs workers but no web process ------------------------------
+
+
+def _worker_app(environ: dict, start_response: Callable) -> list[bytes]:
+    if environ.get("PATH_INFO") != "/metrics" or not authorised(
+        environ.get("HTTP_AUTHORIZATION", "")
+    ):
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"Not found\n"]
+    from django.db import close_old_connections
+
+    close_old_connections()  # as Django does around a request: this thread's connection
+    try:
+        body = exposition()
+    finally:
+        close_old_connections()
+    headers = [("Content-Type", CONTENT_TYPE_PLAIN_0_0_4), ("Cache-Control", "no-store")]
+    start_response("200 OK", headers)
+    return [body]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """Scrapes are not logged (the monitoring system polls every few seconds)."""
+
+
+def serve_worker_metrics(address: str) -> WSGIServer:
+    """Serve ``/metrics`` (same token, same content) at ``host:port`` from a thread of the
+    worker's main process, for a machine whose workers have no web process beside them
+    to read their ``PROMETHEUS_MULTIPROC_DIR``. Returns the server (``shutdown()``)."""
+    host, _, port = address.rpartition(":")
+    server = make_server(host or "127.0.0.1", int(port), _worker_app, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server
+
+
+@signals.worker_ready.connect
+def _worker_metrics(**kwargs: object) -> None:
+    if settings.METRICS_WORKER_ADDRESS:
+        serve_worker_metrics(settings.METRICS_WORKER_ADDRESS)

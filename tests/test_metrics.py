@@ -152,3 +152,38 @@ def test_metrics_answer_during_maintenance(client, token, settings, tmp_path):
     settings.MAINTENANCE_FILE = str(flag_file)
     assert client.get(reverse("login")).status_code == 503
     assert scrape(client).status_code == 200
+
+
+def test_a_worker_without_a_web_process_serves_the_same_metrics(db, token, settings):
+    """METRICS_WORKER_ADDRESS: the worker's main process answers /metrics itself, with
+    the same token rule."""
+    import http.client
+
+    from portal.metrics import observe_task, serve_worker_metrics
+
+    settings.METRICS_WORKER_ADDRESS = "127.0.0.1:0"
+    server = serve_worker_metrics(settings.METRICS_WORKER_ADDRESS)
+    observe_task("cases.scan_municipality", "retried", 0.2)
+
+    def get(path: str, authorization: str | None) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        headers = {} if authorization is None else {"Authorization": authorization}
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read().decode()
+        connection.close()
+        return response.status, body
+
+    try:
+        assert get("/metrics", None)[0] == 404
+        assert get("/metrics", "Bearer wrong")[0] == 404
+        assert get("/other", f"Bearer {TOKEN}")[0] == 404
+        status, text = get("/metrics", f"Bearer {TOKEN}")
+        assert status == 200
+        labels = {"task": "cases.scan_municipality", "state": "retried"}
+        assert sample(text, "portal_task_runs_total", **labels) == REGISTRY.get_sample_value(
+            "portal_task_runs_total", labels
+        )
+    finally:
+        server.shutdown()
+        server.server_close()

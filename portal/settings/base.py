@@ -388,6 +388,9 @@ SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
 # /metrics (portal.metrics) answers only "Authorization: Bearer <METRICS_TOKEN>"; unset,
 # it answers 404 to everyone.
 METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
+# host:port where a Celery worker serves the same /metrics itself, for a machine that runs
+# workers without a web process (unset: off).
+METRICS_WORKER_ADDRESS = env.str("METRICS_WORKER_ADDRESS", default="")
 
 # --- Demo -------------------------------------------------------------------------
 # The password given to demo accounts created by ``manage.py seed_demo``.
