@@ -196,3 +196,30 @@ def test_a_task_sent_through_the_broker_carries_the_request_id():
     [task_line] = lines
     assert task_line["request_id"] == "req-broker"
     assert task_line["state"] == "succeeded"
+
+
+def test_a_retried_run_is_logged_and_counted_as_retried(json_log):
+    """What Celery signals around a run that ends in a retry (``Retry`` raised by
+    ``autoretry_for``): the run counts as retried, not failed."""
+    from celery import signals
+    from prometheus_client import REGISTRY
+
+    from cases.engine.tasks import scan_municipality
+
+    labels = {"task": "cases.scan_municipality", "state": "retried"}
+    before = REGISTRY.get_sample_value("portal_task_runs_total", labels) or 0
+    signals.task_prerun.send(
+        sender=scan_municipality, task_id="t-1", task=scan_municipality, args=(), kwargs={}
+    )
+    signals.task_postrun.send(
+        sender=scan_municipality,
+        task_id="t-1",
+        task=scan_municipality,
+        args=(),
+        kwargs={},
+        retval=None,
+        state="RETRY",
+    )
+    [line] = [line for line in json_log() if line.get("event") == "task"]
+    assert (line["state"], line["level"], line["task_id"]) == ("retried", "WARNING", "t-1")
+    assert REGISTRY.get_sample_value("portal_task_runs_total", labels) == before + 1
