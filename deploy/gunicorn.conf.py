@@ -29,10 +29,51 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 # Behind the proxy: trust its X-Forwarded-* headers only from itself.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-# Access log to stdout (journald): time, method and path without the query string
-# (it can hold a searched name), status, bytes and duration in microseconds. No user,
-# no referrer, no query: nothing personal.
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
-access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+# Logs follow LOG_FORMAT, like the application's (production default: json).
+# json: no access log. The application writes one JSON line per request itself
+# (portal.logs: view name, status, duration, request id, user and municipality ids; no
+# path, no query string), which an access log would only repeat with less in it.
+# gunicorn's own lines (start, workers, timeouts) are JSON too.
+# text: an access log to stdout (journald): time, method and path without the query
+# string (it can hold a searched name), status, bytes and duration in microseconds. No
+# user, no referrer, no query: nothing personal.
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    accesslog = None
+    logconfig_dict = {
+        "root": {"level": "INFO", "handlers": []},  # the application configures its own
+        "loggers": {
+            "gunicorn.error": {
+                "level": loglevel.upper(),
+                "handlers": ["error_console"],
+                "propagate": False,
+            },
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        },
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": ["asctime", "levelname", "name", "message"],
+                "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            }
+        },
+    }
+else:
+    accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+    access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
+
+# Metrics (portal.metrics): with PROMETHEUS_MULTIPROC_DIR set, every worker writes its
+# counters to files there and /metrics adds them up. The directory must exist, be
+# writable by the service and shared with the Celery worker of the same machine; empty it
+# only when neither runs (it lives under /run, which a reboot empties). Counters only, so
+# a worker that exits leaves nothing stale behind.

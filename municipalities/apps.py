@@ -12,3 +12,8 @@ class MunicipalitiesConfig(AppConfig):
         # Signal receivers: a lockout or a deactivation ends the account's sessions and
         # revokes its API tokens, whichever process (web, worker, command) notices it.
         from municipalities import api_tokens, checks, security  # noqa: F401
+        from municipalities.scoping import cached_municipality_id
+        from portal.logs import register_municipality_of
+
+        # The request log names the user's municipality by its id.
+        register_municipality_of(cached_municipality_id)

@@ -27,6 +27,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -178,6 +179,16 @@ class Checkpoint:
         return json.dumps({**self._fields(), "mac": self.mac}, ensure_ascii=False)
 
 
+def _logged_message(data: Any) -> Any:
+    """A log line in JSON (LOG_FORMAT=json) holds the checkpoint as its message text."""
+    if isinstance(data, dict) and "kind" not in data and isinstance(data.get("message"), str):
+        try:
+            return json.loads(data["message"])
+        except ValueError:
+            return None
+    return data
+
+
 def checkpoints_read(lines: Iterable[str]) -> tuple[list[Checkpoint], list[str]]:
     """The checkpoints in a checkpoint file or an application log (other lines are
     skipped), and the problems: checkpoints whose signature does not match."""
@@ -191,6 +202,7 @@ def checkpoints_read(lines: Iterable[str]) -> tuple[list[Checkpoint], list[str]]
             data, _end = decoder.raw_decode(line, start)
         except ValueError:
             continue
+        data = _logged_message(data)
         if not isinstance(data, dict) or data.pop("kind", None) != CHECKPOINT_KIND:
             continue
         try:

@@ -47,6 +47,13 @@ def active_membership(user: User | AnonymousUser | None) -> Membership | None:
     return membership
 
 
+def cached_municipality_id(user: Any) -> int | None:
+    """The municipality of the membership already read for this request, without a query
+    (None if the request did not read it). For the request log."""
+    membership = getattr(user, _CACHE_ATTR, None)
+    return membership.municipality_id if membership is not None else None
+
+
 def forget_membership(user: Any) -> None:
     """Drop the cached membership (after a change of role or municipality)."""
     if hasattr(user, _CACHE_ATTR):

@@ -48,6 +48,39 @@ class ForwardedClientAddressMiddleware:
         return self.get_response(request)
 
 
+class RequestLogMiddleware:
+    """First in the chain: gives the request its id (``X-Request-ID``, see portal.logs),
+    times it, and writes its log line and its latency metric once the response is ready.
+    Ids only: the view's name, the status, the user's and the municipality's numbers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import time
+
+        import sentry_sdk
+
+        from portal import logs, metrics
+
+        rid = logs.request_id_from(request.headers.get(logs.REQUEST_ID_HEADER))
+        request.request_id = rid  # type: ignore[attr-defined]
+        token = logs.request_id.set(rid)
+        if sentry_sdk.get_client().is_active():
+            sentry_sdk.set_tag("request_id", rid)  # an error report names its request
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            seconds = time.monotonic() - started
+            fields = logs.request_fields(request, response.status_code, seconds)
+            logs.log_request(fields)
+            metrics.observe_request(fields["view"], response.status_code, seconds)
+        finally:
+            logs.request_id.reset(token)
+        response[logs.REQUEST_ID_HEADER] = rid
+        return response
+
+
 class RequestContextMiddleware:
     """Make the client address available to services writing audit events, and turn
     ``warn_on_next_page`` into messages (it sits inside the message middleware)."""
@@ -108,8 +141,8 @@ class AbsoluteSessionTimeoutMiddleware:
 
 class MaintenanceMiddleware:
     """While the file named by MAINTENANCE_FILE exists, every request but the health
-    check gets the 503 page (JSON under /api/). The operator creates the file before an
-    upgrade and removes it after; no restart is needed."""
+    checks and the metrics gets the 503 page (JSON under /api/). The operator creates
+    the file before an upgrade and removes it after; no restart is needed."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -120,7 +153,8 @@ class MaintenanceMiddleware:
         from django.conf import settings
 
         path = settings.MAINTENANCE_FILE
-        if path and os.path.exists(path) and not request.path.startswith(("/healthz/", "/readyz/")):
+        probes = ("/healthz/", "/readyz/", "/metrics")
+        if path and os.path.exists(path) and not request.path.startswith(probes):
             from portal.views import maintenance
 
             return maintenance(request)

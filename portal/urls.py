@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.core import views_audit as core_views_audit
 from municipalities import views as municipality_views
 from municipalities import views_account as account_views
+from portal import metrics as portal_metrics
 from portal import views as portal_views
 
 admin.site.site_header = _("Multi-layered support portal administration")
@@ -60,6 +61,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", portal_views.healthz, name="healthz"),
     path("readyz/", portal_views.readyz, name="readyz"),
+    # Prometheus' default path, without a slash; only with the token (portal.metrics).
+    path("metrics", portal_metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 

@@ -5,6 +5,7 @@ in and opens a case; every page and its style sheet are served."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import socket
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = Path(PYTHON).with_name("gunicorn")
 LOGS: dict[str, Path] = {}  # the running server's log files
+METRICS_TOKEN = "production-smoke-test-metrics-token"
 
 
 def free_port() -> int:
@@ -74,7 +76,10 @@ def server(tmp_path_factory):
         DJANGO_SECURE_SSL_REDIRECT="false",
         DATABASE_URL=f"sqlite:///{base / 'portal.sqlite3'}",
         DJANGO_STATIC_ROOT=str(base / "static"),
+        METRICS_TOKEN=METRICS_TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=str(base / "metrics"),
     )
+    (base / "metrics").mkdir()
 
     def manage(*args: str) -> None:
         subprocess.run(
@@ -86,6 +91,7 @@ def server(tmp_path_factory):
     manage("load_roster", "fixtures/roster_fy2022.csv", "--fiscal-year", "2022")
     manage("seed_demo", "--allow-production")
     LOGS["access"] = base / "access.log"
+    LOGS["app"] = base / "gunicorn.log"
     # The repository's own server settings, two workers as on a small machine.
     with serving(env, base / "access.log", base / "gunicorn.log", workers=2) as port:
         yield port
@@ -147,28 +153,75 @@ def test_a_caseworker_logs_in_and_opens_a_case_under_production_settings(server)
     assert "no-store" in response.getheader("Cache-Control")
 
 
-def test_the_access_log_names_no_query_and_no_user(server):
-    """The server settings' access log keeps the path, not the query string (it can hold
-    a searched name) nor who asked."""
-    browser = Browser(server)
+def log_in(port: int) -> Browser:
+    browser = Browser(port)
     _response, html = browser.request("GET", "/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    browser.request(
+    response, _html = browser.request(
         "POST",
         "/login/",
         {"csrfmiddlewaretoken": token, "username": "a-caseworker", "password": "demo-pass-2026"},
     )
+    assert response.status == 302
+    return browser
+
+
+def test_logs_are_json_lines_with_ids_and_no_query_or_user(server):
+    """Production logs one JSON object per line: the application's line per request
+    (the view's name, not the path; no query string, which can hold a searched name; the
+    user's id, not the login) and gunicorn's own lines. No separate access log."""
+    browser = log_in(server)
     response, _html = browser.request(
         "GET", "/cases/persons/?q=%E3%81%BE%E3%81%A4%E3%81%8A%E3%81%8B"
     )
     assert response.status == 200
-    log = ""
-    for _ in range(50):  # the access log line is written just after the response
-        log = LOGS["access"].read_text()
-        if "/cases/persons/" in log:
+    request_id = response.getheader("X-Request-ID")
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    lines: list[dict] = []
+    for _ in range(50):  # the worker writes its line just after the response
+        text = LOGS["app"].read_text()
+        if request_id in text:
             break
         time.sleep(0.1)
-    assert '"GET /cases/persons/" 200' in log
-    assert "%E3%81%BE" not in log
-    assert "まつおか" not in log
-    assert "a-caseworker" not in log
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    [search] = [line for line in lines if line.get("request_id") == request_id]
+    assert search["view"] == "cases:person_search"
+    assert search["status"] == 200
+    assert isinstance(search["user_id"], int)
+    assert isinstance(search["municipality_id"], int)
+    assert any(line["logger"] == "gunicorn.error" for line in lines)  # "Booting worker"
+    assert "%E3%81%BE" not in text
+    assert "まつおか" not in text
+    assert "a-caseworker" not in text
+    assert LOGS["access"].read_text() == ""
+
+
+def test_metrics_add_up_every_worker_and_need_the_token(server):
+    """Two workers each count their own requests in files of PROMETHEUS_MULTIPROC_DIR;
+    the scrape, answered by one of them, counts every request."""
+
+    def scrape() -> float:
+        connection = http.client.HTTPConnection("127.0.0.1", server, timeout=30)
+        connection.request(
+            "GET",
+            "/metrics",
+            headers={"Host": "127.0.0.1", "Authorization": f"Bearer {METRICS_TOKEN}"},
+        )
+        response = connection.getresponse()
+        text = response.read().decode()
+        assert response.status == 200
+        match = re.search(
+            r'^portal_request_duration_seconds_count\{status="2xx",view="healthz"\} (\S+)$',
+            text,
+            re.MULTILINE,
+        )
+        return float(match.group(1)) if match else 0.0
+
+    before = scrape()
+    browser = Browser(server)
+    for _ in range(10):
+        # A new connection each time, so that the requests spread over the workers.
+        assert browser.request("GET", "/healthz/")[0].status == 200
+    assert scrape() == before + 10
+    response, _html = browser.request("GET", "/metrics")
+    assert response.status == 404

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the request's log line and its latency metric.
+    "portal.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that reads the database: which reads may go to a replica.
@@ -385,15 +388,63 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Logging ----------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The audit chain's signed checkpoints are INFO lines, kept whatever LOG_LEVEL says.
-    "loggers": {"portal.audit": {"level": "INFO"}},
-}
+
+# --- Logs, errors and metrics ------------------------------------------------------
+# One line per request and per task run (portal.logs), ids only, with the request id
+# carried into the tasks a request sends. LOG_FORMAT: "text" (development) or "json"
+# (one JSON object per line; the production default).
+def logging_settings(log_format: str, level: str) -> dict:
+    if log_format not in ("json", "text"):
+        raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": "portal.logs.ContextFilter"}},
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": ["asctime", "levelname", "name", "message", "request_id"],
+                "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                "json_ensure_ascii": False,
+            },
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["context"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # The audit chain's signed checkpoints are INFO lines, kept whatever the level.
+            "portal.audit": {"level": "INFO"},
+            # Celery's own "task succeeded" line repeats portal.task's (and prints the
+            # result); its failures (WARNING and above) stay.
+            "celery.app.trace": {"level": "WARNING"},
+        },
+    }
+
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = logging_settings(env.str("LOG_FORMAT", default="text"), LOG_LEVEL)
+# Workers and beat log through LOGGING too (portal.logs), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports (portal.sentry): off unless SENTRY_DSN is set; personal data is removed
+# before an event leaves the server.
+SENTRY_DSN = env_secret("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+
+# /metrics (portal.metrics) answers only "Authorization: Bearer <METRICS_TOKEN>"; unset,
+# it answers 404 to everyone.
+METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
+# host:port where a Celery worker serves the same /metrics itself, for a machine that runs
+# workers without a web process (unset: off).
+METRICS_WORKER_ADDRESS = env.str("METRICS_WORKER_ADDRESS", default="")
 
 # --- Demo -------------------------------------------------------------------------
 # The password given to demo accounts created by ``manage.py seed_demo``.

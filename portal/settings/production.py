@@ -11,9 +11,11 @@ from portal.settings.base import (
     CELERY_BROKER_URL,
     INSECURE_DEV_AUDIT_HMAC_KEY,
     INSECURE_DEV_SECRET_KEY,
+    LOG_LEVEL,
     SECRET_KEY,
     cache_settings,
     env,
+    logging_settings,
 )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -62,3 +64,6 @@ X_FRAME_OPTIONS = "DENY"
 # without CACHE_URL, the broker's Redis is the shared cache (keys prefixed "portal").
 if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CACHES = cache_settings(CELERY_BROKER_URL)
+
+# One JSON object per line for the log collector (LOG_FORMAT=text to read them by eye).
+LOGGING = logging_settings(env.str("LOG_FORMAT", default="json"), LOG_LEVEL)

@@ -300,6 +300,27 @@ def test_checkpoints_are_read_from_a_log_with_prefixes():
     assert checkpoints_read(log) == ([checkpoint], [])
 
 
+def test_checkpoints_are_read_from_a_json_log():
+    """With LOG_FORMAT=json the checkpoint is the message text of a JSON log line."""
+    import logging
+    import logging.config
+
+    from portal.settings.base import logging_settings
+
+    checkpoint = Checkpoint(
+        municipality_id=1, municipality="272035", seq=4, hash="cd" * 32, at="2026-01-01"
+    ).signed()
+    configurator = logging.config.DictConfigurator({})
+    formatter = configurator.configure_formatter(
+        logging_settings("json", "INFO")["formatters"]["json"]
+    )
+    record = logging.LogRecord("portal.audit", logging.INFO, "", 0, "%s", None, None)
+    record.args = (checkpoint.as_line(),)
+    record.request_id = None
+    log = [formatter.format(record), "not a checkpoint"]
+    assert checkpoints_read(log) == ([checkpoint], [])
+
+
 def test_a_broken_chain_is_logged_and_its_checkpoint_says_so(personas, checkpoint_file, caplog):
     chain = events(personas, 3)
     AuditEvent.objects.filter(pk=chain[2].pk).update(detail={"i": 99})
