@@ -23,6 +23,7 @@ from cases.collaboration import AttendeeData, MeetingItemData
 from cases.collaboration import services as collaboration_services
 from cases.consultation import ConsultationData
 from cases.consultation import services as consultation_services
+from cases.core import case_agency_add, consent_covering
 from cases.core import services as core_services
 from cases.defaults import load as load_default_master_data
 from cases.models import (
@@ -235,7 +236,7 @@ TOYONAKA = Tenant(
                 V(9, "phone", "支援決定後の状況確認。長男はひきこもり地域支援センターの面談に"
                   "1回参加できた。母のデイサービスは来週から週2回で開始予定。"),
             ),
-            consent=ConsentSpec(35, ("hokatsu", "hikikomori", "konkyu")),
+            consent=ConsentSpec(35, ("hokatsu", "hikikomori", "konkyu", "shakyo")),
             plan=PlanSpec(
                 30, 90,
                 "母の在宅生活を続けながら、長男が社会とのつながりを少しずつ取り戻す。"
@@ -331,7 +332,8 @@ TOYONAKA = Tenant(
                 V(12, "visit", "家計改善の進み具合を確認。携帯電話の契約を見直し、月5千円の固定費"
                   "を削減できた。任意整理は弁護士が受任済み。"),
             ),
-            consent=ConsentSpec(45, ("konkyu", "shakyo"), method=Consent.Method.ORAL,
+            consent=ConsentSpec(45, ("konkyu", "shakyo", "hokatsu", "hikikomori"),
+                                method=Consent.Method.ORAL,
                                 witness="管理 一郎（豊中市 福祉部）"),
             plan=PlanSpec(
                 25, 60,
@@ -978,7 +980,6 @@ class _Seeder:
             primary_category=categories[0],
             opened_on=self.day(visits[0].days_ago),
             assigned_to=user,
-            agencies=[self.agencies[key] for key in sc.agencies],
             is_sensitive=sc.sensitive,
         )
         for visit, follow_up in zip(visits, follow, strict=True):
@@ -1009,6 +1010,11 @@ class _Seeder:
                 )
         if sc.consent:
             self.consent(sc.consent, user, person, case)
+        for key in sc.agencies:
+            # An agency joins the case only as far as the person's consent names it.
+            agency = self.agencies[key]
+            if agency != case.lead_agency and consent_covering(case, agency, self.today):
+                case_agency_add(user=user, case=case, agency=agency)
         for status in PATHS[sc.status]:
             case = core_services.case_change_status(
                 user=user,
