@@ -102,4 +102,6 @@ def meeting_get_for_user(user: Any, meeting_id: int) -> Meeting:
 
 def agencies_visible_to(user: Any) -> QuerySet[SupportAgency]:
     """Agencies are not personal data: every staff member of the municipality sees them."""
-    return SupportAgency.objects.for_user(user).filter(is_active=True)
+    return (
+        SupportAgency.objects.for_user(user).filter(is_active=True).select_related("organisation")
+    )

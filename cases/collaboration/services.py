@@ -29,7 +29,7 @@ from cases.models import (
 from cases.programs import AGENCY
 from cases.registry import get_program, receiving_roles
 from municipalities.audit import audit_change
-from municipalities.models import AuditEvent, Municipality, User
+from municipalities.models import AuditEvent, Municipality, Organisation, User
 from municipalities.scoping import active_membership, require_role, same_municipality
 from portal.errors import CaseRuleError
 
@@ -469,10 +469,28 @@ def agency_create(
     field: str,
     kind: str = "",
     contact: str = "",
+    organisation: Organisation | None = None,
 ) -> SupportAgency:
+    """Register an agency; with ``organisation``, that organisation's staff are its staff
+    on the portal (they see the cases the agency is on)."""
     require_role(user, *CASE_ROLES)
     if SupportAgency.objects.filter(municipality=municipality, name=name.strip()).exists():
         raise CaseRuleError(_("An agency with this name already exists."), "name")
-    return SupportAgency.objects.create(
-        municipality=municipality, name=name.strip(), field=field, kind=kind, contact=contact
+    same_municipality(municipality.pk, organisation)
+    if (
+        organisation is not None
+        and SupportAgency.objects.filter(organisation=organisation).exists()
+    ):
+        raise CaseRuleError(_("This organisation already runs another agency."), "organisation")
+    agency = SupportAgency.objects.create(
+        municipality=municipality,
+        name=name.strip(),
+        field=field,
+        kind=kind,
+        contact=contact,
+        organisation=organisation,
     )
+    audit_change(
+        user, AuditEvent.Action.CREATE, agency, organisation=getattr(organisation, "pk", None)
+    )
+    return agency

@@ -257,7 +257,7 @@ def referral_respond(request: HttpRequest, referral_id: int) -> HttpResponse:
 @case_staff_required
 def agency_list(request: HttpRequest) -> HttpResponse:
     municipality = active_membership(request.user).municipality
-    form = AgencyForm(request.POST or None)
+    form = AgencyForm(request.POST or None, municipality_id=municipality.pk)
     if request.method == "POST" and form.is_valid():
         try:
             services.agency_create(
