@@ -109,14 +109,18 @@ def build_world(
 ) -> World:
     # Transactional tests flush the database between tests; the defaults come back here.
     load_default_master_data(django_apps)
-    # The caseworker works in this agency: the cases they open are its (主担当機関).
+    # The caseworker works in this agency: the cases they open are its (主担当機関). A
+    # second world of the same caseworker adds an agency without staff.
+    organisation = active_membership(caseworker).organisation
+    if SupportAgency.objects.filter(organisation=organisation).exists():
+        organisation = None
     agency = collaboration_services.agency_create(
         user=caseworker,
         municipality=municipality,
         name=f"{municipality.name}{name.split()[0]}地域包括支援センター",
         field="elderly",
         kind="地域包括支援センター",
-        organisation=active_membership(caseworker).organisation,
+        organisation=organisation,
     )
     person, case, consultation = consultation_services.intake_record(
         user=caseworker,

@@ -142,6 +142,10 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return qs.select_related("person", "route", "assigned_to", "lead_agency")
 
 
+def can_see_case(user: Any, case_id: int) -> bool:
+    return cases_visible_to(user).filter(pk=case_id).exists()
+
+
 def case_get_for_user(user: Any, case_id: int) -> Case:
     return get_for_user_or_404(cases_visible_to(user), user, pk=case_id)
 
