@@ -44,9 +44,17 @@ PENDING_SESSION_KEY = "second_factor_pending"
 # --- who needs what ---------------------------------------------------------------------
 
 
+# Roles that see every case of their municipality (the 重層 office) must use a second
+# factor, as system administrators must.
+ROLES_WITH_SECOND_FACTOR = (Role.MANAGER, Role.MULTIAGENCY)
+
+
 def second_factor_required(user: Any) -> bool:
-    """Managers and system administrators must use a second factor."""
-    return bool(getattr(user, "is_system_admin", False)) or has_role(user, Role.MANAGER)
+    """Managers, multi-agency collaboration staff and system administrators must use a
+    second factor."""
+    return bool(getattr(user, "is_system_admin", False)) or has_role(
+        user, *ROLES_WITH_SECOND_FACTOR
+    )
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:

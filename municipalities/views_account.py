@@ -202,7 +202,9 @@ def staff_security(request: HttpRequest) -> HttpResponse:
             "user_id", flat=True
         )
     )
-    rows = [(m, m.user_id in with_device) for m in staff]
+    rows = [
+        (m, m.user_id in with_device, m.role in security.ROLES_WITH_SECOND_FACTOR) for m in staff
+    ]
     return render(
         request,
         "municipalities/staff_security.html",
