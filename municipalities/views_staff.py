@@ -152,7 +152,7 @@ def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "municipalities/staff_member.html",
-        {"form": form, "membership": membership, "target": target},
+        {"form": form, "target": target},
         status=form_status(request),
     )
 

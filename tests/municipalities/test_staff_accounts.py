@@ -80,6 +80,9 @@ def test_manager_creates_an_account_sets_its_password_and_the_person_logs_in(
     assert login(Client(), "tanaka.k", "").status_code == 200
     page = client.get(response["Location"]).content.decode()
     assert "田中 恵子" in page
+    listed = client.get(reverse("staff_security")).content.decode()
+    assert "tanaka.k" in listed
+    assert "パスワード未設定" in listed
     response = client.post(
         response["Location"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     )
@@ -220,6 +223,7 @@ def test_manager_changes_a_staff_members_role_and_organisation(
     before = organisation_of(target)
     page = client.get(reverse("staff_member", args=[target.pk])).content.decode()
     assert "役割と所属組織" in page
+    assert 'href="/audit/"' in page  # the menu is still the manager's own
     response = client.post(
         reverse("staff_member", args=[target.pk]),
         {"role": Role.MULTIAGENCY, "organisation": contractor_a.pk},
