@@ -7,26 +7,26 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from municipalities import services
 from municipalities.decorators import role_required
 from municipalities.forms import OrganisationForm, StaffAccountForm, StaffMembershipForm
-from municipalities.models import Organisation, Role
+from municipalities.models import Organisation, Role, User
 from municipalities.scoping import get_for_user_or_404
 from municipalities.security import staff_member_get_for_manager, staff_of_manager
 from portal.errors import CaseRuleError
 from portal.forms import add_rule_error, form_status
 
 
-def _posted(request: HttpRequest):
+def _posted(request: HttpRequest) -> QueryDict | None:
     """The posted data, also when empty (an empty POST is a bound, invalid form)."""
     return request.POST if request.method == "POST" else None
 
 
-def organisations_of_manager(manager) -> QuerySet[Organisation]:
+def organisations_of_manager(manager: User) -> QuerySet[Organisation]:
     """The organisations of the manager's municipality with their number of active staff
     and the support agency they staff, if any (``agency`` is the support agency's
     one-to-one link to its organisation, read by name: one query in all)."""
