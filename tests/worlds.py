@@ -94,6 +94,7 @@ class World:
             "link_id": self.link.pk,
             "flag_id": self.flag.pk,
             "user_id": self.coordinator.pk,
+            "organisation_id": self.coordinator.memberships.get(is_active=True).organisation_id,
             "token_id": self.api_token.pk,
         }
 
