@@ -5,6 +5,7 @@ from django.urls import path
 from cases.collaboration import views as collaboration_views
 from cases.consultation import views as consultation_views
 from cases.core import views as core_views
+from cases.core import views_agencies as core_views_agencies
 from cases.engine import views as engine_views
 from cases.statistics import views as statistics_views
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("<int:case_id>/", core_views.case_detail, name="case_detail"),
     path("<int:case_id>/status/", core_views.case_status, name="case_status"),
     path("<int:case_id>/edit/", core_views.case_edit, name="case_edit"),
+    path("<int:case_id>/agencies/", core_views_agencies.case_agencies, name="case_agencies"),
     path(
         "<int:case_id>/consultations/new/",
         consultation_views.consultation_add,

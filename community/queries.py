@@ -11,11 +11,19 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.core import Row, RowKind, TimelineEntry, can_see_cases, newest
+from cases.core import (
+    Row,
+    RowKind,
+    TimelineEntry,
+    can_see_cases,
+    case_condition,
+    case_scoped,
+    newest,
+)
 from community.models import ActivityRecord, CasePlace, Concern, Outcome, Place, PlatformSession
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
@@ -79,11 +87,17 @@ def outcome_get_for_user(user: Any, outcome_id: int) -> Outcome:
 
 
 def concerns_visible_to(user: Any) -> QuerySet[Concern]:
-    """Caseworkers and managers: all of the municipality. Community workers: none
-    through this (they read their own through ``my_concerns``, status only)."""
+    """The 重層 office: all of the municipality. An agency's caseworkers: the queue of
+    concerns not yet taken up (addressed to the whole consultation network), those they
+    handled, and those linked to a case they see. Community workers: none through this
+    (they read their own through ``my_concerns``, status only)."""
     if not can_see_cases(user):
         return Concern.objects.none()
-    return Concern.objects.for_user(user).select_related("reported_by", "case", "handled_by")
+    open_to_all = Q(case__isnull=True, status=Concern.Status.RECEIVED)
+    qs = Concern.objects.for_user(user).filter(
+        open_to_all | Q(handled_by=user) | (Q(case__isnull=False) & case_condition(user, "case"))
+    )
+    return qs.select_related("reported_by", "case", "handled_by")
 
 
 def concern_queue(user: Any) -> list[Concern]:
@@ -120,8 +134,7 @@ def my_concerns(user: Any) -> list[dict[str, Any]]:
 
 def case_place_get_for_user(user: Any, link_id: int) -> CasePlace:
     qs = CasePlace.objects.select_related("case", "place")
-    qs = qs.for_user(user) if can_see_cases(user) else qs.none()
-    return get_for_user_or_404(qs, user, pk=link_id)
+    return get_for_user_or_404(case_scoped(user, qs), user, pk=link_id)
 
 
 def _place_entry(row: Row) -> TimelineEntry:

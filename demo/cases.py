@@ -23,6 +23,7 @@ from cases.collaboration import AttendeeData, MeetingItemData
 from cases.collaboration import services as collaboration_services
 from cases.consultation import ConsultationData
 from cases.consultation import services as consultation_services
+from cases.core import case_agency_add, consent_covering
 from cases.core import services as core_services
 from cases.defaults import load as load_default_master_data
 from cases.models import (
@@ -38,10 +39,10 @@ from cases.models import (
     Relationship,
     SupportAgency,
 )
-from cases.programs import CONSULTATION
+from cases.programs import AGENCY, CONSULTATION
 from community.program import PROGRAM as COMMUNITY
 from demo.staff import DEMO_TENANTS, demo_user
-from municipalities.models import Municipality, User
+from municipalities.models import Municipality, Organisation, User
 from participation.program import PROGRAM as PARTICIPATION
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -127,6 +128,7 @@ class Scenario:
     close_reason: str = ""
     follow_up: int | None = None  # days from today, on the latest consultation
     by_manager: bool = False
+    by: str = ""  # the role part of the demo username that opens the case (default: caseworker)
     sensitive: bool = False
     agencies: tuple[str, ...] = ()
     household: tuple[Member, ...] = ()
@@ -150,6 +152,7 @@ class MeetingSpec:
     notes: str
     attendees: tuple[tuple[str, str, str | None], ...]  # name, organisation, agency key
     items: tuple[Item, ...]
+    shares: tuple[tuple[str, str], ...] = ()  # (case key, agency key) shared under it
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ class ReferralSpec:
     by: str = "caseworker"  # role part of the demo username
     answered_by: str = ""  # empty: left proposed
     note: str = ""
+    to_agency: str = ""  # agency key of a referral to an agency
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,7 @@ TOYONAKA = Tenant(
     ),
     scenarios=(
         Scenario(
-            key="8050", name="松岡 キヨ子", kana="マツオカ キヨコ", age=84, sex=F,
+            key="8050", by="hokatsu", name="松岡 キヨ子", kana="マツオカ キヨコ", age=84, sex=F,
             address="豊中市みどり台2-14-6", phone="090-0000-1101",
             route="agency", categories=("p8050", "hikikomori", "care"),
             agencies=("hokatsu", "hikikomori"), status=S.PLANNING, follow_up=6,
@@ -235,7 +239,7 @@ TOYONAKA = Tenant(
                 V(9, "phone", "支援決定後の状況確認。長男はひきこもり地域支援センターの面談に"
                   "1回参加できた。母のデイサービスは来週から週2回で開始予定。"),
             ),
-            consent=ConsentSpec(35, ("hokatsu", "hikikomori", "konkyu")),
+            consent=ConsentSpec(35, ("hokatsu", "hikikomori", "konkyu", "shakyo")),
             plan=PlanSpec(
                 30, 90,
                 "母の在宅生活を続けながら、長男が社会とのつながりを少しずつ取り戻す。"
@@ -312,7 +316,7 @@ TOYONAKA = Tenant(
             ),
         ),
         Scenario(
-            key="debt", name="岡田 健一", kana="オカダ ケンイチ", age=46, sex=M,
+            key="debt", by="konkyu", name="岡田 健一", kana="オカダ ケンイチ", age=46, sex=M,
             address="豊中市若葉通4-2-1 若葉コーポ102", phone="090-0000-1104",
             route="government", categories=("debt", "income", "rent_loan", "tax_utilities"),
             agencies=("konkyu", "shakyo"), status=S.PLANNING, follow_up=10,
@@ -331,7 +335,8 @@ TOYONAKA = Tenant(
                 V(12, "visit", "家計改善の進み具合を確認。携帯電話の契約を見直し、月5千円の固定費"
                   "を削減できた。任意整理は弁護士が受任済み。"),
             ),
-            consent=ConsentSpec(45, ("konkyu", "shakyo"), method=Consent.Method.ORAL,
+            consent=ConsentSpec(45, ("konkyu", "shakyo", "hokatsu", "hikikomori"),
+                                method=Consent.Method.ORAL,
                                 witness="管理 一郎（豊中市 福祉部）"),
             plan=PlanSpec(
                 25, 60,
@@ -343,7 +348,7 @@ TOYONAKA = Tenant(
             ),
         ),
         Scenario(
-            key="isolation", name="今井 シゲ", kana="イマイ シゲ", age=87, sex=F,
+            key="isolation", by="hokatsu", name="今井 シゲ", kana="イマイ シゲ", age=87, sex=F,
             address="豊中市青葉町5-3-8", phone="090-0000-1105",
             route="minsei", categories=("isolation", "care", "community"),
             agencies=("hokatsu", "shakyo"), status=S.SUPPORT, follow_up=-6,
@@ -412,7 +417,7 @@ TOYONAKA = Tenant(
             ),
         ),
         Scenario(
-            key="job", name="石原 翔", kana="イシハラ ショウ", age=24, sex=M,
+            key="job", by="konkyu", name="石原 翔", kana="イシハラ ショウ", age=24, sex=M,
             address="豊中市若葉通2-7-15", phone="090-0000-1108",
             route="self", categories=("job_search", "income"), agencies=("konkyu",),
             status=S.CLOSED, close_reason="就職先が決まり、3か月の定着を確認したため終結",
@@ -429,7 +434,7 @@ TOYONAKA = Tenant(
             ),
         ),
         Scenario(
-            key="housing", name="福田 勝也", kana="フクダ カツヤ", age=62, sex=M,
+            key="housing", by="konkyu", name="福田 勝也", kana="フクダ カツヤ", age=62, sex=M,
             address="豊中市青葉町2-11-6 青葉荘3号", phone="090-0000-1109",
             route="other", categories=("housing", "income", "health"),
             agencies=("konkyu", "shakyo"), status=S.MONITORING, follow_up=21,
@@ -545,7 +550,9 @@ TOYONAKA = Tenant(
             key="community", name="吉村 ハル", kana="ヨシムラ ハル", age=79, sex=F,
             address="豊中市ひかり町2-6-1", phone="090-0000-1116",
             route="resident", categories=("community", "isolation", "health"),
-            agencies=("hokatsu", "shakyo"), status=S.ASSESSMENT, follow_up=2,
+            # The consent names the 地域包括: the referral to it below opens the case to it.
+            agencies=("shakyo",), status=S.ASSESSMENT, follow_up=2,
+            consent=ConsentSpec(20, ("shakyo", "hokatsu")),
             visits=(
                 V(58, "phone", "近所の住民から電話。本人宅の庭にごみがたまり、においがするため"
                   "近所から苦情が出ているとのこと。最近は本人の姿を見かけないという。"),
@@ -661,6 +668,8 @@ TOYONAKA = Tenant(
                 Item("dv", D.DISCUSSED, "加害者側への情報漏えいを防ぐため、窓口対応の注意事項を"
                      "共有した。"),
             ),
+            # Without consent, the case is shared with the agency under this meeting.
+            shares=(("young_carer", "kodomo"),),
         ),
     ),
     referrals=(
@@ -675,6 +684,9 @@ TOYONAKA = Tenant(
         ReferralSpec("shokudo", COMMUNITY, CONSULTATION,
                      "子ども食堂の利用者。月末の食費が足りないと話しており、家計と子育ての相談に"
                      "つなぎたい。本人の了承済み。", by="community"),
+        ReferralSpec("community", CONSULTATION, AGENCY,
+                     "ごみの片付けは進んできたが、物忘れが気になる。介護保険の申請を含め、地域包括"
+                     "支援センターでの継続相談につなぎたい。本人の同意済み。", to_agency="hokatsu"),
     ),
 )
 
@@ -696,7 +708,7 @@ MATSUE = Tenant(
     ),
     scenarios=(
         Scenario(
-            key="isolation", name="佐々木 ミツ", kana="ササキ ミツ", age=88, sex=F,
+            key="isolation", by="hokatsu", name="佐々木 ミツ", kana="ササキ ミツ", age=88, sex=F,
             address="松江市しらかた町3-2-7", phone="090-0000-2101",
             route="minsei", categories=("isolation", "care", "no_food"),
             agencies=("hokatsu", "shakyo"), status=S.SUPPORT, follow_up=5,
@@ -713,7 +725,7 @@ MATSUE = Tenant(
             ),
         ),
         Scenario(
-            key="hikikomori", name="門脇 亮", kana="カドワキ リョウ", age=35, sex=M,
+            key="hikikomori", by="kikan", name="門脇 亮", kana="カドワキ リョウ", age=35, sex=M,
             address="松江市みずうみ台1-14-3", phone="090-0000-2102",
             route="family", categories=("hikikomori", "job_search", "health"),
             agencies=("kikan", "konkyu"), status=S.PLANNING, follow_up=12,
@@ -841,7 +853,7 @@ MATSUE = Tenant(
             ),
         ),
         Scenario(
-            key="tax", name="永井 昭", kana="ナガイ アキラ", age=74, sex=M,
+            key="tax", by="hokatsu", name="永井 昭", kana="ナガイ アキラ", age=74, sex=M,
             address="松江市やなぎ町3-7-5", phone="090-0000-2109",
             route="resident", categories=("tax_utilities", "isolation", "income"),
             agencies=("hokatsu", "konkyu"), status=S.ASSESSMENT, follow_up=-5,
@@ -856,7 +868,7 @@ MATSUE = Tenant(
             ),
         ),
         Scenario(
-            key="youth", name="三島 翼", kana="ミシマ ツバサ", age=21, sex=M,
+            key="youth", by="kikan", name="三島 翼", kana="ミシマ ツバサ", age=21, sex=M,
             address="松江市しらかた町7-4-3", phone="090-0000-2110",
             route="participation_program", categories=("health", "job_search", "family"),
             agencies=("kikan",), status=S.ASSESSMENT, follow_up=6,
@@ -932,6 +944,11 @@ class _Seeder:
                 field=spec.field,
                 kind=spec.kind,
                 contact=spec.contact,
+                # The staff of an agency with demo accounts work for the organisation of
+                # the same name (``demo.staff``).
+                organisation=Organisation.objects.filter(
+                    municipality=self.municipality, name=spec.name
+                ).first(),
             )
             self.agencies[spec.key] = agency
 
@@ -958,7 +975,8 @@ class _Seeder:
         )
 
     def scenario(self, sc: Scenario) -> Case:
-        user = self.user("manager" if sc.by_manager else "caseworker")
+        # The case is its opener's agency's (主担当機関); the managers' belong to the office.
+        user = self.user(sc.by or ("manager" if sc.by_manager else "caseworker"))
         visits = sorted(sc.visits, key=lambda v: -v.days_ago)
         last = len(visits) - 1
         follow = [sc.follow_up if i == last else None for i in range(len(visits))]
@@ -978,7 +996,6 @@ class _Seeder:
             primary_category=categories[0],
             opened_on=self.day(visits[0].days_ago),
             assigned_to=user,
-            agencies=[self.agencies[key] for key in sc.agencies],
             is_sensitive=sc.sensitive,
         )
         for visit, follow_up in zip(visits, follow, strict=True):
@@ -1009,6 +1026,11 @@ class _Seeder:
                 )
         if sc.consent:
             self.consent(sc.consent, user, person, case)
+        for key in sc.agencies:
+            # An agency joins the case only as far as the person's consent names it.
+            agency = self.agencies[key]
+            if agency != case.lead_agency and consent_covering(case, agency, self.today):
+                case_agency_add(user=user, case=case, agency=agency)
         for status in PATHS[sc.status]:
             case = core_services.case_change_status(
                 user=user,
@@ -1062,7 +1084,7 @@ class _Seeder:
             items.append(
                 MeetingItemData(case=case, decision=item.decision, plan=plan, note=item.note)
             )
-        collaboration_services.meeting_record(
+        meeting = collaboration_services.meeting_record(
             user=manager,
             municipality=self.municipality,
             kind=spec.kind,
@@ -1080,6 +1102,13 @@ class _Seeder:
             ],
             items=items,
         )
+        for case_key, agency_key in spec.shares:
+            case_agency_add(
+                user=manager,
+                case=self.cases[case_key],
+                agency=self.agencies[agency_key],
+                meeting=meeting,
+            )
         for item in spec.items:
             if item.then_status:
                 case = self.cases[item.case]
@@ -1093,6 +1122,7 @@ class _Seeder:
             case=self.cases[spec.case],
             from_program=spec.from_program,
             to_program=spec.to_program,
+            to_agency=self.agencies[spec.to_agency] if spec.to_agency else None,
             reason=spec.reason,
         )
         if spec.answered_by:

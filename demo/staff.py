@@ -1,4 +1,6 @@
-"""Demo staff accounts for two roster municipalities, one per role, created if absent."""
+"""Demo staff accounts for two roster municipalities, created if absent: one per role,
+and the staff of three support agencies in each (the agencies' organisations carry
+the same names as the agencies in ``demo.cases``)."""
 
 from __future__ import annotations
 
@@ -54,6 +56,27 @@ DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
                 "豊中市 福祉部",
                 Organisation.Kind.MUNICIPALITY,
             ),
+            DemoAccount(
+                "a-multiagency",
+                "協働 あかり",
+                Role.MULTIAGENCY,
+                "豊中市 福祉部",
+                Organisation.Kind.MUNICIPALITY,
+            ),
+            DemoAccount(
+                "a-hokatsu",
+                "北野 恵美",
+                Role.CASEWORKER,
+                "豊中市みどり台地域包括支援センター",
+                Organisation.Kind.SOCIAL_WELFARE_CORPORATION,
+            ),
+            DemoAccount(
+                "a-konkyu",
+                "西田 香織",
+                Role.CASEWORKER,
+                "豊中市くらし自立相談窓口",
+                Organisation.Kind.NPO,
+            ),
         ),
     ),
     "b": (
@@ -63,7 +86,7 @@ DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
                 "b-caseworker",
                 "松江 さくら",
                 Role.CASEWORKER,
-                "松江市 福祉総合相談課",
+                "松江市生活自立相談窓口",
                 Organisation.Kind.MUNICIPALITY,
             ),
             DemoAccount(
@@ -86,6 +109,27 @@ DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
                 Role.MANAGER,
                 "松江市 福祉総合相談課",
                 Organisation.Kind.MUNICIPALITY,
+            ),
+            DemoAccount(
+                "b-multiagency",
+                "宍道 みなみ",
+                Role.MULTIAGENCY,
+                "松江市 福祉総合相談課",
+                Organisation.Kind.MUNICIPALITY,
+            ),
+            DemoAccount(
+                "b-hokatsu",
+                "白潟 直子",
+                Role.CASEWORKER,
+                "松江市しらかた地域包括支援センター",
+                Organisation.Kind.SOCIAL_WELFARE_CORPORATION,
+            ),
+            DemoAccount(
+                "b-kikan",
+                "乃木 亮太",
+                Role.CASEWORKER,
+                "松江市基幹相談支援センター",
+                Organisation.Kind.SOCIAL_WELFARE_CORPORATION,
             ),
         ),
     ),
@@ -137,7 +181,7 @@ def seed_staff(command: Any) -> None:
                     organisation=organisation,
                     role=account.role,
                 )
-            if account.role == Role.MANAGER:
+            if account.role in (Role.MANAGER, Role.MULTIAGENCY):
                 give_demo_device(user)
             rows.append(
                 (

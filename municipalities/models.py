@@ -248,6 +248,8 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Participation coordinator")  # 参加支援コーディネーター
     COMMUNITY_WORKER = "community_worker", _("Community worker")  # 地域づくり担当
     MANAGER = "manager", _("Manager")  # 管理者
+    # The 重層 office's 多機関協働 team: sees every case of the municipality, as managers do.
+    MULTIAGENCY = "multiagency", _("Multi-agency collaboration staff")  # 多機関協働担当
 
 
 class Membership(models.Model):

@@ -25,7 +25,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Max, Sum
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -44,9 +44,17 @@ PENDING_SESSION_KEY = "second_factor_pending"
 # --- who needs what ---------------------------------------------------------------------
 
 
+# Roles that see every case of their municipality (the 重層 office) must use a second
+# factor, as system administrators must.
+ROLES_WITH_SECOND_FACTOR = (Role.MANAGER, Role.MULTIAGENCY)
+
+
 def second_factor_required(user: Any) -> bool:
-    """Managers and system administrators must use a second factor."""
-    return bool(getattr(user, "is_system_admin", False)) or has_role(user, Role.MANAGER)
+    """Managers, multi-agency collaboration staff and system administrators must use a
+    second factor."""
+    return bool(getattr(user, "is_system_admin", False)) or has_role(
+        user, *ROLES_WITH_SECOND_FACTOR
+    )
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
@@ -97,6 +105,9 @@ SECURITY_EVENTS = {
     "api_token_revoked": gettext_lazy("API token revoked"),
     "api_tokens_revoked_locked_out": gettext_lazy("API tokens revoked: account locked out"),
     "api_tokens_revoked_deactivated": gettext_lazy("API tokens revoked: account deactivated"),
+    "staff_account_created": gettext_lazy("Staff account created by a manager"),
+    "staff_membership_changed": gettext_lazy("Role or organisation changed by a manager"),
+    "staff_account_deactivated": gettext_lazy("Staff account deactivated by a manager"),
 }
 
 
@@ -210,6 +221,20 @@ def second_factor_remove(*, request: HttpRequest, code: str) -> None:
 def staff_of_manager(manager: User) -> Any:
     """Active memberships of the manager's municipality (the staff they look after)."""
     return Membership.objects.for_user(manager).filter(is_active=True)
+
+
+def staff_member_get_for_manager(manager: User, user_id: int) -> Membership:
+    """The active membership of one staff member of the manager's municipality; 404 for
+    anyone else's id (the same answer as for an id that does not exist)."""
+    membership = (
+        staff_of_manager(manager)
+        .filter(user_id=user_id)
+        .select_related("user", "organisation")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
 
 
 @transaction.atomic

@@ -202,7 +202,9 @@ def staff_security(request: HttpRequest) -> HttpResponse:
             "user_id", flat=True
         )
     )
-    rows = [(m, m.user_id in with_device) for m in staff]
+    rows = [
+        (m, m.user_id in with_device, m.role in security.ROLES_WITH_SECOND_FACTOR) for m in staff
+    ]
     return render(
         request,
         "municipalities/staff_security.html",
@@ -213,15 +215,7 @@ def staff_security(request: HttpRequest) -> HttpResponse:
 def _staff_member(request: HttpRequest, user_id: int) -> User:
     """A staff member of the manager's municipality; 404 for anyone else's id, whatever
     the method (so the id check comes before the POST-only check)."""
-    membership = (
-        security.staff_of_manager(request.user)
-        .filter(user_id=user_id)
-        .select_related("user")
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    return membership.user
+    return security.staff_member_get_for_manager(request.user, user_id).user
 
 
 @role_required(Role.MANAGER)

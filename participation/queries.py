@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.collaboration import referral_get_for_user
-from cases.core import Row, RowKind, TimelineEntry, newest
+from cases.core import Row, RowKind, TimelineEntry, case_condition, newest
 from cases.models import Referral
 from municipalities.models import Role
 from municipalities.scoping import get_for_user_or_404, has_role
@@ -111,9 +111,11 @@ def menu_participants(user: Any, menu: Menu) -> list[Assignment]:
 def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
     if not has_role(user, *ASSIGNMENT_READERS):
         return Assignment.objects.none()
+    # A caseworker of an agency: only the assignments of cases they see.
+    condition = case_condition(user, "case") if has_role(user, Role.CASEWORKER) else Q()
     return (
         Assignment.objects.for_user(user)
-        .filter(case__deleted_at__isnull=True)
+        .filter(condition, case__deleted_at__isnull=True)
         .select_related("case", "case__person", "menu", "menu__provider", "coordinator")
     )
 

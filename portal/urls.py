@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.core import views_audit as core_views_audit
 from municipalities import views as municipality_views
 from municipalities import views_account as account_views
+from municipalities import views_staff as staff_views
 from portal import metrics as portal_metrics
 from portal import views as portal_views
 
@@ -52,6 +53,19 @@ urlpatterns = [
         "staff/security/<int:user_id>/unlock/",
         account_views.staff_unlock,
         name="staff_unlock",
+    ),
+    path("staff/new/", staff_views.staff_create, name="staff_create"),
+    path("staff/<int:user_id>/", staff_views.staff_member, name="staff_member"),
+    path(
+        "staff/<int:user_id>/deactivate/",
+        staff_views.staff_deactivate,
+        name="staff_deactivate",
+    ),
+    path("staff/organisations/", staff_views.organisations, name="staff_organisations"),
+    path(
+        "staff/organisations/<int:organisation_id>/",
+        staff_views.organisation_edit,
+        name="staff_organisation",
     ),
     path("audit/", core_views_audit.audit_search, name="audit_search"),
     path("cases/", include("cases.urls")),

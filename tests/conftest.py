@@ -28,6 +28,10 @@ class Personas:
     manager_a: User
     caseworker_b: User
     system_admin: User
+    # Municipality A: a caseworker of another organisation (another agency's staff) and
+    # the 重層 office's 多機関協働 staff.
+    other_agency_a: User
+    multiagency_a: User
 
     def all(self) -> dict[str, User]:
         return {
@@ -37,6 +41,8 @@ class Personas:
             "manager_a": self.manager_a,
             "caseworker_b": self.caseworker_b,
             "system_admin": self.system_admin,
+            "other_agency_a": self.other_agency_a,
+            "multiagency_a": self.multiagency_a,
         }
 
 
@@ -71,6 +77,8 @@ def personas(db) -> Personas:
         manager_a=staff(a, Role.MANAGER, "manager_a"),
         caseworker_b=staff(b, Role.CASEWORKER, "caseworker_b"),
         system_admin=UserFactory(username="system_admin", is_system_admin=True, is_staff=True),
+        other_agency_a=staff(a, Role.CASEWORKER, "other_agency_a"),
+        multiagency_a=staff(a, Role.MULTIAGENCY, "multiagency_a"),
     )
 
 

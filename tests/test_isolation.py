@@ -97,3 +97,90 @@ def test_services_refuse_staff_of_another_municipality(personas, world_a, world_
             ),
         )
     assert Consultation.objects.count() == before
+
+
+# Ids of records about a person: inside the municipality, need to know applies to them.
+PERSONAL_IDS = frozenset(
+    {
+        "person_id",
+        "case_id",
+        "consultation_id",
+        "consent_id",
+        "plan_id",
+        "meeting_id",
+        "referral_id",
+        "member_id",
+        "assignment_id",
+        "follow_up_id",
+        "link_id",
+        "flag_id",
+    }
+)
+
+
+@pytest.fixture
+def other_agency(personas):
+    """Municipality A's second agency, whose staff is the ``other_agency_a`` persona."""
+    from cases.models import SupportAgency
+    from municipalities.scoping import active_membership
+
+    return SupportAgency.objects.create(
+        municipality=personas.municipality_a,
+        name="豊中市とよなか障害者相談支援事業所",
+        field="disability",
+        organisation=active_membership(personas.other_agency_a).organisation,
+    )
+
+
+def test_every_personal_url_is_404_for_another_agency_of_the_same_municipality(
+    client, personas, world_a, other_agency
+):
+    """The second dimension: staff of another agency in the same municipality get the
+    same 404 for every record about a person their agency is not on."""
+    client.force_login(personas.other_agency_a)
+    ids = world_a.ids()
+    checked = 0
+    for route, names in object_routes():
+        if not PERSONAL_IDS.intersection(names):
+            continue
+        url = fill(route, ids)
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 404, (method.__name__, url, response.status_code)
+            checked += 1
+    assert checked >= 30
+
+
+def test_once_the_agency_is_on_the_case_its_staff_see_it(client, personas, world_a, other_agency):
+    """The walk above is meaningful: the same URLs open once the person's consent names
+    the agency and it is added to the case."""
+    from cases.core import case_agency_add, consent_record
+    from cases.models import Consent
+
+    consent_record(
+        user=personas.caseworker_a,
+        person=world_a.person,
+        case=world_a.case,
+        agencies=[other_agency],
+        purpose="障害福祉サービスの相談のため",
+        scope="氏名・連絡先・相談内容",
+        method=Consent.Method.SIGNATURE,
+        given_on=world_a.consent.given_on,
+    )
+    case_agency_add(user=personas.caseworker_a, case=world_a.case, agency=other_agency)
+    client.force_login(personas.other_agency_a)
+    for url in (
+        f"/cases/{world_a.case.pk}/",
+        f"/cases/persons/{world_a.person.pk}/",
+        f"/cases/consultations/{world_a.consultation.pk}/edit/",
+        f"/cases/plans/{world_a.plan.pk}/",
+        f"/cases/meetings/{world_a.meeting.pk}/",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("persona", ["manager_a", "multiagency_a"])
+def test_the_office_sees_every_case_of_the_municipality(client, personas, world_a, persona):
+    client.force_login(personas.all()[persona])
+    assert client.get(f"/cases/{world_a.case.pk}/").status_code == 200
+    assert client.get(f"/cases/persons/{world_a.person.pk}/").status_code == 200

@@ -36,6 +36,7 @@ from cases.programs import CONSULTATION
 from community import services as community_services
 from community.models import CasePlace, Concern, Outcome, Place, PlatformSession
 from municipalities.models import ApiToken, Municipality, Role, User
+from municipalities.scoping import active_membership
 from participation import services as participation_services
 from participation.models import Assignment, FollowUp, Menu, Provider
 from participation.program import PROGRAM as PARTICIPATION
@@ -93,6 +94,7 @@ class World:
             "link_id": self.link.pk,
             "flag_id": self.flag.pk,
             "user_id": self.coordinator.pk,
+            "organisation_id": self.coordinator.memberships.get(is_active=True).organisation_id,
             "token_id": self.api_token.pk,
         }
 
@@ -128,12 +130,18 @@ def build_world(
 ) -> World:
     # Transactional tests flush the database between tests; the defaults come back here.
     load_default_master_data(django_apps)
+    # The caseworker works in this agency: the cases they open are its (主担当機関). A
+    # second world of the same caseworker adds an agency without staff.
+    organisation = active_membership(caseworker).organisation
+    if SupportAgency.objects.filter(organisation=organisation).exists():
+        organisation = None
     agency = collaboration_services.agency_create(
         user=caseworker,
         municipality=municipality,
         name=f"{municipality.name}{name.split()[0]}地域包括支援センター",
         field="elderly",
         kind="地域包括支援センター",
+        organisation=organisation,
     )
     person, case, consultation = consultation_services.intake_record(
         user=caseworker,

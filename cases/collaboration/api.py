@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -127,11 +128,7 @@ class PlanViewSet(ScopedViewSet):
     filterset_fields = ["case", "status"]
 
     def scoped(self, user: Any) -> Any:
-        qs = (
-            SupportPlan.objects.for_user(user)
-            if core_queries.can_see_cases(user)
-            else SupportPlan.objects.none()
-        )
+        qs = core_queries.case_scoped(user, SupportPlan.objects.all())
         return qs.prefetch_related("actions").order_by("case", "-version")
 
 
@@ -143,7 +140,12 @@ class MeetingViewSet(ScopedViewSet):
     def scoped(self, user: Any) -> Any:
         return (
             queries.meetings_visible_to(user)
-            .prefetch_related("case_items")
+            .prefetch_related(
+                Prefetch(
+                    "case_items",
+                    queryset=MeetingCase.objects.filter(core_queries.case_condition(user, "case")),
+                )
+            )
             .order_by("-held_on", "-pk")
         )
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.core.forms import TenantFormMixin
 from cases.models import Meeting, MeetingCase, SupportAgency
 from cases.registry import programs
+from municipalities.models import Organisation
 from portal.forms import DateInput, clean_text_fields
 
 PLAN_ACTION_ROWS = 5
@@ -165,7 +166,20 @@ class ReferralResponseForm(forms.Form):
 class AgencyForm(forms.ModelForm):
     class Meta:
         model = SupportAgency
-        fields = ["name", "field", "kind", "contact"]
+        fields = ["name", "field", "kind", "contact", "organisation"]
+        help_texts = {
+            "organisation": _(
+                "The organisation (direct or contracted) whose staff work in this agency "
+                "and log in to the portal. Empty: its answers are recorded by a caseworker."
+            )
+        }
+
+    def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Organisations of the municipality not yet running an agency.
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            municipality_id=municipality_id, agency__isnull=True
+        ).order_by("name")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -7,7 +7,14 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from cases.core.queries import can_see_cases, case_roles_only
+from cases.core.queries import (
+    can_see_cases,
+    case_condition,
+    case_roles_only,
+    case_scoped,
+    sees_whole_municipality,
+    visible_case_ids,
+)
 from cases.models import (
     Meeting,
     MeetingAttendee,
@@ -26,9 +33,18 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
         .filter(case__deleted_at__isnull=True)
         .select_related("case", "case__person", "to_agency", "from_agency", "created_by")
     )
-    if can_see_cases(user):
+    if sees_whole_municipality(user):
         return qs
     membership = active_membership(user)
+    if can_see_cases(user):
+        # An agency's staff: the referrals of the cases they see, and those to or from
+        # their agency (a referral to it shows the person and the reason, not the case).
+        org = membership.organisation_id
+        return qs.filter(
+            case_condition(user, "case")
+            | Q(to_agency__organisation_id=org)
+            | Q(from_agency__organisation_id=org)
+        )
     program = program_of_role(membership.role) if membership and not user.is_system_admin else None
     if program is None:
         return qs.none()
@@ -53,13 +69,21 @@ def referral_inbox(user: Any, program: str) -> list[Referral]:
 
 
 def plan_get_for_user(user: Any, plan_id: int) -> SupportPlan:
-    qs = case_roles_only(user, SupportPlan.objects.filter(case__deleted_at__isnull=True))
+    qs = case_scoped(user, SupportPlan.objects.filter(case__deleted_at__isnull=True))
     qs = qs.select_related("case", "case__person", "decided_at_meeting", "lead_agency")
     return get_for_user_or_404(qs.prefetch_related("actions__agency"), user, pk=plan_id)
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
-    return case_roles_only(user, Meeting.objects.all())
+    """The office sees every meeting; an agency's staff those their agency attended or
+    where a case they see was discussed."""
+    qs = case_roles_only(user, Meeting.objects.all())
+    if not can_see_cases(user) or sees_whole_municipality(user):
+        return qs
+    org = active_membership(user).organisation_id
+    discussed = MeetingCase.objects.filter(case_id__in=visible_case_ids(user)).values("meeting_id")
+    attended = MeetingAttendee.objects.filter(agency__organisation_id=org).values("meeting_id")
+    return qs.filter(Q(pk__in=discussed) | Q(pk__in=attended))
 
 
 def meeting_get_for_user(user: Any, meeting_id: int) -> Meeting:
@@ -67,7 +91,10 @@ def meeting_get_for_user(user: Any, meeting_id: int) -> Meeting:
         Prefetch("attendees", queryset=MeetingAttendee.objects.select_related("agency")),
         Prefetch(
             "case_items",
-            queryset=MeetingCase.objects.select_related("case", "case__person", "plan"),
+            # Only the cases the reader may see are listed.
+            queryset=MeetingCase.objects.filter(case_condition(user, "case")).select_related(
+                "case", "case__person", "plan"
+            ),
         ),
     )
     return get_for_user_or_404(qs, user, pk=meeting_id)
@@ -75,4 +102,6 @@ def meeting_get_for_user(user: Any, meeting_id: int) -> Meeting:
 
 def agencies_visible_to(user: Any) -> QuerySet[SupportAgency]:
     """Agencies are not personal data: every staff member of the municipality sees them."""
-    return SupportAgency.objects.for_user(user).filter(is_active=True)
+    return (
+        SupportAgency.objects.for_user(user).filter(is_active=True).select_related("organisation")
+    )

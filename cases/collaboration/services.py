@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.core.queries import CASE_ROLES
+from cases.core.consent import consent_covering, sharing_basis
+from cases.core.queries import CASE_ROLES, OFFICE_ROLES
 from cases.core.services import case_change_status, case_event_append, valid_consent_for
 from cases.models import (
     Case,
@@ -27,7 +29,7 @@ from cases.models import (
 from cases.programs import AGENCY
 from cases.registry import get_program, receiving_roles
 from municipalities.audit import audit_change
-from municipalities.models import AuditEvent, Municipality, User
+from municipalities.models import AuditEvent, Municipality, Organisation, User
 from municipalities.scoping import active_membership, require_role, same_municipality
 from portal.errors import CaseRuleError
 
@@ -155,6 +157,7 @@ def meeting_record(
         _check_support_meeting(attendees, items)
     else:
         _check_consent(items, held_on)
+        _check_attendees_covered(attendees, items, held_on)
     for item in items:
         _check_plan_of_decision(item)
 
@@ -249,6 +252,31 @@ def _check_consent(items: Sequence[MeetingItemData], held_on: datetime.date) -> 
         )
 
 
+def _check_attendees_covered(
+    attendees: Sequence[AttendeeData], items: Sequence[MeetingItemData], held_on: datetime.date
+) -> None:
+    """重層的支援会議: an agency attending hears every case on the agenda, so each case's
+    consent must name it (or it is already on the case)."""
+    missing = [
+        f"{attendee.agency.name}（{item.case.number}）"
+        for attendee in attendees
+        if attendee.agency is not None
+        for item in items
+        if not _on_case(item.case, attendee.agency)
+        and consent_covering(item.case, attendee.agency, held_on) is None
+    ]
+    if missing:
+        raise CaseRuleError(
+            _(
+                "The person's consent does not name these attending agencies: %(missing)s. "
+                "Record a consent naming them, leave them out of this case, or discuss it "
+                "at a support meeting (art. 106-6) instead."
+            )
+            % {"missing": "、".join(missing)},
+            "attendees",
+        )
+
+
 def _check_plan_of_decision(item: MeetingItemData) -> None:
     """The decision's plan is of the case and has the status the decision needs."""
     if item.plan is not None and item.plan.case_id != item.case.pk:
@@ -330,6 +358,10 @@ def referral_create(
         raise CaseRuleError(
             _("This case already has an open referral to the same destination."), "to_program"
         )
+    basis: dict[str, Any] = {}
+    if to_agency is not None and not _on_case(case, to_agency):
+        # A referral shows the person to the receiving agency: it needs the consent.
+        basis = sharing_basis(case, to_agency, field="to_agency").as_detail()
     referral = Referral.objects.create(
         municipality_id=case.municipality_id,
         case=case,
@@ -341,11 +373,20 @@ def referral_create(
         acknowledge_by=timezone.localdate() + datetime.timedelta(days=acknowledge_within_days),
         created_by=user,
     )
-    case_event_append(case, user, "referral_created", referral=referral.pk, to=to_program)
+    case_event_append(case, user, "referral_created", referral=referral.pk, to=to_program, **basis)
     audit_change(
-        user, AuditEvent.Action.CREATE, referral, case_id=case.pk, person_id=case.person_id
+        user,
+        AuditEvent.Action.CREATE,
+        referral,
+        case_id=case.pk,
+        person_id=case.person_id,
+        **basis,
     )
     return referral
+
+
+def _on_case(case: Case, agency: SupportAgency) -> bool:
+    return case.lead_agency_id == agency.pk or case.agencies.filter(pk=agency.pk).exists()
 
 
 def referral_can_answer(referral: Referral) -> bool:
@@ -359,12 +400,19 @@ def referral_can_complete(referral: Referral) -> bool:
 
 
 def can_respond(user: User, referral: Referral) -> bool:
+    """The receiving side answers: staff of the receiving program, and for a referral to
+    an agency whose staff are on the portal, that agency's staff or the 重層 office."""
     membership = active_membership(user)
-    return (
-        membership is not None
-        and membership.municipality_id == referral.municipality_id
-        and membership.role in receiving_roles(referral.to_program)
-    )
+    if (
+        membership is None
+        or membership.municipality_id != referral.municipality_id
+        or membership.role not in receiving_roles(referral.to_program)
+    ):
+        return False
+    agency = referral.to_agency
+    if agency is None or agency.organisation_id is None or membership.role in OFFICE_ROLES:
+        return True
+    return membership.organisation_id == agency.organisation_id
 
 
 @transaction.atomic
@@ -381,6 +429,13 @@ def referral_respond(*, user: User, referral: Referral, accept: bool, note: str 
     referral.responded_at = timezone.now()
     referral.response_note = note.strip()
     referral.save()
+    if (
+        accept
+        and referral.to_agency is not None
+        and not _on_case(referral.case, referral.to_agency)
+    ):
+        # The agency that took the referral is on the case from now on (関係機関).
+        referral.case.agencies.add(referral.to_agency)
     case_event_append(
         referral.case, user, "referral_answered", referral=referral.pk, status=referral.status
     )
@@ -414,10 +469,28 @@ def agency_create(
     field: str,
     kind: str = "",
     contact: str = "",
+    organisation: Organisation | None = None,
 ) -> SupportAgency:
+    """Register an agency; with ``organisation``, that organisation's staff are its staff
+    on the portal (they see the cases the agency is on)."""
     require_role(user, *CASE_ROLES)
     if SupportAgency.objects.filter(municipality=municipality, name=name.strip()).exists():
         raise CaseRuleError(_("An agency with this name already exists."), "name")
-    return SupportAgency.objects.create(
-        municipality=municipality, name=name.strip(), field=field, kind=kind, contact=contact
+    same_municipality(municipality.pk, organisation)
+    if (
+        organisation is not None
+        and SupportAgency.objects.filter(organisation=organisation).exists()
+    ):
+        raise CaseRuleError(_("This organisation already runs another agency."), "organisation")
+    agency = SupportAgency.objects.create(
+        municipality=municipality,
+        name=name.strip(),
+        field=field,
+        kind=kind,
+        contact=contact,
+        organisation=organisation,
     )
+    audit_change(
+        user, AuditEvent.Action.CREATE, agency, organisation=getattr(organisation, "pk", None)
+    )
+    return agency

@@ -222,7 +222,9 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
         {
             "referral": referral,
             "person": referral.case.person,
-            "full_access": core_queries.can_see_cases(request.user),
+            # The receiving agency sees the person and the reason; the case only once it
+            # is on it (need to know).
+            "full_access": core_queries.can_see_case(request.user, referral.case_id),
             "can_answer": receiving and services.referral_can_answer(referral),
             "can_complete": receiving and services.referral_can_complete(referral),
             "response_form": ReferralResponseForm(),
@@ -257,7 +259,7 @@ def referral_respond(request: HttpRequest, referral_id: int) -> HttpResponse:
 @case_staff_required
 def agency_list(request: HttpRequest) -> HttpResponse:
     municipality = active_membership(request.user).municipality
-    form = AgencyForm(request.POST or None)
+    form = AgencyForm(request.POST or None, municipality_id=municipality.pk)
     if request.method == "POST" and form.is_valid():
         try:
             services.agency_create(

@@ -51,11 +51,9 @@ class ConsultationViewSet(ScopedViewSet):
 
     def scoped(self, user: Any) -> Any:
         return (
-            Consultation.objects.for_user(user)
+            core_queries.case_scoped(user, Consultation.objects.all())
             .select_related("method")
             .filter(case__deleted_at__isnull=True)
-            if core_queries.can_see_cases(user)
-            else Consultation.objects.none()
         ).order_by("-occurred_at", "-pk")
 
     def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:

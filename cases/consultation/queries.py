@@ -10,7 +10,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.collaboration.queries import referrals_visible_to
-from cases.core.queries import can_see_cases, case_roles_only, cases_visible_to, persons_visible_to
+from cases.core.queries import (
+    can_see_cases,
+    case_condition,
+    case_scoped,
+    cases_visible_to,
+    persons_visible_to,
+)
 from cases.core.text import search_key
 from cases.models import Case, Consultation, Person, Referral
 from cases.programs import AGENCY, CONSULTATION
@@ -66,6 +72,7 @@ def dashboard(user: User) -> dict[str, Any]:
     follow_ups = (
         list(
             Consultation.objects.for_user(user)
+            .filter(case_condition(user, "case"))
             .filter(
                 follow_up_on__lte=today,
                 follow_up_done_at__isnull=True,
@@ -104,7 +111,7 @@ def dashboard(user: User) -> dict[str, Any]:
 
 
 def consultation_get_for_user(user: Any, consultation_id: int) -> Consultation:
-    qs = case_roles_only(user, Consultation.objects.filter(case__deleted_at__isnull=True))
+    qs = case_scoped(user, Consultation.objects.filter(case__deleted_at__isnull=True))
     return get_for_user_or_404(
         qs.select_related("case", "case__person", "method"), user, pk=consultation_id
     )

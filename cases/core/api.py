@@ -324,10 +324,8 @@ class ConsentViewSet(ScopedViewSet):
     filterset_fields = ["person", "case"]
 
     def scoped(self, user: Any) -> Any:
-        qs = (
-            Consent.objects.for_user(user)
-            if queries.can_see_cases(user)
-            else Consent.objects.none()
+        qs = queries.case_roles_only(
+            user, Consent.objects.filter(queries.person_condition(user, "person"))
         )
         return qs.prefetch_related("agencies").order_by("-given_on", "-pk")
 

@@ -17,6 +17,7 @@ from cases.models import (
     ContactRoute,
     Field,
     IssueCategory,
+    Meeting,
     Person,
     Relationship,
     SupportAgency,
@@ -49,7 +50,7 @@ class TenantFormMixin:
             self.fields["assigned_to"].queryset = User.objects.filter(
                 memberships__municipality_id=municipality_id,
                 memberships__is_active=True,
-                memberships__role__in=[Role.CASEWORKER, Role.MANAGER],
+                memberships__role__in=[Role.CASEWORKER, Role.MANAGER, Role.MULTIAGENCY],
             ).order_by("username")
             self.fields["assigned_to"].label_from_instance = staff_label
 
@@ -257,3 +258,38 @@ class AccessPurposeForm(CleanTextMixin, forms.Form):
         min_length=4,
         help_text=_("e.g. 本人からの電話に対応するため"),
     )
+
+
+class CaseAgencyForm(TenantFormMixin, CleanTextMixin, forms.Form):
+    """Who is on a case: add a 関係機関, hand the lead over, or take an agency off."""
+
+    ADD, LEAD, REMOVE = "add", "lead", "remove"
+    action = forms.ChoiceField(
+        label=_("What to do"),
+        choices=[
+            (ADD, _("Add as an agency involved (関係機関)")),
+            (LEAD, _("Hand the lead (主担当) to this agency")),
+            (REMOVE, _("Take this agency off the case")),
+        ],
+        widget=forms.RadioSelect,
+        initial=ADD,
+    )
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=SupportAgency.objects.none())
+    meeting = forms.ModelChoiceField(
+        label=_("Basis: support meeting (art. 106-6)"),
+        required=False,
+        queryset=Meeting.objects.none(),
+        help_text=_(
+            "Leave empty to share on the basis of the person's consent. Choose a support "
+            "meeting that discussed this case with the agency attending when there is no "
+            "consent yet."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reason (when taking an agency off)"), max_length=200, required=False
+    )
+
+    def __init__(self, *args: Any, meetings: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings
+        self.fields["meeting"].label_from_instance = lambda m: f"{m.held_on:%Y-%m-%d} {m.title}"

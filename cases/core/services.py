@@ -13,7 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.core.queries import CASE_ROLES
+from cases.core.consent import sharing_basis
+from cases.core.queries import CASE_ROLES, agency_of
 from cases.core.text import is_kana_reading, kana_reading
 from cases.models import (
     Case,
@@ -283,12 +284,16 @@ def case_open(
     assigned_to: User | None = None,
     agencies: Iterable[SupportAgency] = (),
     is_sensitive: bool = False,
+    lead_agency: SupportAgency | None = None,
 ) -> Case:
+    """Open a case. Its lead agency (主担当機関) is ``lead_agency`` or the opener's own
+    agency; other ``agencies`` join it only with the person's consent naming them."""
     require_role(user, *CASE_ROLES)
     if route.municipality_id not in (None, person.municipality_id):
         raise CaseRuleError(_("The record belongs to another municipality."), "route")
     agencies = list(agencies)
-    same_municipality(person.municipality_id, *agencies)
+    lead_agency = lead_agency or agency_of(user)
+    same_municipality(person.municipality_id, lead_agency, *agencies)
     if assigned_to is not None:
         membership = active_membership(assigned_to)
         if membership is None or membership.municipality_id != person.municipality_id:
@@ -305,9 +310,13 @@ def case_open(
         assigned_to=assigned_to,
         is_sensitive=is_sensitive,
         created_by=user,
+        lead_agency=lead_agency,
     )
     _set_categories(case, list(categories), primary_category)
-    case.agencies.set(agencies)
+    others = [a for a in agencies if a != lead_agency]
+    for agency in others:
+        sharing_basis(case, agency, day=opened_on, field="agencies")
+    case.agencies.set(others)
     case_event_append(
         case,
         user,
@@ -344,6 +353,12 @@ def case_update(
         membership = active_membership(assigned_to)
         if membership is None or membership.municipality_id != case.municipality_id:
             raise CaseRuleError(_("The caseworker must work in this municipality."), "assigned_to")
+    on_case = set(case.agencies.values_list("pk", flat=True))
+    agencies = [a for a in agencies if a.pk != case.lead_agency_id]
+    for agency in agencies:
+        if agency.pk not in on_case:
+            # Sharing with a new agency needs the person's consent naming it.
+            sharing_basis(case, agency, field="agencies")
     before = {
         "route": case.route.code,
         "categories": sorted(c.category.code for c in case.case_categories.all()),
@@ -526,10 +541,13 @@ def consent_withdraw(
 
 
 def valid_consent_for(case: Case, day: datetime.date) -> Consent | None:
-    """A consent of the case's person that covers this case and the multi-agency
-    support meeting on ``day``."""
+    """The person's own consent (本人同意, the only legal basis a 重層的支援会議 takes) that
+    covers this case and the multi-agency support meeting on ``day``."""
     for consent in Consent.objects.filter(
-        person_id=case.person_id, covers_multiagency_meeting=True, given_on__lte=day
+        person_id=case.person_id,
+        covers_multiagency_meeting=True,
+        legal_basis=Consent.LegalBasis.CONSENT,
+        given_on__lte=day,
     ).order_by("-given_on"):
         if consent.case_id not in (None, case.pk):
             continue

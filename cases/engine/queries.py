@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from cases.core.queries import OFFICE_ROLES, case_condition
 from cases.models import Flag
 from municipalities.models import Role
 from municipalities.scoping import active_membership
@@ -20,8 +21,11 @@ def flags_visible_to(user: Any) -> QuerySet[Flag]:
     if membership is None or getattr(user, "is_system_admin", False):
         return Flag.objects.none()
     qs = Flag.objects.filter(municipality_id=membership.municipality_id, resolved_at__isnull=True)
-    if membership.role != Role.MANAGER:
+    if membership.role not in OFFICE_ROLES:
         qs = qs.filter(Q(audience=membership.role) | Q(assigned_to=user))
+    if membership.role == Role.CASEWORKER:
+        # Need to know: a flag about a case shows only to those who see the case.
+        qs = qs.filter(Q(case__isnull=True) | case_condition(user, "case"))
     return qs
 
 

@@ -48,6 +48,16 @@ class Case(TenantModel):
     categories = models.ManyToManyField(
         IssueCategory, through="CaseCategory", related_name="+", verbose_name=_("issues")
     )
+    # 主担当機関: the agency that carries the case. The other agencies on it (関係機関) are
+    # ``agencies``. Their staff see the case (need to know, ``cases.core.queries``).
+    lead_agency = models.ForeignKey(
+        SupportAgency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_cases",
+        verbose_name=_("lead agency"),
+    )
     agencies = models.ManyToManyField(
         SupportAgency, blank=True, related_name="cases", verbose_name=_("agencies involved")
     )

@@ -113,6 +113,17 @@ class SupportAgency(TenantModel):
     )
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The organisation whose staff work in this agency (direct or 委託先). Staff of that
+    # organisation see the cases the agency is on; an agency without one has no staff on
+    # the portal (a caseworker records its answers).
+    organisation = models.OneToOneField(
+        "municipalities.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agency",
+        verbose_name=_("organisation of its staff"),
+    )
 
     class Meta:
         verbose_name = _("support agency")
@@ -124,3 +135,8 @@ class SupportAgency(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_contracted(self) -> bool:
+        """Run by a contracted operator (委託先) rather than the municipality itself."""
+        return self.organisation is not None and self.organisation.is_contractor

@@ -168,3 +168,52 @@ def test_no_record_links_municipalities(seeded):
             assert attendee.agency.municipality_id == attendee.meeting.municipality_id
     for referral in Referral.objects.select_related("case"):
         assert referral.municipality_id == referral.case.municipality_id
+
+
+def test_agencies_with_their_own_staff_hold_different_cases(seeded):
+    """The network (DESIGN §9): in each municipality at least three agencies have staff on
+    the portal and hold cases of their own; an agency sees only what it is on."""
+    from cases.core import cases_visible_to
+    from municipalities.models import Role, User
+
+    for code in ("272035", "322016"):
+        municipality = Municipality.objects.get(code=code)
+        with_staff = SupportAgency.objects.filter(
+            municipality=municipality,
+            organisation__memberships__role=Role.CASEWORKER,
+            organisation__memberships__is_active=True,
+        ).distinct()
+        assert with_staff.count() >= 3
+        leads = set(
+            Case.objects.filter(municipality=municipality, lead_agency__isnull=False)
+            .values_list("lead_agency", flat=True)
+            .distinct()
+        )
+        assert len(leads & {a.pk for a in with_staff}) >= 3
+    hokatsu, shakyo = (
+        User.objects.get(username="a-hokatsu"),
+        User.objects.get(username="a-caseworker"),
+    )
+    office = User.objects.get(username="a-multiagency")
+    toyonaka = Case.objects.filter(municipality__code="272035")
+    mine = set(cases_visible_to(hokatsu).values_list("pk", flat=True))
+    assert toyonaka.get(person__name="松岡 キヨ子").pk in mine  # led by the 地域包括
+    assert toyonaka.get(person__name="浅野 大輝").pk not in mine  # the 社協's, no consent
+    assert toyonaka.get(person__name="浅野 大輝").pk in set(
+        cases_visible_to(shakyo).values_list("pk", flat=True)
+    )
+    assert cases_visible_to(office).count() == toyonaka.count()
+
+
+def test_sharing_bases_in_the_demo(seeded):
+    shared = MeetingCase.objects.get(case__person__name="川端 由美").case
+    assert shared.agencies.filter(name="豊中市子ども家庭総合支援拠点").exists()
+    assert not shared.consents.exists()  # shared under the 支援会議, not consent
+    event = shared.events.get(kind="agency_added")
+    assert event.data["basis"] == "support_meeting"
+    referral = Referral.objects.get(to_agency__name="豊中市みどり台地域包括支援センター")
+    assert referral.status == Referral.Status.PROPOSED
+    assert not referral.case.agencies.filter(pk=referral.to_agency_id).exists()
+    housing = Case.objects.get(person__name="福田 勝也")
+    assert housing.consents.filter(withdrawn_on__isnull=False).exists()
+    assert not housing.agencies.exists()  # the consent was withdrawn: nobody else added

@@ -121,6 +121,19 @@ def test_system_admin_must_use_a_second_factor(client, personas):
     assert client.get("/admin/")["Location"].startswith(reverse("second_factor"))
 
 
+def test_multiagency_staff_must_use_a_second_factor(client, personas):
+    """They see every case of the municipality, as managers do."""
+    from municipalities.models import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(
+        municipality=personas.municipality_a, role=Role.MULTIAGENCY, user__username="tajuso_a"
+    )
+    password_login(client, "tajuso_a")
+    assert client.get(reverse("home"))["Location"].startswith(reverse("second_factor"))
+    assert client.get(reverse("cases:dashboard"))["Location"].startswith(reverse("second_factor"))
+
+
 def test_it_is_optional_for_a_caseworker(client, personas):
     password_login(client, "caseworker_a")
     assert client.get(reverse("home")).status_code == 200

@@ -1,0 +1,151 @@
+"""Who is on a case, and the rule that gates sharing it (DESIGN §9).
+
+A case has one 主担当機関 (``Case.lead_agency``) and any number of 関係機関
+(``Case.agencies``); their staff see the case (``cases.core.queries``). Putting an agency
+on a case shares the person's record with it, so it needs a basis:
+
+- the person's consent in force on the day, naming that agency and covering the case
+  (``consent_covering``); or
+- a 支援会議 (社会福祉法 第106条の6) where the case was discussed and the agency attended,
+  bound to secrecy — the law's way to share before the person consents. What was
+  shared is recorded against that meeting.
+
+Without either, the service refuses and says what is missing. Every change is written
+to the case's history and the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cases.core.consent import SharingBasis, sharing_basis
+from cases.core.queries import OFFICE_ROLES
+from cases.core.services import case_event_append
+from cases.models import Case, Meeting, SupportAgency
+from municipalities.audit import audit_change
+from municipalities.models import AuditEvent, User
+from municipalities.scoping import active_membership, require_role, same_municipality
+from portal.errors import CaseRuleError
+
+from .queries import CASE_ROLES
+
+
+def can_manage_agencies(user: User, case: Case) -> bool:
+    """The 重層 office, the case's caseworker and the lead agency's staff decide who is
+    on a case."""
+    membership = active_membership(user)
+    if membership is None or membership.municipality_id != case.municipality_id:
+        return False
+    if membership.role in OFFICE_ROLES or case.assigned_to_id == user.pk:
+        return True
+    lead = case.lead_agency
+    return lead is not None and lead.organisation_id == membership.organisation_id
+
+
+def _require_manager_of(user: User, case: Case) -> None:
+    require_role(user, *CASE_ROLES)
+    if not can_manage_agencies(user, case):
+        raise CaseRuleError(
+            _("Only the lead agency, the case's caseworker or the office can change this.")
+        )
+
+
+def _on_case(case: Case, agency: SupportAgency) -> bool:
+    return case.lead_agency_id == agency.pk or case.agencies.filter(pk=agency.pk).exists()
+
+
+@transaction.atomic
+def case_agency_add(
+    *, user: User, case: Case, agency: SupportAgency, meeting: Meeting | None = None
+) -> SharingBasis:
+    """Put an agency on the case as 関係機関, on the basis of consent or a 支援会議."""
+    _require_manager_of(user, case)
+    same_municipality(case.municipality_id, agency, meeting)
+    if not agency.is_active:
+        raise CaseRuleError(_("This agency is no longer active."), "agency")
+    if _on_case(case, agency):
+        raise CaseRuleError(_("%(agency)s is already on this case.") % {"agency": agency.name})
+    basis = sharing_basis(case, agency, meeting=meeting)
+    case.agencies.add(agency)
+    case_event_append(case, user, "agency_added", agency=agency.pk, **basis.as_detail())
+    audit_change(
+        user,
+        AuditEvent.Action.UPDATE,
+        case,
+        case_id=case.pk,
+        person_id=case.person_id,
+        agency_added=agency.pk,
+        **basis.as_detail(),
+    )
+    return basis
+
+
+@transaction.atomic
+def case_lead_hand_over(
+    *, user: User, case: Case, agency: SupportAgency, meeting: Meeting | None = None
+) -> Case:
+    """Hand the lead (主担当) to another agency. The previous lead stays on the case as a
+    関係機関. An agency not yet on the case needs a basis for sharing, as when added."""
+    _require_manager_of(user, case)
+    same_municipality(case.municipality_id, agency, meeting)
+    if case.lead_agency_id == agency.pk:
+        raise CaseRuleError(_("%(agency)s already leads this case.") % {"agency": agency.name})
+    if not agency.is_active:
+        raise CaseRuleError(_("This agency is no longer active."), "agency")
+    detail: dict[str, Any] = {}
+    if not case.agencies.filter(pk=agency.pk).exists():
+        detail = sharing_basis(case, agency, meeting=meeting).as_detail()
+    previous = case.lead_agency
+    case.lead_agency = agency
+    case.save(update_fields=["lead_agency", "updated_at"])
+    case.agencies.remove(agency)
+    if previous is not None:
+        case.agencies.add(previous)
+    case_event_append(
+        case,
+        user,
+        "lead_handed_over",
+        agency=agency.pk,
+        previous=previous.pk if previous else None,
+        **detail,
+    )
+    audit_change(
+        user,
+        AuditEvent.Action.UPDATE,
+        case,
+        case_id=case.pk,
+        person_id=case.person_id,
+        lead_agency=agency.pk,
+        previous_lead=previous.pk if previous else None,
+        **detail,
+    )
+    return case
+
+
+@transaction.atomic
+def case_agency_remove(*, user: User, case: Case, agency: SupportAgency, reason: str) -> Case:
+    """Take an agency off the case (its staff no longer see it). The lead is handed
+    over first, never removed."""
+    _require_manager_of(user, case)
+    if case.lead_agency_id == agency.pk:
+        raise CaseRuleError(
+            _("The lead agency cannot be removed: hand the lead to another agency first.")
+        )
+    if not case.agencies.filter(pk=agency.pk).exists():
+        raise CaseRuleError(_("%(agency)s is not on this case.") % {"agency": agency.name})
+    if not reason.strip():
+        raise CaseRuleError(_("Give the reason."), "reason")
+    case.agencies.remove(agency)
+    case_event_append(case, user, "agency_removed", agency=agency.pk, reason=reason.strip())
+    audit_change(
+        user,
+        AuditEvent.Action.UPDATE,
+        case,
+        case_id=case.pk,
+        person_id=case.person_id,
+        agency_removed=agency.pk,
+    )
+    return case

@@ -1,0 +1,113 @@
+"""The network in the browser (DESIGN §9): an agency's caseworker registers a person,
+records the consent naming a second agency and refers the person there; the second
+agency's staff see the referral — the person, contact and reason, not the case — until
+they accept it, and then the case. Each page passes axe."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from django.utils import timezone
+
+from cases.models import Case, Referral, SupportAgency
+from tests.browser.test_login_roles import log_in
+from tests.conftest import ROSTER_FY2022
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+HOKATSU = "豊中市みどり台地域包括支援センター"
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+    return settings.DEMO_PASSWORD
+
+
+def no_serious_violations(page) -> None:
+    results = Axe().run(page)
+    serious = [
+        v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+    ]
+    found = [(v["id"], [n["html"][:120] for n in v["nodes"][:5]]) for v in serious]
+    assert serious == [], (page.url, found)
+
+
+def test_referral_with_consent_to_a_second_agency(page, live_server, demo, screenshot):
+    # The くらし自立相談窓口 (a contracted operator) registers a person at intake.
+    log_in(page, live_server.url, "a-konkyu", demo)
+    page.goto(f"{live_server.url}/cases/intake/")
+    page.locator("#id_person-name").fill("木下 文子")
+    page.locator("#id_person-name_kana").fill("きのした ふみこ")
+    page.locator("#id_person-sex").select_option("female")
+    page.locator("#id_person-birth_date").fill("1950-06-03")
+    page.locator("#id_method").select_option(label="来所")
+    page.locator("#id_route").select_option(label="本人")
+    page.get_by_label("収入・生活費").check()
+    page.locator("#id_primary_category").select_option(label="収入・生活費")
+    page.locator("#id_summary").fill("年金だけでは生活費が足りない。夫の介護も始まり不安とのこと。")
+    page.get_by_role("button", name="受付内容を保存").click()
+    page.wait_for_url("**/cases/*/")
+    case = Case.objects.get(person__name="木下 文子")
+    assert case.lead_agency.name == "豊中市くらし自立相談窓口"
+    hokatsu = SupportAgency.objects.get(name=HOKATSU)
+
+    # Without consent naming the 地域包括, the referral is refused with the reason.
+    page.goto(f"{live_server.url}/cases/{case.pk}/referrals/new/")
+    page.locator("#id_to_program").select_option("agency")
+    page.locator("#id_to_agency").select_option(str(hokatsu.pk))
+    page.locator("#id_reason").fill("夫の介護保険の申請と本人の見守りをお願いしたい。")
+    page.locator("main form button.primary").click()
+    assert "同意" in page.locator("main").inner_text()
+    assert not Referral.objects.filter(case=case).exists()
+
+    # The consent names both agencies; the referral goes.
+    page.goto(f"{live_server.url}/cases/{case.pk}/consents/new/")
+    page.get_by_label(HOKATSU).check()
+    page.get_by_label("豊中市くらし自立相談窓口").check()
+    page.locator("#id_purpose").fill("介護と生活の相談のため")
+    page.locator("#id_scope").fill("氏名・連絡先・相談内容")
+    page.locator("#id_method").select_option("signature")
+    page.locator("#id_rules_explained").check()
+    page.locator("#id_given_on").fill(timezone.localdate().isoformat())
+    page.locator("main form button.primary").click()
+    page.wait_for_url(f"**/cases/{case.pk}/")
+    page.goto(f"{live_server.url}/cases/{case.pk}/referrals/new/")
+    page.locator("#id_to_program").select_option("agency")
+    page.locator("#id_to_agency").select_option(str(hokatsu.pk))
+    page.locator("#id_reason").fill("夫の介護保険の申請と本人の見守りをお願いしたい。")
+    page.locator("main form button.primary").click()
+    page.wait_for_load_state()
+    referral = Referral.objects.get(case=case)
+    page.context.clear_cookies()
+
+    # The 地域包括 sees the referral, not the case, until it accepts.
+    log_in(page, live_server.url, "a-hokatsu", demo)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    assert page.locator("h1").first.inner_text() != "木下 文子"
+    assert "木下 文子" not in page.locator("body").inner_text()
+    page.goto(f"{live_server.url}/cases/referrals/{referral.pk}/")
+    body = page.locator("main").inner_text()
+    assert "木下 文子" in body
+    assert "夫の介護保険の申請" in body
+    assert "年金だけでは生活費が足りない" not in body  # the consultation stays with the case
+    no_serious_violations(page)
+    screenshot("agency-referral-received")
+    page.get_by_role("button", name="受諾する").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    body = page.locator("main").inner_text()
+    assert "年金だけでは生活費が足りない" in body
+    assert HOKATSU in body
+    no_serious_violations(page)
+    screenshot("agency-case-after-acceptance")
+    page.goto(f"{live_server.url}/cases/{case.pk}/agencies/")
+    no_serious_violations(page)
+    screenshot("agency-case-agencies")

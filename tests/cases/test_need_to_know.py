@@ -1,0 +1,364 @@
+"""Need to know inside a municipality (DESIGN §9): an agency's staff see the cases their
+agency is on; sharing with another agency is checked against the person's consent or
+recorded under a 支援会議; the 重層 office sees the whole municipality."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cases.collaboration import AttendeeData, MeetingItemData
+from cases.collaboration import services as collaboration_services
+from cases.core import (
+    case_agency_add,
+    case_agency_remove,
+    case_lead_hand_over,
+    consent_covering,
+    consent_record,
+    consent_withdraw,
+    valid_consent_for,
+)
+from cases.models import Case, CaseEvent, Consent, Meeting, SupportAgency
+from cases.programs import AGENCY, CONSULTATION
+from municipalities.models import AuditEvent
+from municipalities.scoping import active_membership
+from portal.errors import CaseRuleError
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+@pytest.fixture
+def other_agency(personas) -> SupportAgency:
+    return SupportAgency.objects.create(
+        municipality=personas.municipality_a,
+        name="とよなか障害者相談支援事業所",
+        field="disability",
+        organisation=active_membership(personas.other_agency_a).organisation,
+    )
+
+
+def consent_naming(personas, world, agencies, **overrides) -> Consent:
+    fields = {
+        "user": personas.caseworker_a,
+        "person": world.person,
+        "case": world.case,
+        "agencies": agencies,
+        "purpose": "支援関係機関との連携のため",
+        "scope": "氏名・連絡先・相談内容",
+        "method": Consent.Method.SIGNATURE,
+        "given_on": TODAY() - datetime.timedelta(days=3),
+    }
+    return consent_record(**{**fields, **overrides})
+
+
+def support_meeting(personas, world, agency, *, acknowledged=True, days_ago=1) -> Meeting:
+    return collaboration_services.meeting_record(
+        user=personas.manager_a,
+        municipality=personas.municipality_a,
+        kind=Meeting.Kind.SUPPORT,
+        held_on=TODAY() - datetime.timedelta(days=days_ago),
+        title="支援会議",
+        attendees=[
+            AttendeeData(
+                name="障害 相談員",
+                organisation=agency.name,
+                agency=agency,
+                secrecy_acknowledged=acknowledged,
+            ),
+            AttendeeData(name="管理 一郎", organisation="市", secrecy_acknowledged=True),
+        ],
+        items=[MeetingItemData(case=world.case)],
+    )
+
+
+# --- the consent rule --------------------------------------------------------------
+
+
+def test_the_world_case_is_led_by_the_caseworkers_agency(personas, world_a):
+    assert world_a.case.lead_agency == world_a.agency
+    assert world_a.agency.organisation == active_membership(personas.caseworker_a).organisation
+
+
+def test_consent_covers_only_the_agencies_it_names(personas, world_a, other_agency):
+    assert consent_covering(world_a.case, world_a.agency, TODAY()) == world_a.consent
+    assert consent_covering(world_a.case, other_agency, TODAY()) is None
+    with pytest.raises(CaseRuleError) as refused:
+        case_agency_add(user=personas.caseworker_a, case=world_a.case, agency=other_agency)
+    assert other_agency.name in refused.value.message
+    assert "同意" in refused.value.message
+    assert not world_a.case.agencies.filter(pk=other_agency.pk).exists()
+
+
+def test_consent_of_another_case_does_not_cover_this_one(personas, world_a, other_agency):
+    from cases.core import case_open
+
+    other_case = case_open(
+        user=personas.caseworker_a, person=world_a.person, route=world_a.case.route
+    )
+    consent_naming(personas, world_a, [other_agency], case=other_case)
+    assert consent_covering(world_a.case, other_agency, TODAY()) is None
+    assert consent_covering(other_case, other_agency, TODAY()) is not None
+
+
+def test_person_wide_consent_covers_every_case(personas, world_a, other_agency):
+    consent_naming(personas, world_a, [other_agency], case=None)
+    assert consent_covering(world_a.case, other_agency, TODAY()) is not None
+
+
+def test_consent_counts_from_the_day_it_was_given(personas, world_a, other_agency):
+    consent_naming(personas, world_a, [other_agency], given_on=TODAY())
+    assert consent_covering(world_a.case, other_agency, TODAY()) is not None
+    assert consent_covering(world_a.case, other_agency, TODAY() - datetime.timedelta(1)) is None
+
+
+def test_withdrawal_stops_sharing_from_that_day(personas, world_a, other_agency):
+    consent = consent_naming(personas, world_a, [other_agency])
+    consent_withdraw(user=personas.caseworker_a, consent=consent, withdrawn_on=TODAY())
+    assert consent_covering(world_a.case, other_agency, TODAY()) is None
+    yesterday = TODAY() - datetime.timedelta(days=1)
+    assert consent_covering(world_a.case, other_agency, yesterday) == consent
+    with pytest.raises(CaseRuleError):
+        case_agency_add(user=personas.caseworker_a, case=world_a.case, agency=other_agency)
+
+
+def test_a_multiagency_meeting_takes_only_the_persons_own_consent(personas, world_a):
+    """共同利用 or a legal provision may cover sharing with the agencies they name, but a
+    重層的支援会議 takes up a case only with the person's consent (本人同意)."""
+    Consent.objects.filter(pk=world_a.consent.pk).update(legal_basis=Consent.LegalBasis.JOINT_USE)
+    assert valid_consent_for(world_a.case, TODAY()) is None
+    assert consent_covering(world_a.case, world_a.agency, TODAY()) is not None
+
+
+def test_adding_an_agency_named_by_consent_is_recorded(personas, world_a, other_agency):
+    consent = consent_naming(personas, world_a, [other_agency])
+    case_agency_add(user=personas.caseworker_a, case=world_a.case, agency=other_agency)
+    assert world_a.case.agencies.filter(pk=other_agency.pk).exists()
+    event = CaseEvent.objects.filter(case=world_a.case, kind="agency_added").get()
+    assert event.data["basis"] == "consent"
+    assert event.data["consent"] == consent.pk
+    audit = AuditEvent.objects.filter(case_id=world_a.case.pk).order_by("-pk").first()
+    assert audit.detail["agency_added"] == other_agency.pk
+
+
+def test_a_support_meeting_is_a_basis_without_consent(personas, world_a, other_agency):
+    meeting = support_meeting(personas, world_a, other_agency)
+    case_agency_add(
+        user=personas.caseworker_a, case=world_a.case, agency=other_agency, meeting=meeting
+    )
+    event = CaseEvent.objects.filter(case=world_a.case, kind="agency_added").get()
+    assert event.data == {
+        "agency": other_agency.pk,
+        "basis": "support_meeting",
+        "meeting": meeting.pk,
+    }
+
+
+def test_a_support_meeting_the_agency_did_not_attend_is_no_basis(personas, world_a, other_agency):
+    third = SupportAgency.objects.create(
+        municipality=personas.municipality_a, name="第三の機関", field="other"
+    )
+    meeting = support_meeting(personas, world_a, third)
+    with pytest.raises(CaseRuleError) as refused:
+        case_agency_add(
+            user=personas.caseworker_a, case=world_a.case, agency=other_agency, meeting=meeting
+        )
+    assert "支援会議" in refused.value.message
+    assert not world_a.case.agencies.filter(pk=other_agency.pk).exists()
+
+
+def test_a_support_meeting_of_another_case_is_no_basis(personas, world_a, other_agency):
+    from cases.core import case_open
+
+    other_case = case_open(
+        user=personas.caseworker_a, person=world_a.person, route=world_a.case.route
+    )
+    meeting = support_meeting(personas, world_a, other_agency)
+    with pytest.raises(CaseRuleError):
+        case_agency_add(
+            user=personas.caseworker_a, case=other_case, agency=other_agency, meeting=meeting
+        )
+
+
+def test_hand_over_keeps_the_previous_lead_on_the_case(personas, world_a, other_agency):
+    consent_naming(personas, world_a, [other_agency])
+    case_lead_hand_over(user=personas.caseworker_a, case=world_a.case, agency=other_agency)
+    case = Case.objects.get(pk=world_a.case.pk)
+    assert case.lead_agency == other_agency
+    assert list(case.agencies.all()) == [world_a.agency]
+    with pytest.raises(CaseRuleError):
+        case_agency_remove(
+            user=personas.other_agency_a, case=case, agency=other_agency, reason="終了"
+        )
+    with pytest.raises(CaseRuleError):
+        case_agency_remove(
+            user=personas.other_agency_a, case=case, agency=world_a.agency, reason=""
+        )
+    case_agency_remove(
+        user=personas.other_agency_a, case=case, agency=world_a.agency, reason="役割を終えた"
+    )
+    assert not case.agencies.exists()
+    assert CaseEvent.objects.filter(case=case, kind="lead_handed_over").exists()
+    assert CaseEvent.objects.filter(case=case, kind="agency_removed").exists()
+
+
+def test_hand_over_without_consent_is_refused(personas, world_a, other_agency):
+    with pytest.raises(CaseRuleError):
+        case_lead_hand_over(user=personas.caseworker_a, case=world_a.case, agency=other_agency)
+    assert Case.objects.get(pk=world_a.case.pk).lead_agency == world_a.agency
+
+
+def test_an_agency_merely_involved_cannot_change_who_is_on_the_case(
+    personas, world_a, other_agency
+):
+    consent_naming(personas, world_a, [other_agency])
+    case_agency_add(user=personas.caseworker_a, case=world_a.case, agency=other_agency)
+    third = SupportAgency.objects.create(
+        municipality=personas.municipality_a, name="第三の機関", field="other"
+    )
+    with pytest.raises(CaseRuleError):
+        case_agency_add(user=personas.other_agency_a, case=world_a.case, agency=third)
+
+
+def test_referral_to_an_agency_needs_consent_and_opens_the_case_on_acceptance(
+    personas, world_a, other_agency
+):
+    with pytest.raises(CaseRuleError) as refused:
+        collaboration_services.referral_create(
+            user=personas.caseworker_a,
+            case=world_a.case,
+            from_program=CONSULTATION,
+            to_program=AGENCY,
+            to_agency=other_agency,
+            reason="障害福祉サービスの相談",
+        )
+    assert refused.value.field == "to_agency"
+    consent_naming(personas, world_a, [other_agency])
+    referral = collaboration_services.referral_create(
+        user=personas.caseworker_a,
+        case=world_a.case,
+        from_program=CONSULTATION,
+        to_program=AGENCY,
+        to_agency=other_agency,
+        reason="障害福祉サービスの相談",
+    )
+    # Only the receiving agency answers (its staff are on the portal).
+    assert not collaboration_services.can_respond(personas.caseworker_a, referral)
+    assert collaboration_services.can_respond(personas.other_agency_a, referral)
+    assert collaboration_services.can_respond(personas.manager_a, referral)
+    collaboration_services.referral_respond(
+        user=personas.other_agency_a, referral=referral, accept=True
+    )
+    assert world_a.case.agencies.filter(pk=other_agency.pk).exists()
+
+
+def test_a_multiagency_meeting_refuses_an_attending_agency_the_consent_does_not_name(
+    personas, world_a, other_agency
+):
+    before = Meeting.objects.count()
+    with pytest.raises(CaseRuleError) as refused:
+        collaboration_services.meeting_record(
+            user=personas.manager_a,
+            municipality=personas.municipality_a,
+            kind=Meeting.Kind.MULTIAGENCY,
+            held_on=TODAY(),
+            title="重層的支援会議",
+            attendees=[
+                AttendeeData(name="障害 相談員", organisation="事業所", agency=other_agency)
+            ],
+            items=[MeetingItemData(case=world_a.case)],
+        )
+    assert other_agency.name in refused.value.message
+    assert Meeting.objects.count() == before
+
+
+# --- what each agency sees ---------------------------------------------------------
+
+
+def test_another_agency_finds_nobody_it_has_no_case_of(client, personas, world_a, other_agency):
+    client.force_login(personas.other_agency_a)
+    html = client.get("/cases/persons/", {"q": "やまだ"}).content.decode()
+    assert "山田 花子" not in html
+    client.force_login(personas.caseworker_a)
+    assert "山田 花子" in client.get("/cases/persons/", {"q": "やまだ"}).content.decode()
+
+
+def test_another_agency_sees_no_flag_of_the_case(client, personas, world_a, other_agency):
+    from cases.engine.queries import flag_queue
+
+    assert world_a.flag is not None
+    assert not flag_queue(personas.other_agency_a).filter(case=world_a.case).exists()
+    assert flag_queue(personas.caseworker_a).filter(case=world_a.case).exists()
+
+
+def test_a_referral_to_the_agency_shows_it_without_the_case(
+    client, personas, world_a, other_agency
+):
+    consent_naming(personas, world_a, [other_agency])
+    referral = collaboration_services.referral_create(
+        user=personas.caseworker_a,
+        case=world_a.case,
+        from_program=CONSULTATION,
+        to_program=AGENCY,
+        to_agency=other_agency,
+        reason="障害福祉サービスの相談",
+    )
+    client.force_login(personas.other_agency_a)
+    page = client.get(f"/cases/referrals/{referral.pk}/")
+    assert page.status_code == 200
+    assert "障害福祉サービスの相談" in page.content.decode()
+    assert client.get(f"/cases/{world_a.case.pk}/").status_code == 404
+    assert client.get(f"/cases/consultations/{world_a.consultation.pk}/edit/").status_code == 404
+
+
+PAGE_PERSONAS = ["caseworker_a", "other_agency_a", "manager_a", "multiagency_a"]
+
+
+@pytest.mark.parametrize("persona", PAGE_PERSONAS)
+def test_the_api_returns_the_cases_and_persons_the_pages_show(
+    client, personas, world_a, other_agency, persona
+):
+    user = personas.all()[persona]
+    client.force_login(user)
+    api = APIClient()
+    api.force_authenticate(user)
+    cases = Case.objects.filter(municipality=personas.municipality_a)
+    on_pages = {c.pk for c in cases if client.get(f"/cases/{c.pk}/").status_code == 200}
+    listed = {r["id"] for r in api.get("/api/cases/", {"page_size": 500}).json()["results"]}
+    assert listed == on_pages
+    persons = {c.person_id for c in cases} | {m.person_id for m in [world_a.member]}
+    on_pages = {p for p in persons if client.get(f"/cases/persons/{p}/").status_code == 200}
+    listed = {r["id"] for r in api.get("/api/persons/", {"page_size": 500}).json()["results"]}
+    assert listed == on_pages
+    if persona == "other_agency_a":
+        assert on_pages == set()
+
+
+def test_the_agency_page_changes_who_is_on_the_case(client, personas, world_a, other_agency):
+    consent_naming(personas, world_a, [other_agency])
+    client.force_login(personas.caseworker_a)
+    url = f"/cases/{world_a.case.pk}/agencies/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"action": "add", "agency": other_agency.pk})
+    assert response.status_code == 302
+    assert world_a.case.agencies.filter(pk=other_agency.pk).exists()
+    # Bad input: an agency of another municipality, a removal without reason.
+    foreign = SupportAgency.objects.create(
+        municipality=personas.municipality_b, name="他市の機関", field="other"
+    )
+    assert client.post(url, {"action": "add", "agency": foreign.pk}).status_code == 400
+    response = client.post(url, {"action": "remove", "agency": other_agency.pk, "reason": ""})
+    assert response.status_code == 400
+    assert "理由" in response.content.decode()
+    # The other agency's staff now see the case, but cannot change who is on it.
+    client.force_login(personas.other_agency_a)
+    assert client.get(f"/cases/{world_a.case.pk}/").status_code == 200
+    third = SupportAgency.objects.create(
+        municipality=personas.municipality_a, name="第三の機関", field="other"
+    )
+    assert client.post(url, {"action": "add", "agency": third.pk}).status_code == 400
+    assert not world_a.case.agencies.filter(pk=third.pk).exists()
