@@ -98,6 +98,23 @@ def audit_change(
     )
 
 
+def audit_refusal(user: Any, obj: models.Model) -> AuditEvent:
+    """A refused look at ``obj`` (see ``scoping.record_refusal``), with the person and
+    case it concerns, so that the managers' audit search finds it by either."""
+    label = obj._meta.label_lower
+    person_id = obj.pk if label == "cases.person" else getattr(obj, "person_id", None)
+    case_id = obj.pk if label == "cases.case" else getattr(obj, "case_id", None)
+    return audit_write(
+        user=user,
+        municipality_id=obj.municipality_id,
+        action=AuditEvent.Action.REFUSED,
+        obj=obj,
+        person_id=person_id,
+        case_id=case_id,
+        detail={"reason": "need_to_know"},
+    )
+
+
 def audit_view(
     request: HttpRequest,
     obj: models.Model,

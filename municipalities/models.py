@@ -318,6 +318,9 @@ class AuditEvent(models.Model):
         DELETE = "delete", _("Deleted")
         EXPORT = "export", _("Exported")
         ANONYMISE = "anonymise", _("Anonymised")
+        # A record of the user's own municipality they have no need to know: answered
+        # with the same 404 as a missing one, and written here for the managers.
+        REFUSED = "refused", _("Refused (no need to know)")
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")

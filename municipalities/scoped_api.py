@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent
-from municipalities.scoping import tenant_id_for
+from municipalities.scoping import record_refusal, tenant_id_for
 from portal.api import Pagination
 
 
@@ -30,6 +31,14 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return self.model.objects.none()
         return self.scoped(self.request.user)
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()
+        except Http404:
+            # The same 404 for a record the user may not see; the refusal is audited.
+            record_refusal(self.model, self.request.user, self.kwargs.get("pk"))
+            raise
 
     def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:
         """(case id, person id) of an object, for the audit trail."""

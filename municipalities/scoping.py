@@ -122,8 +122,29 @@ def same_municipality(municipality_id: int, *objects: Any) -> None:
 def get_for_user_or_404(
     queryset: TenantQuerySet, user: User | AnonymousUser | None, **lookups: Any
 ) -> Any:
-    """One row of the user's municipality, or 404 whether it is missing or foreign."""
+    """One row of the user's municipality, or 404 whether it is missing or foreign. A
+    row of their own municipality they may not see is refused with the same 404, and
+    the refusal is written to the audit log (``record_refusal``)."""
     obj = queryset.for_user(user).filter(**lookups).first()
     if obj is None:
+        record_refusal(queryset.model, user, lookups.get("pk"))
         raise Http404
     return obj
+
+
+def record_refusal(model: type[models.Model], user: Any, pk: Any) -> None:
+    """Audit an attempt to open a record of the user's own municipality that the scoped
+    layer kept from them (need to know, or a role that does not read it). Records of
+    other municipalities and missing ones leave no trace: there is nothing of theirs."""
+    municipality_id = tenant_id_for(user)
+    if municipality_id is None or pk is None:
+        return
+    try:
+        obj = model._default_manager.filter(municipality_id=municipality_id, pk=pk).first()
+    except (ValueError, TypeError):
+        return
+    if obj is None:
+        return
+    from municipalities.audit import audit_refusal
+
+    audit_refusal(user, obj)

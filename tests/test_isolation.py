@@ -184,3 +184,30 @@ def test_the_office_sees_every_case_of_the_municipality(client, personas, world_
     client.force_login(personas.all()[persona])
     assert client.get(f"/cases/{world_a.case.pk}/").status_code == 200
     assert client.get(f"/cases/persons/{world_a.person.pk}/").status_code == 200
+
+
+def test_a_refused_look_inside_the_municipality_is_audited(client, personas, world_a, other_agency):
+    """Another agency's 404 is the same as a missing record's, and the managers find the
+    attempt in the audit log; another municipality's ids leave nothing there."""
+    from rest_framework.test import APIClient
+
+    from municipalities.models import AuditEvent
+
+    client.force_login(personas.other_agency_a)
+    refused = AuditEvent.objects.filter(action=AuditEvent.Action.REFUSED)
+    assert client.get(f"/cases/{world_a.case.pk}/").status_code == 404
+    event = refused.get()
+    assert (event.user, event.case_id, event.person_id) == (
+        personas.other_agency_a,
+        world_a.case.pk,
+        world_a.person.pk,
+    )
+    api = APIClient()
+    api.force_authenticate(personas.other_agency_a)
+    assert api.get(f"/api/persons/{world_a.person.pk}/").status_code == 404
+    assert refused.filter(person_id=world_a.person.pk, object_type__icontains="person").exists()
+    before = refused.count()
+    assert client.get("/cases/999999/").status_code == 404
+    client.force_login(personas.caseworker_b)
+    assert client.get(f"/cases/{world_a.case.pk}/").status_code == 404
+    assert refused.count() == before
