@@ -9,8 +9,8 @@ in tests/test_celery.py."""
 from __future__ import annotations
 
 import datetime
+import json
 import os
-import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,7 +26,7 @@ from tests.test_production import PYTHON, ROOT
 CELERY = Path(PYTHON).with_name("celery")
 WORKERS = ("one", "two")
 MUNICIPALITIES = 8
-SCAN_DONE = re.compile(r"Task cases\.scan_municipality\[([0-9a-f-]+)\] succeeded")
+SCAN = "cases.scan_municipality"
 
 
 @pytest.fixture
@@ -45,18 +45,21 @@ def two_workers(transactional_db, tmp_path) -> Iterator[dict[str, Path]]:
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": database_url_of_tests(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "LOG_FORMAT": "json",  # one line per task run, with its id
     }
     logs = {name: tmp_path / f"{name}.log" for name in WORKERS}
     processes = [
         subprocess.Popen(
             [
                 *(str(CELERY), "-A", "portal", "worker", "--pool", "solo", "--loglevel", "info"),
-                *("--hostname", f"{name}@%h", "--logfile", str(log), "--without-gossip"),
+                *("--hostname", f"{name}@%h", "--without-gossip"),
             ],
             cwd=ROOT,
             env=env,
+            # The worker logs through the portal's logging (Celery does not take over the
+            # root logger), to standard error.
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log.open("w"),
         )
         for name, log in logs.items()
     ]
@@ -76,8 +79,20 @@ def two_workers(transactional_db, tmp_path) -> Iterator[dict[str, Path]]:
 
 
 def scans_run(logs: dict[str, Path]) -> dict[str, list[str]]:
-    """The ids of the scans each worker has finished, from its log."""
-    return {name: SCAN_DONE.findall(log.read_text()) for name, log in logs.items()}
+    """The ids of the scans each worker has finished, from its JSON task lines."""
+    return {name: _scans_in(log) for name, log in logs.items()}
+
+
+def _scans_in(log: Path) -> list[str]:
+    ids = []
+    for line in log.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a line from before logging was configured
+        if entry.get("task") == SCAN and entry.get("state") == "succeeded":
+            ids.append(entry["task_id"])
+    return ids
 
 
 def wait_for_scans(logs: dict[str, Path], total: int, timeout: float = 120) -> dict:
