@@ -6,6 +6,7 @@ test suite can check it without the load tool."""
 from __future__ import annotations
 
 import html as html_module
+import random
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -22,6 +23,19 @@ class Form:
     # user could choose from.
     choices: dict[str, list[str]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    checkboxes: set[str] = field(default_factory=set)
+
+    def filled(self, **values: str | list[str]) -> dict[str, str | list[str]]:
+        """``values``, and a random choice for each select or radio group of the form that
+        would otherwise be sent empty (a required choice left blank); checkboxes are left
+        as they are."""
+        sent = dict(self.fields)
+        chosen: dict[str, str | list[str]] = {
+            name: random.choice(options)
+            for name, options in self.choices.items()
+            if options and not sent.get(name) and name not in values and name not in self.checkboxes
+        }
+        return {**chosen, **values}
 
     def data(self, **overrides: str | list[str]) -> list[tuple[str, str]]:
         """The fields as a browser sends them, with ``overrides`` replacing a field's
@@ -59,6 +73,8 @@ class _FormParser(HTMLParser):
             if kind in ("submit", "button", "image", "reset", "file"):
                 return
             form.names.add(name)
+            if kind == "checkbox":
+                form.checkboxes.add(name)
             if kind in ("checkbox", "radio"):
                 form.choices.setdefault(name, []).append(a.get("value", "on"))
                 if "checked" in a:

@@ -127,9 +127,12 @@ class Staff(HttpUser):
         data: list[tuple[str, str]] | None = None,
         referer: str | None = None,
         code_step: bool = False,
+        duplicates_hint: bool = False,
     ):
         """One request, not following redirects; the response, or None on an error.
-        ``code_step``: a redirect to the second factor's step is expected."""
+        ``code_step``: a redirect to the second factor's step is expected;
+        ``duplicates_hint``: the intake's 400 that shows possible duplicates for the user
+        to rule out is an answer of the portal, not an error."""
         headers = {}
         if method == "POST":
             netloc = urlsplit(self.host).netloc
@@ -146,6 +149,11 @@ class Staff(HttpUser):
         ) as response:
             send_secure_cookies_to_loopback(self.client.cookies)
             location = response.headers.get("Location", "")
+            hint = duplicates_hint and response.status_code == 400
+            if hint and 'id="duplicates"' in response.text:
+                response.request_meta["name"] = "intake: possible duplicates shown"
+                response.success()
+                return response
             if not 200 <= response.status_code < 400:
                 response.failure(f"HTTP {response.status_code} {form_errors(response.text)}")
                 return None
@@ -205,16 +213,6 @@ class Staff(HttpUser):
             raise StopUser("sign-in did not reach the start page")
 
     # -- what several roles do
-
-    def fill(self, form: Form, **values) -> dict:
-        """Values for the form's empty required choices (a random one each), then
-        ``values``."""
-        chosen = {}
-        sent = dict(form.fields)
-        for name, options in form.choices.items():
-            if options and not sent.get(name) and name not in values:
-                chosen[name] = random.choice(options)
-        return {**chosen, **values}
 
     def open_case(self, path: str) -> str | None:
         page = self.get(path, "case page")
@@ -286,30 +284,46 @@ class Caseworker(Staff):
         page = self.get(path, "consultation form")
         form = page and form_with(page, "summary")
         if form:
-            values = self.fill(form, summary=_note())
+            values = form.filled(summary=_note())
             self.submit(path, form, "consultation: save", "case page", **values)
 
     @task(1)
     def intake(self) -> None:
-        page = self.get("/cases/intake/", "intake form")
-        form = page and form_with(page, "person-name")
+        """Someone comes in: search the reading of their name first, then the intake for
+        the person found, or for a new person."""
+        surname, given = random.choice(SURNAMES), random.choice(GIVEN_NAMES)
+        query = hiragana(surname[1] + given[1])
+        found = self.get("/cases/persons/?" + urlencode({"q": query}), "search (kana)")
+        if found is None:
+            return
+        intakes = links(found, r"/cases/intake/\?person=\d+")
+        path = intakes[0] if intakes else "/cases/intake/"
+        page = self.get(path, "intake form")
+        form = page and form_with(page, "summary")
         if not form:
             return
-        surname, given = random.choice(SURNAMES), random.choice(GIVEN_NAMES)
         categories = random.sample(form.choices.get("categories", []), k=1)
-        born = datetime.date(1940, 1, 1) + datetime.timedelta(days=random.randrange(65 * 365))
-        values = self.fill(
-            form,
-            **{
+        values = {
+            "categories": categories,
+            "primary_category": categories[0] if categories else "",
+            "summary": _note(),
+        }
+        if not intakes:
+            born = datetime.date(1940, 1, 1) + datetime.timedelta(days=random.randrange(23000))
+            values |= {
                 "person-name": f"{surname[0]} {given[0]}",
                 "person-name_kana": f"{surname[1]} {given[1]}",
                 "person-birth_date": born.isoformat(),
-                "categories": categories,
-                "primary_category": categories[0] if categories else "",
-                "summary": _note(),
-            },
+            }
+        values = form.filled(**values)
+        response = self.request(
+            "POST", path, "intake: save", data=form.data(**values), duplicates_hint=True
         )
-        response = self.request("POST", "/cases/intake/", "intake: save", data=form.data(**values))
+        if response is not None and not response.is_redirect:
+            # Persons with a like name or date of birth are shown: none is this one.
+            form = form_with(response.text, "not_a_duplicate")
+            data = form.data(not_a_duplicate="on") if form else []
+            response = self.request("POST", path, "intake: save (a new person)", data=data)
         if response is not None and response.is_redirect:
             self.get(response.headers["Location"], "case page")
 
@@ -347,7 +361,7 @@ class Coordinator(Staff):
                 form,
                 "session log: save",
                 "assignment page",
-                **self.fill(form, held_on=today, observation="落ち着いて作業に参加した。"),
+                **form.filled(held_on=today, observation="落ち着いて作業に参加した。"),
             )
 
     @task(1)
@@ -374,7 +388,7 @@ class CommunityWorker(Staff):
                 form,
                 "concern: save",
                 "my concerns",
-                **self.fill(form, observation=observation),
+                **form.filled(observation=observation),
             )
 
     @task(1)
