@@ -17,6 +17,7 @@ without it.
 from __future__ import annotations
 
 import base64
+import io
 import math
 import secrets
 from collections.abc import Callable
@@ -135,7 +136,7 @@ def prepare_accounts(users: int, municipalities: int, password: str) -> dict[str
                 accounts[role].append(account)
         usernames = [a["username"] for role_accounts in accounts.values() for a in role_accounts]
         User.objects.filter(username__in=usernames).update(password=hashed, is_active=True)
-    call_command("axes_reset", verbosity=0)
+    call_command("axes_reset", stdout=io.StringIO())
     return {
         "password": password,
         "municipalities": [{"code": m.code, "name": str(m)} for m in chosen],
