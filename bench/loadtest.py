@@ -124,6 +124,21 @@ class Stack:
                 tail = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
                 raise SystemExit(f"{name} stopped (exit {process.returncode}):\n{tail}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the processes of this stack (each started process's
+        group: gunicorn's master and workers, the worker and its children, beat); the
+        database server's own processes are not counted."""
+        groups = {process.pid for _name, process in self.processes}
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            if int(fields[2]) in groups:  # the process group
+                total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """SIGTERM to each process group (a warm shutdown), SIGKILL after 60 s."""
         for _name, process in self.processes:
@@ -274,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         ready = wait_ready(port, stack)
         log(f"stack ready on 127.0.0.1:{port}: {json.dumps(ready.get('checks', ready))}")
-        load_before = os.getloadavg()
+        load_before, cpu_before = os.getloadavg(), stack.cpu_seconds()
         started = datetime.datetime.now().astimezone()
         log(f"locust: {args.users} users for {args.duration}, {args.spawn_rate}/s started")
         samples_file = work / "samples.csv"
@@ -307,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                 "LOADTEST_SAMPLES": str(samples_file),
             },
         )
-        load_after = os.getloadavg()
+        load_after, cpu_used = os.getloadavg(), stack.cpu_seconds() - cpu_before
         stack.check()
     finally:
         stack.stop()
@@ -323,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         "data set": f"{cases:,} cases; virtual users in {places}",
         "server": f"gunicorn, {booted_workers(work / 'gunicorn.log')} sync workers",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "CPU used by the stack": f"{cpu_used:.0f} s in {seconds} s ({cpu_used / seconds:.2f} "
+        f"cores; {1000 * cpu_used / max(1, len(samples)):.0f} ms a request; PostgreSQL apart)",
         "load average": "before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}".format(
             *load_before, *load_after
         ),
