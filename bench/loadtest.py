@@ -54,10 +54,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.loadtest_summary import (
     PAGE,
+    RAMP_UP,
     Sample,
     csv_table,
     last_line,
     markdown_table,
+    split_ramp_up,
     summarise,
 )
 
@@ -215,13 +217,13 @@ def booted_workers(log: Path) -> int:
 def read_samples(path: Path) -> list[Sample]:
     with path.open(encoding="utf-8") as f:
         return [
-            Sample(name=r["name"], kind=r["kind"], ms=float(r["ms"]), ok=r["ok"] == "1")
+            Sample(r["name"], r["kind"], float(r["ms"]), r["ok"] == "1", float(r["at"]))
             for r in csv.DictReader(f)
         ]
 
 
 def report(
-    samples: list[Sample], *, users: int, seconds: int, meta: dict[str, str], out: Path
+    samples: list[Sample], *, users: int, seconds: dict[str, float], meta: dict, out: Path
 ) -> str:
     """Write the table (Markdown and CSV beside it); return the Markdown."""
     rows, totals = summarise(samples, seconds)
@@ -230,8 +232,9 @@ def report(
     heading += [
         "",
         "Times are the client's (request sent to response read), in ms; `page` rows are "
-        "what the closing line covers; the statistics page, the exports and signing in "
-        "are apart.",
+        "what the closing line covers, from the moment the last virtual user had signed "
+        "in; the statistics page, the exports, signing in and what was sent before "
+        "everybody had signed in (`ramp-up`) are apart.",
         "",
         "",
     ]
@@ -355,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop()
     if not samples_file.exists():
         raise SystemExit(f"locust wrote no samples (exit {locust.returncode})")
-    samples = read_samples(samples_file)
+    samples, measured = split_ramp_up(read_samples(samples_file))
     stamp = started.strftime("%Y%m%d-%H%M%S")
     out = ROOT / "bench" / "results" / f"loadtest-{args.users}u-{stamp}.md"
     meta = {
@@ -371,9 +374,10 @@ def main(argv: list[str] | None = None) -> int:
             *load_before, *load_after
         ),
     }
-    print(report(samples, users=args.users, seconds=seconds, meta=meta, out=out))
+    meta["steady state"] = f"{measured[PAGE]:.0f} s after {measured[RAMP_UP]:.0f} s of ramp-up"
+    print(report(samples, users=args.users, seconds=measured, meta=meta, out=out))
     print(f"table: {out.relative_to(ROOT)} (and .csv); server logs: {work}")
-    _rows, totals = summarise(samples, seconds)
+    _rows, totals = summarise(samples, measured)
     print(last_line(totals[PAGE], args.users))
     return 0
 

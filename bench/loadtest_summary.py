@@ -14,13 +14,16 @@ from dataclasses import dataclass
 # page, an export (CSV or Excel), or a step of signing in (the password is checked with
 # Argon2, costly on purpose, once a working day per person, while a load test's ramp-up
 # signs everybody in within seconds). The virtual users name each request with its kind.
+# Requests started before the last virtual user has signed in are the ramp-up's.
 PAGE, STATISTICS, EXPORT, SIGN_IN = "page", "statistics", "export", "sign-in"
-KINDS = (PAGE, STATISTICS, EXPORT, SIGN_IN)
+RAMP_UP = "ramp-up"
+KINDS = (PAGE, STATISTICS, EXPORT, SIGN_IN, RAMP_UP)
 TOTAL_NAMES = {
     PAGE: "all pages",
     STATISTICS: "statistics (all)",
     EXPORT: "exports (all)",
     SIGN_IN: "sign-in (all)",
+    RAMP_UP: "ramp-up (all)",
 }
 
 
@@ -30,6 +33,7 @@ class Sample:
     kind: str
     ms: float
     ok: bool
+    at: float = 0.0  # when it was sent (seconds since the epoch)
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,35 @@ def row(name: str, kind: str, samples: list[Sample], seconds: float) -> Row:
     )
 
 
-def summarise(samples: Iterable[Sample], seconds: float) -> tuple[list[Row], dict[str, Row]]:
-    """One row per request name (pages first, then statistics, then exports, each by
-    name), and a total row per kind."""
+def split_ramp_up(samples: list[Sample]) -> tuple[list[Sample], dict[str, float]]:
+    """The samples with the pages, statistics and exports sent before the last sign-in
+    ended counted as the ramp-up's; and how long each kind was measured, in seconds:
+    from that moment to the last answer for those kinds, the whole run for sign-in and
+    ramp-up."""
+    if not samples:
+        return [], dict.fromkeys(KINDS, 0.0)
+    first = min(s.at for s in samples)
+    last = max(s.at + s.ms / 1000 for s in samples)
+    signed_in = max((s.at + s.ms / 1000 for s in samples if s.kind == SIGN_IN), default=first)
+    split = [
+        Sample(s.name, RAMP_UP, s.ms, s.ok, s.at) if s.kind != SIGN_IN and s.at < signed_in else s
+        for s in samples
+    ]
+    steady = max(0.0, last - signed_in)
+    return split, {PAGE: steady, STATISTICS: steady, EXPORT: steady} | {
+        SIGN_IN: last - first,
+        RAMP_UP: max(0.0, signed_in - first),
+    }
+
+
+def summarise(
+    samples: Iterable[Sample], seconds: float | dict[str, float]
+) -> tuple[list[Row], dict[str, Row]]:
+    """One row per request name (pages first, then statistics, exports, sign-in and
+    ramp-up, each by name), and a total row per kind. ``seconds``: how long the run (or
+    each kind) was measured, for the rate."""
+    if not isinstance(seconds, dict):
+        seconds = dict.fromkeys(KINDS, seconds)
     by_name: dict[tuple[str, str], list[Sample]] = {}
     by_kind: dict[str, list[Sample]] = {kind: [] for kind in KINDS}
     for sample in samples:
@@ -79,10 +109,10 @@ def summarise(samples: Iterable[Sample], seconds: float) -> tuple[list[Row], dic
         by_name.setdefault((sample.kind, sample.name), []).append(sample)
         by_kind[sample.kind].append(sample)
     rows = [
-        row(name, kind, by_name[(kind, name)], seconds)
+        row(name, kind, by_name[(kind, name)], seconds[kind])
         for kind, name in sorted(by_name, key=lambda key: (KINDS.index(key[0]), key[1]))
     ]
-    totals = {kind: row(TOTAL_NAMES[kind], kind, by_kind[kind], seconds) for kind in KINDS}
+    totals = {kind: row(TOTAL_NAMES[kind], kind, by_kind[kind], seconds[kind]) for kind in KINDS}
     return rows, totals
 
 

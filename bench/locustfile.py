@@ -88,10 +88,16 @@ def take_account(role: str) -> dict:
 
 
 @events.request.add_listener
-def _keep(name: str, response_time: float, exception: Exception | None, context: dict, **_kw):
-    SAMPLES.append(
-        Sample(name=name, kind=context.get("kind", PAGE), ms=response_time, ok=exception is None)
-    )
+def _keep(
+    name: str,
+    response_time: float,
+    exception: Exception | None,
+    context: dict,
+    start_time: float = 0.0,
+    **_kw,
+):
+    kind = context.get("kind", PAGE)
+    SAMPLES.append(Sample(name, kind, response_time, exception is None, start_time))
 
 
 @events.quitting.add_listener
@@ -101,8 +107,8 @@ def _write_samples(environment, **_kw) -> None:
         return
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["name", "kind", "ms", "ok"])
-        writer.writerows((s.name, s.kind, f"{s.ms:.2f}", int(s.ok)) for s in SAMPLES)
+        writer.writerow(["name", "kind", "ms", "ok", "at"])
+        writer.writerows((s.name, s.kind, f"{s.ms:.2f}", int(s.ok), f"{s.at:.3f}") for s in SAMPLES)
 
 
 class Staff(HttpUser):

@@ -19,7 +19,9 @@ from bench.loadtest_accounts import ROLE_WEIGHTS, accounts_needed, prepare_accou
 from bench.loadtest_forms import form_errors, form_with, forms, links
 from bench.loadtest_summary import (
     EXPORT,
+    KINDS,
     PAGE,
+    RAMP_UP,
     SIGN_IN,
     STATISTICS,
     Sample,
@@ -27,6 +29,7 @@ from bench.loadtest_summary import (
     last_line,
     markdown_table,
     percentile,
+    split_ramp_up,
     summarise,
 )
 from municipalities.models import Membership, Role, User
@@ -69,6 +72,25 @@ def test_the_closing_line_covers_the_pages_and_reports_the_others_apart():
     assert csv_table(rows, totals).splitlines()[0] == (
         "name,kind,requests,errors,p50 ms,p95 ms,max ms,req/s"
     )
+
+
+def test_pages_before_the_last_sign_in_ended_are_the_ramp_up():
+    samples = [
+        Sample("login", SIGN_IN, 2000.0, True, at=100.0),
+        Sample("dashboard", PAGE, 900.0, True, at=101.0),  # another user still signing in
+        Sample("login", SIGN_IN, 3000.0, True, at=102.0),  # the last sign-in ends at 105
+        Sample("dashboard", PAGE, 50.0, True, at=106.0),
+        Sample("statistics", STATISTICS, 400.0, True, at=114.6),  # the last answer: 115
+    ]
+    split, seconds = split_ramp_up(samples)
+    assert [s.kind for s in split] == [SIGN_IN, RAMP_UP, SIGN_IN, PAGE, STATISTICS]
+    assert seconds[PAGE] == pytest.approx(10.0)
+    assert seconds[RAMP_UP] == pytest.approx(5.0)
+    assert seconds[SIGN_IN] == pytest.approx(15.0)
+    _rows, totals = summarise(split, seconds)
+    assert (totals[PAGE].requests, totals[PAGE].p95, totals[PAGE].per_second) == (1, 50, 0.1)
+    assert totals[RAMP_UP].requests == 1
+    assert split_ramp_up([]) == ([], dict.fromkeys(KINDS, 0.0))
 
 
 def test_an_unknown_kind_of_request_is_refused():
