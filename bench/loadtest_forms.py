@@ -5,6 +5,7 @@ test suite can check it without the load tool."""
 
 from __future__ import annotations
 
+import datetime
 import html as html_module
 import random
 import re
@@ -144,3 +145,20 @@ def form_errors(html: str) -> str:
     found = re.findall(ERROR_BLOCK, html, flags=re.S)
     text = " ".join(re.sub(r"<[^>]+>", " ", e) for e in found)
     return " ".join(html_module.unescape(text).split())[:300]
+
+
+# A participant's row on a menu page: the assignment, its status, its start date.
+PARTICIPANT = (
+    r'<a href="(/participation/assignments/\d+/)">[^<]*</a></td><td>[^<]*</td>'
+    r"<td>(\d{4}-\d{2}-\d{2})?</td>"
+)
+
+
+def started_participants(html: str, today: datetime.date) -> list[str]:
+    """The assignments of a menu page that have started by ``today`` (a session is
+    logged on or after the start)."""
+    return [
+        path
+        for path, start in re.findall(PARTICIPANT, html)
+        if start and start <= today.isoformat()
+    ]

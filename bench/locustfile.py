@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.loadtest_accounts import ROLE_WEIGHTS
-from bench.loadtest_forms import Form, form_errors, form_with, links
+from bench.loadtest_forms import Form, form_errors, form_with, links, started_participants
 from bench.loadtest_summary import EXPORT, PAGE, SIGN_IN, STATISTICS, Sample
 
 ACCOUNTS = json.loads(Path(os.environ["LOADTEST_ACCOUNTS"]).read_text(encoding="utf-8"))
@@ -354,20 +354,22 @@ class Coordinator(Staff):
         catalogue = self.get("/participation/", "menu catalogue")
         menus = links(catalogue or "", r"/participation/menus/\d+/")
         menu = menus and self.get(random.choice(menus), "menu page")
-        assignments = links(menu or "", r"/participation/assignments/\d+/")
+        assignments = started_participants(menu or "", datetime.date.today())
         if not assignments:
             return
         path = random.choice(assignments)
         page = self.get(path, "assignment page")
         form = page and form_with(page, "attendance")
         if form:
-            today = datetime.date.today().isoformat()
             self.submit(
                 path,
                 form,
                 "session log: save",
                 "assignment page",
-                **form.filled(held_on=today, observation="落ち着いて作業に参加した。"),
+                **form.filled(
+                    held_on=datetime.date.today().isoformat(),
+                    observation="落ち着いて作業に参加した。",
+                ),
             )
 
     @task(1)

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from bench.generate import generate
 from bench.loadtest import Refused, check_services, seconds_of
 from bench.loadtest_accounts import ROLE_WEIGHTS, accounts_needed, prepare_accounts
-from bench.loadtest_forms import form_errors, form_with, forms, links
+from bench.loadtest_forms import form_errors, form_with, forms, links, started_participants
 from bench.loadtest_summary import (
     EXPORT,
     KINDS,
@@ -297,6 +297,17 @@ def test_accounts_sign_in_in_their_municipality_and_role_and_do_what_the_role_do
     client.logout()
     _sign_in(client, coordinator, "load-test-pass-1")
     assert client.get("/participation/inbox/", secure=True).status_code == 200
+    catalogue = client.get("/participation/", secure=True).content.decode()
+    started = [
+        assignment
+        for menu in links(catalogue, r"/participation/menus/\d+/")
+        for assignment in started_participants(
+            client.get(menu, secure=True).content.decode(), datetime.date.today()
+        )
+    ]
+    assert started, "the generated menus have participants who have started"
+    response = _submit(client, started[0], "attendance", held_on=datetime.date.today().isoformat())
+    assert response.status_code == 302, form_errors(response.content.decode())
 
     # A second run takes the same accounts, gives the managers new keys and adds none.
     users = User.objects.count()
