@@ -96,9 +96,9 @@ def split_ramp_up(samples: list[Sample]) -> tuple[list[Sample], dict[str, float]
 def summarise(
     samples: Iterable[Sample], seconds: float | dict[str, float]
 ) -> tuple[list[Row], dict[str, Row]]:
-    """One row per request name (pages first, then statistics, exports, sign-in and
-    ramp-up, each by name), and a total row per kind. ``seconds``: how long the run (or
-    each kind) was measured, for the rate."""
+    """One row per request name (pages first, then statistics, exports and sign-in,
+    each by name; the ramp-up has no rows of its own), and a total row per kind.
+    ``seconds``: how long the run (or each kind) was measured, for the rate."""
     if not isinstance(seconds, dict):
         seconds = dict.fromkeys(KINDS, seconds)
     by_name: dict[tuple[str, str], list[Sample]] = {}
@@ -111,6 +111,7 @@ def summarise(
     rows = [
         row(name, kind, by_name[(kind, name)], seconds[kind])
         for kind, name in sorted(by_name, key=lambda key: (KINDS.index(key[0]), key[1]))
+        if kind != RAMP_UP  # the ramp-up has its total only
     ]
     totals = {kind: row(TOTAL_NAMES[kind], kind, by_kind[kind], seconds[kind]) for kind in KINDS}
     return rows, totals

@@ -90,6 +90,12 @@ def test_pages_before_the_last_sign_in_ended_are_the_ramp_up():
     _rows, totals = summarise(split, seconds)
     assert (totals[PAGE].requests, totals[PAGE].p95, totals[PAGE].per_second) == (1, 50, 0.1)
     assert totals[RAMP_UP].requests == 1
+    rows, _totals = summarise(split, seconds)
+    assert [(r.name, r.kind) for r in rows] == [
+        ("dashboard", PAGE),
+        ("statistics", STATISTICS),
+        ("login", SIGN_IN),
+    ]
     assert split_ramp_up([]) == ([], dict.fromkeys(KINDS, 0.0))
 
 
