@@ -356,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.check()
     finally:
         stack.stop()
+        accounts_file.unlink()  # this run's password and device keys
     if not samples_file.exists():
         raise SystemExit(f"locust wrote no samples (exit {locust.returncode})")
     samples, measured = split_ramp_up(read_samples(samples_file))
