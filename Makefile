@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format messages clean bench backup restore
+.PHONY: run setup test lint format messages clean bench backup restore loadtest
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -17,6 +17,10 @@ $(VENV)/bin/python:
 $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
+
+$(VENV)/.loadtest: requirements.txt requirements-loadtest.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-loadtest.txt
+	touch $@ $(VENV)/.runtime
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -71,6 +75,12 @@ backup:
 restore:
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/<name>.dump [FORCE=1]"; exit 2; }
 	$(PY) manage.py restore_db "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
+
+## loadtest: many staff at once against the production stack (gunicorn, worker, beat) on
+## DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…; LOADTEST_USERS=50,
+## LOADTEST_DURATION=3m, LOADTEST_CASES=20000 by default (see bench/README.md)
+loadtest: $(VENV)/.loadtest
+	$(PY) bench/loadtest.py
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
