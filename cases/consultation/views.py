@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.consultation import queries, services
 from cases.consultation.forms import (
@@ -44,16 +45,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/dashboard.html", context)
 
 
+KNOWN_ELSEWHERE = gettext_lazy(
+    "A person like this one may already be known to another agency. Ask the office "
+    "(多機関協働担当) before registering, or confirm that this is a new person."
+)
+
+
 @case_staff_required
 def person_search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results: list = []
-    searched = False
+    searched = known_elsewhere = False
     if form.is_bound and form.is_valid():
         query, birth_date = form.cleaned_data["q"], form.cleaned_data["birth_date"]
         if query or birth_date:
             searched = True
             results = queries.person_search(request.user, query, birth_date)
+            # Nobody the searcher may see: say (without a name) whether another agency
+            # holds someone like that, so the person is not registered twice.
+            known_elsewhere = not results and queries.known_to_another_agency(
+                request.user, queries.search_condition(query, birth_date)
+            )
             audit_write(
                 user=request.user,
                 municipality_id=municipality_id_of(request),
@@ -68,7 +80,12 @@ def person_search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/person_search.html",
-        {"form": form, "results": results, "searched": searched},
+        {
+            "form": form,
+            "results": results,
+            "searched": searched,
+            "known_elsewhere": known_elsewhere,
+        },
     )
 
 
@@ -104,6 +121,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None, initial=initial, municipality_id=municipality_id)
     person_form = None if existing else PersonForm(request.POST or None, prefix="person")
     duplicates: list = []
+    known_elsewhere = False
     if request.method == "POST":
         valid = form.is_valid() and (person_form is None or person_form.is_valid())
         if valid and person_form is not None and not form.cleaned_data["not_a_duplicate"]:
@@ -122,6 +140,16 @@ def intake(request: HttpRequest) -> HttpResponse:
                         "Choose one of them, or confirm that this is a new person."
                     ),
                 )
+            elif queries.known_to_another_agency(
+                user,
+                queries.duplicate_condition(
+                    person_form.cleaned_data["name"],
+                    person_form.cleaned_data["name_kana"],
+                    person_form.cleaned_data["birth_date"],
+                ),
+            ):
+                valid, known_elsewhere = False, True
+                form.add_error(None, KNOWN_ELSEWHERE)
         if valid:
             cleaned = form.cleaned_data
             person_fields = (
@@ -168,6 +196,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             "person_form": person_form,
             "existing": existing,
             "duplicates": duplicates,
+            "known_elsewhere": known_elsewhere,
             "national_fields": NATIONAL_INTAKE_FIELDS,
         },
         status=status,

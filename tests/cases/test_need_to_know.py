@@ -362,3 +362,44 @@ def test_the_agency_page_changes_who_is_on_the_case(client, personas, world_a, o
     )
     assert client.post(url, {"action": "add", "agency": third.pk}).status_code == 400
     assert not world_a.case.agencies.filter(pk=third.pk).exists()
+
+
+def test_search_says_without_a_name_that_another_agency_may_know_the_person(
+    client, personas, world_a, other_agency
+):
+    """The other agency finds nobody, but is told (no name) to ask the office, because
+    the person's consent in force allows the hint. Without consent, not even that."""
+    client.force_login(personas.other_agency_a)
+    html = client.get("/cases/persons/", {"q": "やまだ"}).content.decode()
+    assert "山田 花子" not in html
+    assert "他の機関ですでに把握されている可能性があります" in html
+    html = client.get("/cases/persons/", {"q": "いない人"}).content.decode()
+    assert "他の機関ですでに把握されている可能性があります" not in html
+    consent_withdraw(user=personas.caseworker_a, consent=world_a.consent, withdrawn_on=TODAY())
+    html = client.get("/cases/persons/", {"q": "やまだ"}).content.decode()
+    assert "他の機関ですでに把握されている可能性があります" not in html
+
+
+def test_intake_asks_to_check_with_the_office_before_a_second_registration(
+    client, personas, world_a, other_agency
+):
+    from cases.models import ConsultationMethod, ContactRoute, Person
+
+    client.force_login(personas.other_agency_a)
+    data = {
+        "person-name": "山田 花子",
+        "person-name_kana": "ヤマダ ハナコ",
+        "person-sex": "female",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "method": ConsultationMethod.objects.get(municipality=None, code="phone").pk,
+        "route": ContactRoute.objects.get(municipality=None, code="self").pk,
+        "summary": "本人から電話",
+    }
+    response = client.post("/cases/intake/", data)
+    assert response.status_code == 400
+    assert "重層事務局" in response.content.decode()
+    assert "ヤマダ ハナコ" not in response.content.decode().split("id_person-name_kana")[0]
+    assert Person.objects.filter(name="山田 花子").count() == 1
+    response = client.post("/cases/intake/", {**data, "not_a_duplicate": "on"})
+    assert response.status_code == 302
+    assert Person.objects.filter(name="山田 花子").count() == 2
