@@ -20,7 +20,7 @@ from cases.core.queries import (
     sees_whole_municipality,
 )
 from cases.core.text import search_key
-from cases.models import Case, Consent, Consultation, Person, Referral
+from cases.models import Case, Consent, Consultation, EmergencyAccess, Person, Referral
 from cases.programs import AGENCY, CONSULTATION
 from municipalities.models import User
 from municipalities.scoping import get_for_user_or_404
@@ -68,6 +68,17 @@ def known_to_another_agency(user: Any, condition: Q | None) -> bool:
         .filter(Exists(consenting))
         .exists()
     )
+
+
+def hidden_matches(user: Any, condition: Q | None, limit: int) -> list[Person]:
+    """Persons matching ``condition`` the user may not see, whatever their consent: what
+    an emergency look (生命・身体の保護) opens. At most ``limit``."""
+    if condition is None or not can_see_cases(user) or sees_whole_municipality(user):
+        return []
+    qs = Person.objects.for_user(user).filter(
+        condition, deleted_at__isnull=True, anonymised_at__isnull=True
+    )
+    return list(qs.exclude(person_condition(user)).order_by("pk")[:limit])
 
 
 def duplicate_condition(name: str, name_kana: str, birth_date: datetime.date | None) -> Q | None:
@@ -133,7 +144,19 @@ def dashboard(user: User) -> dict[str, Any]:
     )
     from cases.engine.queries import flag_queue
 
+    # The office: emergency looks a manager has not read yet.
+    emergency = (
+        list(
+            EmergencyAccess.objects.for_user(user)
+            .filter(reviewed_at__isnull=True)
+            .select_related("case", "case__person", "user")
+            .order_by("-granted_at")[:DASHBOARD_REFERRALS]
+        )
+        if sees_whole_municipality(user)
+        else []
+    )
     return {
+        "emergency_looks": emergency,
         "open_flags": flag_queue(user).count(),
         "my_open_cases": my_open,
         "follow_ups_today": [c for c in follow_ups if c.follow_up_on == today],
