@@ -269,6 +269,8 @@ AGENCIES = [
     ("社会福祉協議会", "other", "社会福祉協議会"),
     ("保健センター", "other", "保健センター"),
 ]
+# The first agencies have their staff on the portal; the caseworkers work in them.
+AGENCIES_WITH_STAFF = 3
 PROVIDER_KINDS = ["company", "npo", "swc", "farm", "shop", "school", "welfare", "residents"]
 PROVIDER_NAMES = ["農園", "ベーカリー", "福祉会", "工房", "書店", "カフェ", "自治会", "学習塾"]
 MENU_KINDS = [
@@ -454,11 +456,22 @@ class _Municipality:
         self.community()
 
     def staff(self) -> None:
+        """The office (福祉部) and the organisations of the agencies whose staff are on
+        the portal: the caseworkers are spread over those agencies (need to know)."""
         rng, n = self.rng, self.n
-        org_id = self.w.ids(Organisation, 1)[0]
+        org_ids = self.w.ids(Organisation, 1 + AGENCIES_WITH_STAFF)
+        org_id, self.agency_orgs = org_ids[0], org_ids[1:]
         self.w.write(
             Organisation,
-            [self.row(id=org_id, name=f"{self.m.name} 福祉部", kind="municipality")],
+            [
+                self.row(id=org_id, name=f"{self.m.name} 福祉部", kind="municipality"),
+                *(
+                    self.row(id=oid, name=f"{self.m.name}{name}", kind=kind)
+                    for oid, (name, _f, _k), kind in zip(
+                        self.agency_orgs, AGENCIES, ("swcorp", "swcorp", "npo"), strict=False
+                    )
+                ),
+            ],
         )
         roles = (
             [Role.CASEWORKER] * max(2, n // 100)
@@ -468,6 +481,7 @@ class _Municipality:
         )
         ids = self.w.ids(User, len(roles))
         users, memberships = [], []
+        self.agency_of_worker: dict[int, int] = {}  # caseworker → index of their agency
         for uid, role, k in zip(ids, roles, range(len(roles)), strict=True):
             sex = rng.choice(("male", "female"))
             name, _kana = self.person_name(sex)
@@ -486,7 +500,7 @@ class _Municipality:
                     "id": None,
                     "user_id": uid,
                     "municipality_id": self.mid,
-                    "organisation_id": org_id,
+                    "organisation_id": self._organisation_of(uid, role, k, org_id),
                     "role": role,
                     "is_active": True,
                 }
@@ -503,6 +517,12 @@ class _Municipality:
         self.community_workers = by_role[Role.COMMUNITY_WORKER]
         self.manager = by_role[Role.MANAGER][0]
 
+    def _organisation_of(self, uid: int, role: str, k: int, office: int) -> int:
+        if role != Role.CASEWORKER:
+            return office
+        self.agency_of_worker[uid] = k % AGENCIES_WITH_STAFF
+        return self.agency_orgs[k % AGENCIES_WITH_STAFF]
+
     def agencies_providers_places(self) -> None:
         rng, n = self.rng, self.n
         ids = self.w.ids(SupportAgency, len(AGENCIES))
@@ -517,8 +537,9 @@ class _Municipality:
                     kind=kind,
                     contact=self.phone(),
                     is_active=True,
+                    organisation_id=(self.agency_orgs[k] if k < AGENCIES_WITH_STAFF else None),
                 )
-                for i, (name, fld, kind) in zip(ids, AGENCIES, strict=True)
+                for k, (i, (name, fld, kind)) in enumerate(zip(ids, AGENCIES, strict=True))
             ],
         )
         n_prov = max(2, n // 1000)
@@ -657,6 +678,8 @@ class _Municipality:
                     status=status,
                     route_id=rng.choice(self.routes).pk,
                     assigned_to_id=worker,
+                    # The caseworker's agency holds the case (主担当機関).
+                    lead_agency_id=self.agencies[self.agency_of_worker[worker]],
                     opened_on=opened_on,
                     closed_on=closed_on,
                     close_reason="目標を達成したため終結" if closed_on else "",

@@ -14,6 +14,12 @@ app_name = "cases"
 urlpatterns = [
     path("", consultation_views.dashboard, name="dashboard"),
     path("persons/", consultation_views.person_search, name="person_search"),
+    path("persons/emergency/", consultation_views.emergency_look, name="emergency_look"),
+    path(
+        "emergency/<int:look_id>/review/",
+        consultation_views.emergency_look_review,
+        name="emergency_look_review",
+    ),
     path("persons/<int:person_id>/", core_views.person_detail, name="person_detail"),
     path("persons/<int:person_id>/edit/", core_views.person_edit, name="person_edit"),
     path("intake/", consultation_views.intake, name="intake"),

@@ -114,6 +114,7 @@ PERSONAL_IDS = frozenset(
         "follow_up_id",
         "link_id",
         "flag_id",
+        "look_id",
     }
 )
 

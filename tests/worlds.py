@@ -22,6 +22,7 @@ from cases.models import (
     Consultation,
     ConsultationMethod,
     ContactRoute,
+    EmergencyAccess,
     Flag,
     HouseholdMember,
     IssueCategory,
@@ -72,6 +73,7 @@ class World:
     link: CasePlace
     flag: Flag
     api_token: ApiToken
+    look: EmergencyAccess
 
     def ids(self) -> dict[str, int]:
         return {
@@ -96,6 +98,7 @@ class World:
             "user_id": self.coordinator.pk,
             "organisation_id": self.coordinator.memberships.get(is_active=True).organisation_id,
             "token_id": self.api_token.pk,
+            "look_id": self.look.pk,
         }
 
 
@@ -306,7 +309,17 @@ def build_world(
         scope=ApiToken.Scope.READ,
         created_by=coordinator,
     )
+    # An emergency look at the case (written directly: the service refuses a case the
+    # caseworker already sees).
+    look = EmergencyAccess.objects.create(
+        municipality=municipality,
+        case=case,
+        user=caseworker,
+        reason="本人と連絡が取れず、安否確認のため",
+        expires_at=timezone.now() + datetime.timedelta(hours=24),
+    )
     return World(
+        look=look,
         api_token=api_token,
         flag=flag,
         person=person,

@@ -87,3 +87,15 @@ class SearchForm(forms.Form):
         cleaned = super().clean()
         clean_text_fields(self)
         return cleaned
+
+
+class EmergencyLookForm(SearchForm):
+    """緊急時の閲覧: the search again, and why it cannot wait."""
+
+    q = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
+    birth_date = forms.DateField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why this cannot wait (life or body at risk)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from cases.collaboration.queries import referrals_visible_to
@@ -15,10 +15,12 @@ from cases.core.queries import (
     case_condition,
     case_scoped,
     cases_visible_to,
+    person_condition,
     persons_visible_to,
+    sees_whole_municipality,
 )
 from cases.core.text import search_key
-from cases.models import Case, Consultation, Person, Referral
+from cases.models import Case, Consent, Consultation, EmergencyAccess, Person, Referral
 from cases.programs import AGENCY, CONSULTATION
 from municipalities.models import User
 from municipalities.scoping import get_for_user_or_404
@@ -28,24 +30,58 @@ def person_search(
     user: Any, query: str, birth_date: datetime.date | None = None, limit: int = 50
 ) -> list[Person]:
     """Persons whose name or kana contains the query in any script or width."""
-    key = search_key(query)
-    if not key and birth_date is None:
+    condition = search_condition(query, birth_date)
+    if condition is None:
         return []
     # Anonymised persons have no name to match (their search columns are empty too).
-    qs = persons_visible_to(user).filter(anonymised_at__isnull=True)
-    if key:
-        qs = qs.filter(Q(search_name__contains=key) | Q(search_kana__contains=key))
-    if birth_date is not None:
-        qs = qs.filter(birth_date=birth_date)
+    qs = persons_visible_to(user).filter(condition, anonymised_at__isnull=True)
     open_cases = Count("cases", filter=~Q(cases__status=Case.Status.CLOSED))
     return list(qs.annotate(open_cases=open_cases).order_by("search_kana", "pk")[:limit])
 
 
-def person_duplicates(
-    user: Any, *, name: str, name_kana: str, birth_date: datetime.date | None, limit: int = 10
-) -> list[Person]:
-    """Likely duplicates of a person about to be created: the same name or reading, or
-    the same date of birth with a reading that starts alike."""
+def search_condition(query: str, birth_date: datetime.date | None) -> Q | None:
+    key = search_key(query)
+    if not key and birth_date is None:
+        return None
+    condition = Q()
+    if key:
+        condition &= Q(search_name__contains=key) | Q(search_kana__contains=key)
+    if birth_date is not None:
+        condition &= Q(birth_date=birth_date)
+    return condition
+
+
+def known_to_another_agency(user: Any, condition: Q | None) -> bool:
+    """Whether a person matching ``condition`` is held by an agency the user is not on,
+    and their consent in force allows saying so: the search and the intake then say
+    "ask the 重層 office", never who it is. The office sees everyone, so never."""
+    if condition is None or not can_see_cases(user) or sees_whole_municipality(user):
+        return False
+    today = timezone.localdate()
+    consenting = Consent.objects.filter(person_id=OuterRef("pk"), given_on__lte=today).filter(
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today)
+    )
+    return (
+        Person.objects.for_user(user)
+        .filter(condition, deleted_at__isnull=True, anonymised_at__isnull=True)
+        .exclude(person_condition(user))
+        .filter(Exists(consenting))
+        .exists()
+    )
+
+
+def hidden_matches(user: Any, condition: Q | None, limit: int) -> list[Person]:
+    """Persons matching ``condition`` the user may not see, whatever their consent: what
+    an emergency look (生命・身体の保護) opens. At most ``limit``."""
+    if condition is None or not can_see_cases(user) or sees_whole_municipality(user):
+        return []
+    qs = Person.objects.for_user(user).filter(
+        condition, deleted_at__isnull=True, anonymised_at__isnull=True
+    )
+    return list(qs.exclude(person_condition(user)).order_by("pk")[:limit])
+
+
+def duplicate_condition(name: str, name_kana: str, birth_date: datetime.date | None) -> Q | None:
     name_key, kana_key = search_key(name), search_key(name_kana)
     condition = Q()
     if name_key:
@@ -54,7 +90,16 @@ def person_duplicates(
         condition |= Q(search_kana=kana_key)
     if birth_date is not None and kana_key:
         condition |= Q(birth_date=birth_date, search_kana__startswith=kana_key[:2])
-    if not condition:
+    return condition or None
+
+
+def person_duplicates(
+    user: Any, *, name: str, name_kana: str, birth_date: datetime.date | None, limit: int = 10
+) -> list[Person]:
+    """Likely duplicates of a person about to be created: the same name or reading, or
+    the same date of birth with a reading that starts alike."""
+    condition = duplicate_condition(name, name_kana, birth_date)
+    if condition is None:
         return []
     qs = persons_visible_to(user).filter(condition, anonymised_at__isnull=True)
     return list(qs.order_by("search_kana", "pk")[:limit])
@@ -99,7 +144,19 @@ def dashboard(user: User) -> dict[str, Any]:
     )
     from cases.engine.queries import flag_queue
 
+    # The office: emergency looks a manager has not read yet.
+    emergency = (
+        list(
+            EmergencyAccess.objects.for_user(user)
+            .filter(reviewed_at__isnull=True)
+            .select_related("case", "case__person", "user")
+            .order_by("-granted_at")[:DASHBOARD_REFERRALS]
+        )
+        if sees_whole_municipality(user)
+        else []
+    )
     return {
+        "emergency_looks": emergency,
         "open_flags": flag_queue(user).count(),
         "my_open_cases": my_open,
         "follow_ups_today": [c for c in follow_ups if c.follow_up_on == today],

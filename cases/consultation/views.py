@@ -4,27 +4,35 @@ consultation notes."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.consultation import queries, services
 from cases.consultation.forms import (
     ConsultationAmendForm,
     ConsultationForm,
+    EmergencyLookForm,
     IntakeForm,
     ReasonForm,
     SearchForm,
 )
 from cases.core import queries as core_queries
+from cases.core import sharing
 from cases.core.forms import PersonForm
 from cases.core.pages import case_staff_required, form_page, municipality_id_of
+from cases.core.queries import OFFICE_ROLES
+from cases.models import EmergencyAccess
 from municipalities.audit import audit_list, audit_view, audit_write
+from municipalities.decorators import role_required
 from municipalities.models import AuditEvent
-from municipalities.scoping import active_membership
+from municipalities.scoping import active_membership, get_for_user_or_404
 from portal.errors import CaseRuleError, RecordChanged
 from portal.forms import add_rule_error
 
@@ -39,21 +47,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             *(c.pk for c in context["my_open_cases"]),
             *(c.case_id for c in context["follow_ups_today"] + context["follow_ups_overdue"]),
             *(r.case_id for r in context["referrals_waiting"]),
+            *(look.case_id for look in context["emergency_looks"]),
         ],
     )
     return render(request, "cases/dashboard.html", context)
+
+
+KNOWN_ELSEWHERE = gettext_lazy(
+    "A person like this one may already be known to another agency. Ask the office "
+    "(多機関協働担当) before registering, or confirm that this is a new person."
+)
 
 
 @case_staff_required
 def person_search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results: list = []
-    searched = False
+    searched = known_elsewhere = False
     if form.is_bound and form.is_valid():
         query, birth_date = form.cleaned_data["q"], form.cleaned_data["birth_date"]
         if query or birth_date:
             searched = True
             results = queries.person_search(request.user, query, birth_date)
+            # Nobody the searcher may see: say (without a name) whether another agency
+            # holds someone like that, so the person is not registered twice.
+            known_elsewhere = not results and queries.known_to_another_agency(
+                request.user, queries.search_condition(query, birth_date)
+            )
             audit_write(
                 user=request.user,
                 municipality_id=municipality_id_of(request),
@@ -68,8 +88,81 @@ def person_search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/person_search.html",
-        {"form": form, "results": results, "searched": searched},
+        {
+            "form": form,
+            "results": results,
+            "searched": searched,
+            "known_elsewhere": known_elsewhere,
+            "emergency_form": EmergencyLookForm(
+                initial={
+                    "q": form.cleaned_data.get("q"),
+                    "birth_date": form.cleaned_data.get("birth_date"),
+                }
+            )
+            if known_elsewhere
+            else None,
+        },
     )
+
+
+@case_staff_required
+def emergency_look(request: HttpRequest) -> HttpResponse:
+    """緊急時の閲覧 from the search: the matching persons another agency holds are opened
+    to the caseworker for a day, with the reason, audited and shown to the office."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = EmergencyLookForm(request.POST)
+    if form.is_valid():
+        query, birth_date = form.cleaned_data["q"], form.cleaned_data["birth_date"]
+        persons = queries.hidden_matches(
+            request.user,
+            queries.search_condition(query, birth_date),
+            sharing.EMERGENCY_MAX_PERSONS + 1,
+        )
+        try:
+            sharing.emergency_look(
+                user=request.user, persons=persons, reason=form.cleaned_data["reason"]
+            )
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Opened for %(hours)d hours for an emergency. The office has been told "
+                    "and will read your reason."
+                )
+                % {"hours": EmergencyAccess.HOURS},
+            )
+            params = {"q": query, **({"birth_date": birth_date.isoformat()} if birth_date else {})}
+            return redirect(f"{reverse('cases:person_search')}?{urlencode(params)}")
+    return render(
+        request,
+        "cases/person_search.html",
+        {
+            "form": SearchForm(request.POST),
+            "emergency_form": form,
+            "results": [],
+            "searched": True,
+            "known_elsewhere": True,
+        },
+        status=400,
+    )
+
+
+@role_required(*OFFICE_ROLES)
+def emergency_look_review(request: HttpRequest, look_id: int) -> HttpResponse:
+    """The office has read an emergency look's reason: it leaves the dashboard."""
+    look = get_for_user_or_404(EmergencyAccess.objects.all(), request.user, pk=look_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        sharing.emergency_look_review(user=request.user, look=look)
+    except CaseRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Marked as reviewed."))
+    return redirect("cases:dashboard")
 
 
 # Intake items reported to the national government: marked on the form, warned about
@@ -82,6 +175,31 @@ NATIONAL_INTAKE_FIELDS = (
     "categories",
     "primary_category",
 )
+
+
+def _likely_duplicates(user: Any, form: Any, person_form: Any) -> tuple[list, bool]:
+    """Persons like the new one the user may see, or else whether another agency holds
+    one; either stops the save until the caseworker confirms a new person."""
+    fields = person_form.cleaned_data
+    duplicates = queries.person_duplicates(
+        user, name=fields["name"], name_kana=fields["name_kana"], birth_date=fields["birth_date"]
+    )
+    if duplicates:
+        form.add_error(
+            None,
+            _(
+                "Persons like this one are already registered. "
+                "Choose one of them, or confirm that this is a new person."
+            ),
+        )
+        return duplicates, False
+    condition = queries.duplicate_condition(
+        fields["name"], fields["name_kana"], fields["birth_date"]
+    )
+    if queries.known_to_another_agency(user, condition):
+        form.add_error(None, KNOWN_ELSEWHERE)
+        return [], True
+    return [], False
 
 
 @case_staff_required
@@ -104,24 +222,12 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None, initial=initial, municipality_id=municipality_id)
     person_form = None if existing else PersonForm(request.POST or None, prefix="person")
     duplicates: list = []
+    known_elsewhere = False
     if request.method == "POST":
         valid = form.is_valid() and (person_form is None or person_form.is_valid())
         if valid and person_form is not None and not form.cleaned_data["not_a_duplicate"]:
-            duplicates = queries.person_duplicates(
-                user,
-                name=person_form.cleaned_data["name"],
-                name_kana=person_form.cleaned_data["name_kana"],
-                birth_date=person_form.cleaned_data["birth_date"],
-            )
-            if duplicates:
-                valid = False
-                form.add_error(
-                    None,
-                    _(
-                        "Persons like this one are already registered. "
-                        "Choose one of them, or confirm that this is a new person."
-                    ),
-                )
+            duplicates, known_elsewhere = _likely_duplicates(user, form, person_form)
+            valid = not (duplicates or known_elsewhere)
         if valid:
             cleaned = form.cleaned_data
             person_fields = (
@@ -168,6 +274,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             "person_form": person_form,
             "existing": existing,
             "duplicates": duplicates,
+            "known_elsewhere": known_elsewhere,
             "national_fields": NATIONAL_INTAKE_FIELDS,
         },
         status=status,

@@ -18,11 +18,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from cases.models import (
     Case,
     CaseEvent,
     Consent,
+    EmergencyAccess,
     Household,
     HouseholdMember,
     Person,
@@ -59,9 +61,13 @@ def _agency_condition(user: Any, case: str = "") -> Q:
     on_case = Case.agencies.through.objects.filter(
         supportagency__organisation_id=membership.organisation_id
     ).values("case_id")
+    emergency = EmergencyAccess.objects.filter(
+        user_id=user.pk, expires_at__gt=timezone.now()
+    ).values("case_id")
     return (
         Q(**{f"{prefix}lead_agency__organisation_id": membership.organisation_id})
         | Q(**{f"{prefix}pk__in": on_case})
+        | Q(**{f"{prefix}pk__in": emergency})
         | Q(**{f"{prefix}assigned_to_id": user.pk})
         | Q(**{f"{prefix}created_by_id": user.pk})
     )

@@ -10,7 +10,14 @@ One module per part of the program; everything is re-exported here, so
 
 from __future__ import annotations
 
-from cases.models.case import Case, CaseCategory, CaseEvent, Consent, Consultation
+from cases.models.case import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    Consent,
+    Consultation,
+    EmergencyAccess,
+)
 from cases.models.collaboration import (
     Meeting,
     MeetingAttendee,
@@ -41,6 +48,7 @@ __all__ = [
     "Consultation",
     "ConsultationMethod",
     "ContactRoute",
+    "EmergencyAccess",
     "Field",
     "Flag",
     "Household",

@@ -267,3 +267,40 @@ class CaseEvent(TenantModel):
         if self.pk is not None:
             raise ValueError("case events are append-only")
         super().save(*args, **kwargs)
+
+
+class EmergencyAccess(TenantModel):
+    """緊急時の閲覧: a caseworker opened a case their agency is not on, to protect the
+    life or body of a person (個人情報保護法 第27条第1項第2号), with a written reason. It
+    lasts a day, is audited and waits on the office's dashboard until a manager has
+    looked at it."""
+
+    HOURS = 24
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="emergency_looks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("emergency look")
+        verbose_name_plural = _("emergency looks")
+        indexes = [
+            # Visibility: the user's looks still in force.
+            models.Index(fields=["user", "expires_at"], name="emergency_user_expiry_idx"),
+            # The office's dashboard: looks not yet reviewed.
+            models.Index(
+                fields=["municipality", "granted_at"],
+                name="emergency_unreviewed_idx",
+                condition=Q(reviewed_at__isnull=True),
+            ),
+        ]

@@ -77,6 +77,12 @@ def test_generated_records_keep_the_rules_of_the_services(municipalities):
     assert not Person.objects.filter(search_kana="").exists()
     # Closed cases have a date and a reason.
     assert not Case.objects.filter(status="closed", closed_on__isnull=True).exists()
+    # Need to know: each case is held by its caseworker's agency, and the cases of a
+    # municipality are spread over agencies whose staff are on the portal.
+    for case in Case.objects.select_related("lead_agency", "assigned_to"):
+        membership = case.assigned_to.memberships.get(is_active=True)
+        assert case.lead_agency.organisation_id == membership.organisation_id
+    assert Case.objects.values("lead_agency").distinct().count() > len(municipalities)
 
 
 def test_cases_are_spread_by_size_and_add_up():

@@ -111,3 +111,29 @@ def test_referral_with_consent_to_a_second_agency(page, live_server, demo, scree
     page.goto(f"{live_server.url}/cases/{case.pk}/agencies/")
     no_serious_violations(page)
     screenshot("agency-case-agencies")
+
+
+def test_emergency_look_and_the_managers_review(page, live_server, demo, screenshot):
+    """The 地域包括 finds nobody under 浅野 (the 社協 holds him), is told to ask the office,
+    and in an emergency opens the case with a reason; the manager sees it on the
+    dashboard."""
+    log_in(page, live_server.url, "a-hokatsu", demo)
+    page.goto(f"{live_server.url}/cases/persons/?q=あさの")
+    main = page.locator("main")
+    assert "浅野 大輝" not in main.inner_text()
+    assert "他の機関ですでに把握されている可能性があります" in main.inner_text()
+    page.get_by_text("緊急時：生命・身体に危険があり").click()
+    no_serious_violations(page)
+    screenshot("emergency-search-hint")
+    page.get_by_label("急を要する理由").fill(
+        "母親から、本人が部屋で倒れていると電話。持病を確認したい。"
+    )
+    page.get_by_role("button", name="緊急時の閲覧として開く").click()
+    page.wait_for_url("**/cases/persons/?q=*")
+    assert "浅野 大輝" in page.locator("main").inner_text()
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "a-manager", demo)
+    page.goto(f"{live_server.url}/cases/")
+    assert "持病を確認したい" in page.locator("main").inner_text()
+    no_serious_violations(page)
+    screenshot("emergency-dashboard")

@@ -362,3 +362,100 @@ def test_the_agency_page_changes_who_is_on_the_case(client, personas, world_a, o
     )
     assert client.post(url, {"action": "add", "agency": third.pk}).status_code == 400
     assert not world_a.case.agencies.filter(pk=third.pk).exists()
+
+
+def test_search_says_without_a_name_that_another_agency_may_know_the_person(
+    client, personas, world_a, other_agency
+):
+    """The other agency finds nobody, but is told (no name) to ask the office, because
+    the person's consent in force allows the hint. Without consent, not even that."""
+    client.force_login(personas.other_agency_a)
+    html = client.get("/cases/persons/", {"q": "やまだ"}).content.decode()
+    assert "山田 花子" not in html
+    assert "他の機関ですでに把握されている可能性があります" in html
+    html = client.get("/cases/persons/", {"q": "いない人"}).content.decode()
+    assert "他の機関ですでに把握されている可能性があります" not in html
+    consent_withdraw(user=personas.caseworker_a, consent=world_a.consent, withdrawn_on=TODAY())
+    html = client.get("/cases/persons/", {"q": "やまだ"}).content.decode()
+    assert "他の機関ですでに把握されている可能性があります" not in html
+
+
+def test_intake_asks_to_check_with_the_office_before_a_second_registration(
+    client, personas, world_a, other_agency
+):
+    from cases.models import ConsultationMethod, ContactRoute, Person
+
+    client.force_login(personas.other_agency_a)
+    data = {
+        "person-name": "山田 花子",
+        "person-name_kana": "ヤマダ ハナコ",
+        "person-sex": "female",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "method": ConsultationMethod.objects.get(municipality=None, code="phone").pk,
+        "route": ContactRoute.objects.get(municipality=None, code="self").pk,
+        "summary": "本人から電話",
+    }
+    response = client.post("/cases/intake/", data)
+    assert response.status_code == 400
+    assert "重層事務局" in response.content.decode()
+    assert "ヤマダ ハナコ" not in response.content.decode().split("id_person-name_kana")[0]
+    assert Person.objects.filter(name="山田 花子").count() == 1
+    response = client.post("/cases/intake/", {**data, "not_a_duplicate": "on"})
+    assert response.status_code == 302
+    assert Person.objects.filter(name="山田 花子").count() == 2
+
+
+# --- an emergency look (生命・身体の保護) ----------------------------------------------
+
+
+def test_an_emergency_look_opens_the_case_for_a_day_with_its_reason(
+    client, personas, world_a, other_agency
+):
+    from cases.models import EmergencyAccess
+
+    client.force_login(personas.other_agency_a)
+    page = client.get("/cases/persons/", {"q": "やまだ"}).content.decode()
+    assert "緊急" in page
+    # Bad input: no reason, a reason too short, a search that matches nobody hidden.
+    for reason in ("", "急ぎ"):
+        response = client.post("/cases/persons/emergency/", {"q": "やまだ", "reason": reason})
+        assert response.status_code == 400
+    response = client.post(
+        "/cases/persons/emergency/", {"q": "いない人", "reason": "倒れているとの通報があった"}
+    )
+    assert response.status_code == 400
+    assert client.get("/cases/persons/emergency/").status_code == 405
+    assert not EmergencyAccess.objects.filter(user=personas.other_agency_a).exists()
+
+    reason = "本人が自宅で倒れているとの通報。持病と緊急連絡先を確認したい。"
+    response = client.post("/cases/persons/emergency/", {"q": "やまだ", "reason": reason})
+    assert response.status_code == 302
+    look = EmergencyAccess.objects.get(user=personas.other_agency_a)
+    assert look.case == world_a.case
+    assert look.reason == reason
+    assert (look.expires_at - look.granted_at).total_seconds() == 24 * 3600
+    assert client.get(f"/cases/{world_a.case.pk}/").status_code == 200
+    audit = AuditEvent.objects.filter(user=personas.other_agency_a, case_id=world_a.case.pk)
+    assert audit.filter(detail__reason=reason).exists()
+
+    # The office sees it on the dashboard until a manager has read it.
+    client.force_login(personas.manager_a)
+    assert reason in client.get("/cases/").content.decode()
+    assert client.post(f"/cases/emergency/{look.pk}/review/").status_code == 302
+    assert reason not in client.get("/cases/").content.decode()
+    look.refresh_from_db()
+    assert look.reviewed_by == personas.manager_a
+
+    # A day later the case is closed to the other agency again.
+    EmergencyAccess.objects.filter(pk=look.pk).update(expires_at=timezone.now())
+    client.force_login(personas.other_agency_a)
+    assert client.get(f"/cases/{world_a.case.pk}/").status_code == 404
+
+
+def test_only_the_office_reviews_emergency_looks(client, personas, world_a, other_agency):
+    for persona in ("caseworker_a", "other_agency_a", "coordinator_a"):
+        client.force_login(personas.all()[persona])
+        response = client.post(f"/cases/emergency/{world_a.look.pk}/review/")
+        assert response.status_code == 404, persona
+    client.force_login(personas.multiagency_a)
+    assert client.post(f"/cases/emergency/{world_a.look.pk}/review/").status_code == 302
