@@ -23,7 +23,7 @@ from cases.collaboration import AttendeeData, MeetingItemData
 from cases.collaboration import services as collaboration_services
 from cases.consultation import ConsultationData
 from cases.consultation import services as consultation_services
-from cases.core import case_agency_add, consent_covering
+from cases.core import case_agency_add, consent_covering, emergency_look
 from cases.core import services as core_services
 from cases.defaults import load as load_default_master_data
 from cases.models import (
@@ -174,6 +174,8 @@ class Tenant:
     scenarios: tuple[Scenario, ...]
     meetings: tuple[MeetingSpec, ...] = ()
     referrals: tuple[ReferralSpec, ...] = ()
+    # (role part of the username, case key, reason): waiting on the office's dashboard.
+    emergency_looks: tuple[tuple[str, str, str], ...] = ()
 
 
 # Status changes from intake to each status (STATUS_TRANSITIONS). Planning → support
@@ -688,6 +690,10 @@ TOYONAKA = Tenant(
                      "ごみの片付けは進んできたが、物忘れが気になる。介護保険の申請を含め、地域包括"
                      "支援センターでの継続相談につなぎたい。本人の同意済み。", to_agency="hokatsu"),
     ),
+    emergency_looks=(
+        ("konkyu", "isolation", "民生委員から、本人が数日姿を見せず新聞がたまっていると連絡。"
+         "地域包括に電話がつながらないため、緊急連絡先と持病を確認したい。"),
+    ),
 )
 
 # --- 松江市 ------------------------------------------------------------------------------
@@ -1138,6 +1144,9 @@ class _Seeder:
             self.meeting(meeting)
         for referral in self.tenant.referrals:
             self.referral(referral)
+        for by, case_key, reason in self.tenant.emergency_looks:
+            case = self.cases[case_key]
+            emergency_look(user=self.user(by), persons=[case.person], reason=reason)
 
 
 def _demo_names(tenant: Tenant) -> list[str]:

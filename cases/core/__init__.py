@@ -28,6 +28,7 @@ _EXPORTS = {
     "case_lead_hand_over": "sharing",
     "case_agency_remove": "sharing",
     "can_manage_agencies": "sharing",
+    "emergency_look": "sharing",
     "can_see_cases": "queries",
     "case_condition": "queries",
     "case_scoped": "queries",

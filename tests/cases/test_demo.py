@@ -217,3 +217,14 @@ def test_sharing_bases_in_the_demo(seeded):
     housing = Case.objects.get(person__name="福田 勝也")
     assert housing.consents.filter(withdrawn_on__isnull=False).exists()
     assert not housing.agencies.exists()  # the consent was withdrawn: nobody else added
+
+
+def test_an_emergency_look_waits_on_the_office_dashboard(seeded):
+    from cases.consultation.queries import dashboard
+    from cases.models import EmergencyAccess
+    from municipalities.models import User
+
+    look = EmergencyAccess.objects.get()
+    assert look.user.username == "a-konkyu"
+    assert look.case.lead_agency.name == "豊中市みどり台地域包括支援センター"
+    assert dashboard(User.objects.get(username="a-manager"))["emergency_looks"] == [look]
