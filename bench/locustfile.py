@@ -160,6 +160,11 @@ class Staff(HttpUser):
                 response.request_meta["name"] = "intake: possible duplicates shown"
                 response.success()
                 return response
+            if hint and 'id="known-elsewhere"' in response.text:
+                # Another agency may know the person: the portal asks to confirm.
+                response.request_meta["name"] = "intake: known to another agency"
+                response.success()
+                return response
             if not 200 <= response.status_code < 400:
                 response.failure(f"HTTP {response.status_code} {form_errors(response.text)}")
                 return None
@@ -328,7 +333,8 @@ class Caseworker(Staff):
             "POST", path, "intake: save", data=form.data(**values), duplicates_hint=True
         )
         if response is not None and not response.is_redirect:
-            # Persons with a like name or date of birth are shown: none is this one.
+            # Persons with a like name or date of birth are shown (or another agency may
+            # know one): none is this one.
             form = form_with(response.text, "not_a_duplicate")
             data = form.data(not_a_duplicate="on") if form else []
             response = self.request("POST", path, "intake: save (a new person)", data=data)

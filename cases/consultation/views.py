@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cases.consultation import queries, services
 from cases.consultation.forms import (
@@ -51,12 +50,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
     )
     return render(request, "cases/dashboard.html", context)
-
-
-KNOWN_ELSEWHERE = gettext_lazy(
-    "A person like this one may already be known to another agency. Ask the office "
-    "(多機関協働担当) before registering, or confirm that this is a new person."
-)
 
 
 @case_staff_required
@@ -197,8 +190,7 @@ def _likely_duplicates(user: Any, form: Any, person_form: Any) -> tuple[list, bo
         fields["name"], fields["name_kana"], fields["birth_date"]
     )
     if queries.known_to_another_agency(user, condition):
-        form.add_error(None, KNOWN_ELSEWHERE)
-        return [], True
+        return [], True  # the page says so (``known_elsewhere``) and asks to confirm
     return [], False
 
 
