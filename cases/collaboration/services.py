@@ -13,7 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.core.consent import consent_covering, sharing_basis
+from cases.core.consent import agency_on_case, consent_covering, sharing_basis
 from cases.core.queries import CASE_ROLES, OFFICE_ROLES
 from cases.core.services import case_change_status, case_event_append, valid_consent_for
 from cases.models import (
@@ -262,7 +262,7 @@ def _check_attendees_covered(
         for attendee in attendees
         if attendee.agency is not None
         for item in items
-        if not _on_case(item.case, attendee.agency)
+        if not agency_on_case(item.case, attendee.agency)
         and consent_covering(item.case, attendee.agency, held_on) is None
     ]
     if missing:
@@ -359,7 +359,7 @@ def referral_create(
             _("This case already has an open referral to the same destination."), "to_program"
         )
     basis: dict[str, Any] = {}
-    if to_agency is not None and not _on_case(case, to_agency):
+    if to_agency is not None and not agency_on_case(case, to_agency):
         # A referral shows the person to the receiving agency: it needs the consent.
         basis = sharing_basis(case, to_agency, field="to_agency").as_detail()
     referral = Referral.objects.create(
@@ -383,10 +383,6 @@ def referral_create(
         **basis,
     )
     return referral
-
-
-def _on_case(case: Case, agency: SupportAgency) -> bool:
-    return case.lead_agency_id == agency.pk or case.agencies.filter(pk=agency.pk).exists()
 
 
 def referral_can_answer(referral: Referral) -> bool:
@@ -432,7 +428,7 @@ def referral_respond(*, user: User, referral: Referral, accept: bool, note: str 
     if (
         accept
         and referral.to_agency is not None
-        and not _on_case(referral.case, referral.to_agency)
+        and not agency_on_case(referral.case, referral.to_agency)
     ):
         # The agency that took the referral is on the case from now on (関係機関).
         referral.case.agencies.add(referral.to_agency)

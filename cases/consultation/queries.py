@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases.collaboration.queries import referrals_visible_to
@@ -51,34 +51,36 @@ def search_condition(query: str, birth_date: datetime.date | None) -> Q | None:
     return condition
 
 
+def _held_elsewhere(user: Any, condition: Q | None) -> QuerySet[Person] | None:
+    """Persons of the municipality matching ``condition`` that an agency's caseworker may
+    not see (None for the office, who sees everyone, and for other roles)."""
+    if condition is None or not can_see_cases(user) or sees_whole_municipality(user):
+        return None
+    qs = Person.objects.for_user(user).filter(
+        condition, deleted_at__isnull=True, anonymised_at__isnull=True
+    )
+    return qs.exclude(person_condition(user))
+
+
 def known_to_another_agency(user: Any, condition: Q | None) -> bool:
     """Whether a person matching ``condition`` is held by an agency the user is not on,
     and their consent in force allows saying so: the search and the intake then say
-    "ask the 重層 office", never who it is. The office sees everyone, so never."""
-    if condition is None or not can_see_cases(user) or sees_whole_municipality(user):
+    "ask the 重層 office", never who it is."""
+    held = _held_elsewhere(user, condition)
+    if held is None:
         return False
     today = timezone.localdate()
     consenting = Consent.objects.filter(person_id=OuterRef("pk"), given_on__lte=today).filter(
         Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today)
     )
-    return (
-        Person.objects.for_user(user)
-        .filter(condition, deleted_at__isnull=True, anonymised_at__isnull=True)
-        .exclude(person_condition(user))
-        .filter(Exists(consenting))
-        .exists()
-    )
+    return held.filter(Exists(consenting)).exists()
 
 
 def hidden_matches(user: Any, condition: Q | None, limit: int) -> list[Person]:
     """Persons matching ``condition`` the user may not see, whatever their consent: what
     an emergency look (生命・身体の保護) opens. At most ``limit``."""
-    if condition is None or not can_see_cases(user) or sees_whole_municipality(user):
-        return []
-    qs = Person.objects.for_user(user).filter(
-        condition, deleted_at__isnull=True, anonymised_at__isnull=True
-    )
-    return list(qs.exclude(person_condition(user)).order_by("pk")[:limit])
+    held = _held_elsewhere(user, condition)
+    return [] if held is None else list(held.order_by("pk")[:limit])
 
 
 def duplicate_condition(name: str, name_kana: str, birth_date: datetime.date | None) -> Q | None:

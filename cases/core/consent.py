@@ -89,3 +89,8 @@ def _discussed(meeting: Meeting, case: Case, agency: SupportAgency) -> bool:
         and meeting.case_items.filter(case=case).exists()
         and meeting.attendees.filter(agency=agency, secrecy_acknowledged=True).exists()
     )
+
+
+def agency_on_case(case: Case, agency: SupportAgency) -> bool:
+    """The agency leads the case or is one of its agencies involved: it already sees it."""
+    return case.lead_agency_id == agency.pk or case.agencies.filter(pk=agency.pk).exists()

@@ -48,7 +48,11 @@ def sees_whole_municipality(user: Any) -> bool:
 
 def visible_case_ids(user: Any) -> QuerySet:
     """The ids of the cases a caseworker may see, as a sub-select (not evaluated)."""
-    return Case.objects.filter(_agency_condition(user)).values("pk")
+    return _agency_cases(user).values("pk")
+
+
+def _agency_cases(user: Any) -> QuerySet[Case]:
+    return Case.objects.filter(_agency_condition(user))
 
 
 def _agency_condition(user: Any, case: str = "") -> Q:
@@ -105,7 +109,7 @@ def person_condition(user: Any, person: str = "") -> Q:
     if sees_whole_municipality(user):
         return Q()
     key = f"{person}_id" if person else "pk"
-    cases = Case.objects.filter(_agency_condition(user))
+    cases = _agency_cases(user)
     in_households = HouseholdMember.objects.filter(
         household_id__in=cases.exclude(household_id=None).values("household_id")
     ).values("person_id")
@@ -171,7 +175,7 @@ def household_member_get_for_user(user: Any, member_id: int) -> HouseholdMember:
 def _household_condition(user: Any, household: str = "household") -> Q:
     if sees_whole_municipality(user):
         return Q()
-    cases = Case.objects.filter(_agency_condition(user)).exclude(household_id=None)
+    cases = _agency_cases(user).exclude(household_id=None)
     key = f"{household}_id" if household else "pk"
     return Q(**{f"{key}__in": cases.values("household_id")})
 

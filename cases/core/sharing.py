@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.core.consent import SharingBasis, sharing_basis
+from cases.core.consent import SharingBasis, agency_on_case, sharing_basis
 from cases.core.queries import OFFICE_ROLES
 from cases.core.services import case_event_append
 from cases.models import Case, EmergencyAccess, Meeting, SupportAgency
@@ -55,10 +55,6 @@ def _require_manager_of(user: User, case: Case) -> None:
         )
 
 
-def _on_case(case: Case, agency: SupportAgency) -> bool:
-    return case.lead_agency_id == agency.pk or case.agencies.filter(pk=agency.pk).exists()
-
-
 @transaction.atomic
 def case_agency_add(
     *, user: User, case: Case, agency: SupportAgency, meeting: Meeting | None = None
@@ -68,7 +64,7 @@ def case_agency_add(
     same_municipality(case.municipality_id, agency, meeting)
     if not agency.is_active:
         raise CaseRuleError(_("This agency is no longer active."), "agency")
-    if _on_case(case, agency):
+    if agency_on_case(case, agency):
         raise CaseRuleError(_("%(agency)s is already on this case.") % {"agency": agency.name})
     basis = sharing_basis(case, agency, meeting=meeting)
     case.agencies.add(agency)
@@ -77,8 +73,7 @@ def case_agency_add(
         user,
         AuditEvent.Action.UPDATE,
         case,
-        case_id=case.pk,
-        person_id=case.person_id,
+        case=case,
         agency_added=agency.pk,
         **basis.as_detail(),
     )
@@ -118,8 +113,7 @@ def case_lead_hand_over(
         user,
         AuditEvent.Action.UPDATE,
         case,
-        case_id=case.pk,
-        person_id=case.person_id,
+        case=case,
         lead_agency=agency.pk,
         previous_lead=previous.pk if previous else None,
         **detail,
@@ -146,8 +140,7 @@ def case_agency_remove(*, user: User, case: Case, agency: SupportAgency, reason:
         user,
         AuditEvent.Action.UPDATE,
         case,
-        case_id=case.pk,
-        person_id=case.person_id,
+        case=case,
         agency_removed=agency.pk,
     )
     return case

@@ -351,6 +351,16 @@ def test_the_agency_page_changes_who_is_on_the_case(client, personas, world_a, o
         municipality=personas.municipality_b, name="他市の機関", field="other"
     )
     assert client.post(url, {"action": "add", "agency": foreign.pk}).status_code == 400
+    for bad in (
+        {"action": "bogus", "agency": other_agency.pk},
+        {"action": "add", "agency": 999999},
+        {"action": "add", "agency": "七"},
+        {"action": "add"},
+        # A meeting that is no 支援会議 of this case cannot be chosen as a basis.
+        {"action": "lead", "agency": other_agency.pk, "meeting": world_a.meeting.pk},
+    ):
+        assert client.post(url, bad).status_code == 400, bad
+    assert Case.objects.get(pk=world_a.case.pk).lead_agency == world_a.agency
     response = client.post(url, {"action": "remove", "agency": other_agency.pk, "reason": ""})
     assert response.status_code == 400
     assert "理由" in response.content.decode()
@@ -425,6 +435,8 @@ def test_an_emergency_look_opens_the_case_for_a_day_with_its_reason(
     )
     assert response.status_code == 400
     assert client.get("/cases/persons/emergency/").status_code == 405
+    bad_date = {"q": "やまだ", "birth_date": "2026-13-40", "reason": "倒れているとの通報があった"}
+    assert client.post("/cases/persons/emergency/", bad_date).status_code == 400
     assert not EmergencyAccess.objects.filter(user=personas.other_agency_a).exists()
 
     reason = "本人が自宅で倒れているとの通報。持病と緊急連絡先を確認したい。"
