@@ -42,6 +42,7 @@ from django.utils import timezone
 from cases.core.text import search_key
 from cases.models import (
     Case,
+    CaseAgency,
     CaseCategory,
     CaseEvent,
     Consent,
@@ -271,6 +272,9 @@ AGENCIES = [
 ]
 # The first agencies have their staff on the portal; the caseworkers work in them.
 AGENCIES_WITH_STAFF = 3
+# Of the cases with consent, the share also held by a second agency the consent names
+# (関係機関), and worked there by one of its caseworkers when it has staff on the portal.
+SHARED_WITH_SECOND_AGENCY = 0.3
 PROVIDER_KINDS = ["company", "npo", "swc", "farm", "shop", "school", "welfare", "residents"]
 PROVIDER_NAMES = ["農園", "ベーカリー", "福祉会", "工房", "書店", "カフェ", "自治会", "学習塾"]
 MENU_KINDS = [
@@ -482,6 +486,7 @@ class _Municipality:
         ids = self.w.ids(User, len(roles))
         users, memberships = [], []
         self.agency_of_worker: dict[int, int] = {}  # caseworker → index of their agency
+        self.workers_of_agency: dict[int, list[int]] = {}  # index of an agency → its caseworkers
         for uid, role, k in zip(ids, roles, range(len(roles)), strict=True):
             sex = rng.choice(("male", "female"))
             name, _kana = self.person_name(sex)
@@ -521,6 +526,7 @@ class _Municipality:
         if role != Role.CASEWORKER:
             return office
         self.agency_of_worker[uid] = k % AGENCIES_WITH_STAFF
+        self.workers_of_agency.setdefault(k % AGENCIES_WITH_STAFF, []).append(uid)
         return self.agency_orgs[k % AGENCIES_WITH_STAFF]
 
     def agencies_providers_places(self) -> None:
@@ -610,6 +616,8 @@ class _Municipality:
         case_ids = self.w.ids(Case, n)
         persons, households, members, cases = [], [], [], []
         categories, consultations, events, consents = [], [], [], []
+        case_agencies: list[dict[str, Any]] = []
+        consent_named: list[tuple[int, list[int]]] = []  # consent row → agencies it names
         self.case_info: list[dict[str, Any]] = []
         seq_by_fy: dict[int, int] = {}
         opened_days = sorted(
@@ -728,6 +736,22 @@ class _Municipality:
             )
             has_consent = status != "intake" and rng.random() < 0.85
             if has_consent:
+                lead = self.agency_of_worker[worker]
+                named = [lead]
+                if rng.random() < SHARED_WITH_SECOND_AGENCY:
+                    second = rng.choice([k for k in range(len(AGENCIES)) if k != lead])
+                    named.append(second)
+                    staff = self.workers_of_agency.get(second)
+                    case_agencies.append(
+                        self.row(
+                            id=None,
+                            case_id=cid,
+                            agency_id=self.agencies[second],
+                            assigned_to_id=rng.choice(staff) if staff else None,
+                            added_at=_at(opened_on, rng),
+                        )
+                    )
+                consent_named.append((len(consents), named))
                 consents.append(
                     self.row(
                         id=None,
@@ -766,6 +790,17 @@ class _Municipality:
                 r["id"] = i
         for mrow, i in zip(members, self.w.ids(HouseholdMember, len(members)), strict=True):
             mrow["id"] = i
+        for r, i in zip(case_agencies, self.w.ids(CaseAgency, len(case_agencies)), strict=True):
+            r["id"] = i
+        # The consent names the agencies that hold the case.
+        through = Consent.agencies.through
+        named_rows = [
+            {"consent_id": consents[k]["id"], "supportagency_id": self.agencies[a]}
+            for k, agencies in consent_named
+            for a in agencies
+        ]
+        for r, i in zip(named_rows, self.w.ids(through, len(named_rows)), strict=True):
+            r["id"] = i
         self.w.write(Person, persons)
         self.w.write(Household, households)
         self.w.write(HouseholdMember, members)
@@ -774,6 +809,8 @@ class _Municipality:
         self.w.write(Consultation, consultations)
         self.w.write(CaseEvent, events)
         self.w.write(Consent, consents)
+        self.w.write(through, named_rows)
+        self.w.write(CaseAgency, case_agencies)
 
     def person_row(
         self, pid: int, name: str, kana: str, sex: str, birth: datetime.date, address: str

@@ -27,6 +27,7 @@ urlpatterns = [
     path("<int:case_id>/status/", core_views.case_status, name="case_status"),
     path("<int:case_id>/edit/", core_views.case_edit, name="case_edit"),
     path("<int:case_id>/agencies/", core_views_agencies.case_agencies, name="case_agencies"),
+    path("<int:case_id>/provide/", core_views_agencies.case_provide, name="case_provide"),
     path(
         "<int:case_id>/consultations/new/",
         consultation_views.consultation_add,

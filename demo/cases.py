@@ -23,7 +23,13 @@ from cases.collaboration import AttendeeData, MeetingItemData
 from cases.collaboration import services as collaboration_services
 from cases.consultation import ConsultationData
 from cases.consultation import services as consultation_services
-from cases.core import case_agency_add, consent_covering, emergency_look
+from cases.core import (
+    agencies_staff,
+    case_agency_add,
+    case_agency_assign,
+    consent_covering,
+    emergency_look,
+)
 from cases.core import services as core_services
 from cases.defaults import load as load_default_master_data
 from cases.models import (
@@ -1037,6 +1043,10 @@ class _Seeder:
             agency = self.agencies[key]
             if agency != case.lead_agency and consent_covering(case, agency, self.today):
                 case_agency_add(user=user, case=case, agency=agency)
+                # An agency with staff on the portal names who works the case there.
+                staff = agencies_staff([agency]).first()
+                if staff is not None:
+                    case_agency_assign(user=staff, case=case, agency=agency, staff=staff)
         for status in PATHS[sc.status]:
             case = core_services.case_change_status(
                 user=user,

@@ -24,3 +24,17 @@ def reiwa_fiscal_year_label(fiscal_year: int) -> str:
         return "令和元年度" if n == 1 else f"令和{n}年度"
     n = fiscal_year - 1988
     return "平成元年度" if n == 1 else f"平成{n}年度"
+
+
+REIWA_FIRST_DAY = datetime.date(2019, 5, 1)
+
+
+def reiwa_date(day: datetime.date) -> str:
+    """The date as Japanese official documents write it: 2026-12-01 → '令和8年12月1日'
+    (令和 from 1 May 2019, 平成 before; the first year is 元年)."""
+    if day >= REIWA_FIRST_DAY:
+        era, n = "令和", day.year - REIWA_FIRST_DAY.year + 1
+    else:
+        era, n = "平成", day.year - 1988
+    year = "元" if n == 1 else str(n)
+    return f"{era}{year}年{day.month}月{day.day}日"

@@ -10,7 +10,7 @@ import pytest
 from municipalities.models import Municipality, Role, User
 from municipalities.roster import roster_import
 from tests.factories import MembershipFactory, MunicipalityFactory, UserFactory
-from tests.worlds import world_a, world_b  # noqa: F401  (fixtures)
+from tests.worlds import other_agency, world_a, world_b  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER_FY2022 = ROOT / "fixtures" / "roster_fy2022.csv"

@@ -119,20 +119,6 @@ PERSONAL_IDS = frozenset(
 )
 
 
-@pytest.fixture
-def other_agency(personas):
-    """Municipality A's second agency, whose staff is the ``other_agency_a`` persona."""
-    from cases.models import SupportAgency
-    from municipalities.scoping import active_membership
-
-    return SupportAgency.objects.create(
-        municipality=personas.municipality_a,
-        name="豊中市とよなか障害者相談支援事業所",
-        field="disability",
-        organisation=active_membership(personas.other_agency_a).organisation,
-    )
-
-
 def test_every_personal_url_is_404_for_another_agency_of_the_same_municipality(
     client, personas, world_a, other_agency
 ):

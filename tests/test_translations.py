@@ -34,9 +34,10 @@ def test_placeholders_survive_translation(ja):
 def test_compiled_catalogue_is_up_to_date(language):
     po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
     mo = polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))
-    compiled = {e.msgid: e.msgstr or e.msgstr_plural.get(0, "") for e in mo}
+    # Keyed with the context: one msgid can mean two things ("to" つなぎ先 / 御中).
+    compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in mo}
     expected = {
-        e.msgid: e.msgstr or e.msgstr_plural.get(0, "")
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "")
         for e in po.translated_entries()
         if not e.obsolete
     }

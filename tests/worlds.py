@@ -374,3 +374,36 @@ def world_b(personas) -> World:
         name="松江 梅子",
         kana="マツエ ウメコ",
     )
+
+
+@pytest.fixture
+def other_agency(personas):
+    """Municipality A's second agency, whose staff is the ``other_agency_a`` persona."""
+    from cases.models import SupportAgency
+    from municipalities.scoping import active_membership
+
+    return SupportAgency.objects.create(
+        municipality=personas.municipality_a,
+        name="豊中市とよなか障害者相談支援事業所",
+        field="disability",
+        organisation=active_membership(personas.other_agency_a).organisation,
+    )
+
+
+def consent_naming(personas, world, agencies, **overrides):
+    """The person's consent, recorded by caseworker A three days ago, naming ``agencies``
+    for the world's case (``overrides``: other fields)."""
+    from cases.core import consent_record
+    from cases.models import Consent
+
+    fields = {
+        "user": personas.caseworker_a,
+        "person": world.person,
+        "case": world.case,
+        "agencies": agencies,
+        "purpose": "支援関係機関との連携のため",
+        "scope": "氏名・連絡先・相談内容",
+        "method": Consent.Method.SIGNATURE,
+        "given_on": timezone.localdate() - datetime.timedelta(days=3),
+    }
+    return consent_record(**{**fields, **overrides})

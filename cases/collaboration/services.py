@@ -13,9 +13,14 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.core.consent import agency_on_case, consent_covering, sharing_basis
+from cases.core.consent import (
+    agency_on_case,
+    cases_with_meeting_consent,
+    covered_pairs,
+    sharing_basis,
+)
 from cases.core.queries import CASE_ROLES, OFFICE_ROLES
-from cases.core.services import case_change_status, case_event_append, valid_consent_for
+from cases.core.services import case_change_status, case_event_append
 from cases.models import (
     Case,
     Meeting,
@@ -239,7 +244,8 @@ def _check_support_meeting(
 
 def _check_consent(items: Sequence[MeetingItemData], held_on: datetime.date) -> None:
     """重層的支援会議: every case's person has a valid consent covering it on the day."""
-    without = [item.case for item in items if valid_consent_for(item.case, held_on) is None]
+    covered = cases_with_meeting_consent([item.case for item in items], held_on)
+    without = [item.case for item in items if item.case.pk not in covered]
     if without:
         raise CaseRuleError(
             _(
@@ -257,13 +263,13 @@ def _check_attendees_covered(
 ) -> None:
     """重層的支援会議: an agency attending hears every case on the agenda, so each case's
     consent must name it (or it is already on the case)."""
+    agencies = [a.agency for a in attendees if a.agency is not None]
+    covered = covered_pairs([item.case for item in items], agencies, held_on)
     missing = [
-        f"{attendee.agency.name}（{item.case.number}）"
-        for attendee in attendees
-        if attendee.agency is not None
+        f"{agency.name}（{item.case.number}）"
+        for agency in agencies
         for item in items
-        if not agency_on_case(item.case, attendee.agency)
-        and consent_covering(item.case, attendee.agency, held_on) is None
+        if (item.case.pk, agency.pk) not in covered
     ]
     if missing:
         raise CaseRuleError(
@@ -431,7 +437,9 @@ def referral_respond(*, user: User, referral: Referral, accept: bool, note: str 
         and not agency_on_case(referral.case, referral.to_agency)
     ):
         # The agency that took the referral is on the case from now on (関係機関).
-        referral.case.agencies.add(referral.to_agency)
+        referral.case.agencies.add(
+            referral.to_agency, through_defaults={"municipality_id": referral.case.municipality_id}
+        )
     case_event_append(
         referral.case, user, "referral_answered", referral=referral.pk, status=referral.status
     )

@@ -27,6 +27,8 @@ _EXPORTS = {
     "case_agency_add": "sharing",
     "case_lead_hand_over": "sharing",
     "case_agency_remove": "sharing",
+    "case_agency_assign": "sharing",
+    "agencies_staff": "sharing",
     "can_manage_agencies": "sharing",
     "emergency_look": "sharing",
     "can_see_cases": "queries",

@@ -17,7 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.core import queries, services
-from cases.models import Case, Consent, ContactRoute, Household, IssueCategory, Person
+from cases.models import (
+    Case,
+    CaseAgency,
+    Consent,
+    ContactRoute,
+    Household,
+    IssueCategory,
+    Person,
+)
 from municipalities.models import User
 from municipalities.scoped_api import ScopedViewSet
 from municipalities.scoping import active_membership
@@ -43,9 +51,18 @@ class PersonSerializer(serializers.ModelSerializer):
         ]
 
 
+class CaseAgencySerializer(serializers.ModelSerializer):
+    """An agency involved in the case (関係機関) and who works the case there."""
+
+    class Meta:
+        model = CaseAgency
+        fields = ["agency", "assigned_to"]
+
+
 class CaseSerializer(serializers.ModelSerializer):
     route = serializers.SlugRelatedField(slug_field="code", read_only=True)
     categories = serializers.SerializerMethodField()
+    agencies = CaseAgencySerializer(source="agency_links", many=True, read_only=True)
 
     class Meta:
         model = Case
@@ -58,12 +75,15 @@ class CaseSerializer(serializers.ModelSerializer):
             "route",
             "categories",
             "assigned_to",
+            "lead_agency",
+            "agencies",
             "opened_on",
             "closed_on",
             "close_reason",
             "is_sensitive",
             "version",
         ]
+        read_only_fields = ["lead_agency"]
 
     def get_categories(self, case: Case) -> list[str]:
         return [c.category.code for c in case.case_categories.all()]
@@ -216,7 +236,9 @@ class CaseViewSet(ScopedViewSet):
     ordering_fields = ["opened_on", "number"]
 
     def scoped(self, user: Any) -> Any:
-        return queries.cases_visible_to(user).prefetch_related("case_categories__category")
+        return queries.cases_visible_to(user).prefetch_related(
+            "case_categories__category", "agency_links"
+        )
 
     def audit_ids(self, obj: Any) -> tuple[int | None, int | None]:
         return obj.pk, obj.person_id

@@ -25,6 +25,7 @@ from cases.core.timeline import (
 )
 from cases.models import (
     Case,
+    CaseAgency,
     CaseCategory,
     CaseEvent,
     Consent,
@@ -294,11 +295,11 @@ def _case_row_kinds(case: Case, limit: int | None) -> list[RowKind]:
         ),
         RowKind(
             "agency",
-            Case.agencies.through.objects.filter(case_id=case.pk),
+            CaseAgency.objects.filter(case_id=case.pk),
             {
-                "agency_id": "supportagency_id",
-                "name": "supportagency__name",
-                "field": "supportagency__field",
+                "agency_id": "agency_id",
+                "name": "agency__name",
+                "field": "agency__field",
             },
             _agency,
         ),
@@ -424,6 +425,8 @@ def case_page(
         "members": members,
         "consents": consents,
         "valid_consents": [c for c in consents if c.is_valid_on(today)],
+        # Shown at the top to everyone on the case: nothing more is shared on them.
+        "withdrawn_consents": [c for c in consents if c.withdrawn_on is not None],
         "agencies": agencies,
         "timeline": timeline,
         "timeline_page": timeline_page,

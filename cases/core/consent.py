@@ -6,14 +6,15 @@ and record the basis."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case, Consent, Meeting, SupportAgency
+from cases.models import Case, CaseAgency, Consent, Meeting, SupportAgency
 from portal.errors import CaseRuleError
 
 
@@ -30,18 +31,71 @@ class SharingBasis:
         return {"basis": "support_meeting", "meeting": self.meeting.pk}
 
 
+def in_force(day: datetime.date) -> Q:
+    """A consent given by ``day`` and not withdrawn by then (withdrawal stops sharing from
+    that day on)."""
+    return Q(given_on__lte=day) & (Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
+
+
+def meeting_consents(day: datetime.date) -> QuerySet[Consent]:
+    """Consents that let a case be discussed at a 重層的支援会議 on ``day``: the person's own
+    (本人同意), covering the meeting, in force."""
+    return Consent.objects.filter(
+        in_force(day),
+        covers_multiagency_meeting=True,
+        legal_basis=Consent.LegalBasis.CONSENT,
+    )
+
+
+def cases_with_meeting_consent(cases: Sequence[Case], day: datetime.date) -> set[int]:
+    """The ids of ``cases`` whose person's consent covers a 重層的支援会議 on ``day``. One
+    query whatever the number of cases."""
+    by_person: dict[int, list[Case]] = {}
+    for case in cases:
+        by_person.setdefault(case.person_id, []).append(case)
+    covered: set[int] = set()
+    rows = meeting_consents(day).filter(person_id__in=by_person).values_list("person_id", "case_id")
+    for person_id, consent_case in rows:
+        covered |= {c.pk for c in by_person[person_id] if consent_case in (None, c.pk)}
+    return covered
+
+
+def covered_pairs(
+    cases: Sequence[Case], agencies: Sequence[SupportAgency], day: datetime.date
+) -> set[tuple[int, int]]:
+    """The (case id, agency id) pairs where the agency may hear the case on ``day``: it
+    leads it or is on it, or a consent in force names it and covers the case. Two
+    queries whatever the numbers of cases and agencies."""
+    case_ids = [c.pk for c in cases]
+    agency_ids = [a.pk for a in agencies]
+    pairs = {(c.pk, c.lead_agency_id) for c in cases if c.lead_agency_id is not None}
+    pairs |= set(
+        CaseAgency.objects.filter(case_id__in=case_ids, agency_id__in=agency_ids).values_list(
+            "case_id", "agency_id"
+        )
+    )
+    by_person: dict[int, list[Case]] = {}
+    for case in cases:
+        by_person.setdefault(case.person_id, []).append(case)
+    named = Consent.agencies.through.objects.filter(
+        supportagency_id__in=agency_ids,
+        consent__person_id__in=by_person,
+        consent__given_on__lte=day,
+    ).filter(Q(consent__withdrawn_on__isnull=True) | Q(consent__withdrawn_on__gt=day))
+    for person_id, consent_case, agency_id in named.values_list(
+        "consent__person_id", "consent__case_id", "supportagency_id"
+    ):
+        pairs |= {(c.pk, agency_id) for c in by_person[person_id] if consent_case in (None, c.pk)}
+    return pairs
+
+
 def consent_covering(case: Case, agency: SupportAgency, day: datetime.date) -> Consent | None:
     """The person's consent in force on ``day`` that names ``agency`` and covers this
     case (a consent without a case covers all of the person's cases). Whatever its legal
     basis (本人同意, 共同利用, 法令), sharing reaches only the agencies it names."""
     return (
-        Consent.objects.filter(
-            person_id=case.person_id,
-            agencies=agency,
-            given_on__lte=day,
-        )
+        Consent.objects.filter(in_force(day), person_id=case.person_id, agencies=agency)
         .filter(Q(case__isnull=True) | Q(case_id=case.pk))
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
         .order_by("-given_on", "-pk")
         .first()
     )
@@ -93,4 +147,7 @@ def _discussed(meeting: Meeting, case: Case, agency: SupportAgency) -> bool:
 
 def agency_on_case(case: Case, agency: SupportAgency) -> bool:
     """The agency leads the case or is one of its agencies involved: it already sees it."""
-    return case.lead_agency_id == agency.pk or case.agencies.filter(pk=agency.pk).exists()
+    return (
+        case.lead_agency_id == agency.pk
+        or CaseAgency.objects.filter(case_id=case.pk, agency_id=agency.pk).exists()
+    )

@@ -260,20 +260,10 @@ class AccessPurposeForm(CleanTextMixin, forms.Form):
     )
 
 
-class CaseAgencyForm(TenantFormMixin, CleanTextMixin, forms.Form):
-    """Who is on a case: add a 関係機関, hand the lead over, or take an agency off."""
+class SharingForm(TenantFormMixin, CleanTextMixin, forms.Form):
+    """A form that shares a case with an agency: the agency and, when there is no
+    consent naming it, the 支援会議 that is the basis (``meetings``: those of the case)."""
 
-    ADD, LEAD, REMOVE = "add", "lead", "remove"
-    action = forms.ChoiceField(
-        label=_("What to do"),
-        choices=[
-            (ADD, _("Add as an agency involved (関係機関)")),
-            (LEAD, _("Hand the lead (主担当) to this agency")),
-            (REMOVE, _("Take this agency off the case")),
-        ],
-        widget=forms.RadioSelect,
-        initial=ADD,
-    )
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=SupportAgency.objects.none())
     meeting = forms.ModelChoiceField(
         label=_("Basis: support meeting (art. 106-6)"),
@@ -285,11 +275,67 @@ class CaseAgencyForm(TenantFormMixin, CleanTextMixin, forms.Form):
             "consent yet."
         ),
     )
-    reason = forms.CharField(
-        label=_("Reason (when taking an agency off)"), max_length=200, required=False
-    )
 
     def __init__(self, *args: Any, meetings: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = meetings
         self.fields["meeting"].label_from_instance = lambda m: f"{m.held_on:%Y-%m-%d} {m.title}"
+
+
+class CaseAgencyForm(SharingForm):
+    """Who is on a case: add a 関係機関, hand the lead over, or take an agency off."""
+
+    ADD, LEAD, REMOVE = "add", "lead", "remove"
+    field_order = ["action", "agency", "meeting", "reason"]
+    action = forms.ChoiceField(
+        label=_("What to do"),
+        choices=[
+            (ADD, _("Add as an agency involved (関係機関)")),
+            (LEAD, _("Hand the lead (主担当) to this agency")),
+            (REMOVE, _("Take this agency off the case")),
+        ],
+        widget=forms.RadioSelect,
+        initial=ADD,
+    )
+    reason = forms.CharField(
+        label=_("Reason (when taking an agency off)"), max_length=200, required=False
+    )
+
+
+class CaseAgencyStaffForm(CleanTextMixin, forms.Form):
+    """Who works the case inside one agency on it (the service checks the staff
+    belongs to that agency and the user may choose)."""
+
+    agency = forms.IntegerField(widget=forms.HiddenInput)
+    staff = forms.IntegerField(label=_("Staff in charge"), required=False)
+
+
+class CaseProvisionForm(SharingForm):
+    """情報提供書: to which agency, on which basis, and what of the record."""
+
+    sections = forms.MultipleChoiceField(
+        label=_("What to provide"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("person", _("The person (name, date of birth, contact)")),
+            ("issues", _("Issues")),
+            ("consultations", _("Course of the consultations")),
+            ("plan", _("The current support plan")),
+        ],
+        initial=["person", "issues", "consultations", "plan"],
+    )
+    since = forms.DateField(label=_("Consultations from"), required=False, widget=DateInput())
+    within_consent = forms.BooleanField(
+        label=_(
+            "I have checked that what is provided stays within the purpose and scope the "
+            "person agreed to (or that the support meeting shared)."
+        ),
+        error_messages={"required": _("Confirm that the provision stays within the consent.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].label = _("To the agency")
+        self.fields["meeting"].help_text = _(
+            "Leave empty to provide on the basis of the person's consent naming the agency."
+        )

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cases.models import (
     Case,
+    CaseAgency,
     CaseEvent,
     Consent,
     EmergencyAccess,
@@ -62,9 +63,9 @@ def _agency_condition(user: Any, case: str = "") -> Q:
     if membership is None:
         return Q(pk__in=[])
     prefix = f"{case}__" if case else ""
-    on_case = Case.agencies.through.objects.filter(
-        supportagency__organisation_id=membership.organisation_id
-    ).values("case_id")
+    on_case = CaseAgency.objects.filter(agency__organisation_id=membership.organisation_id).values(
+        "case_id"
+    )
     emergency = EmergencyAccess.objects.filter(
         user_id=user.pk, expires_at__gt=timezone.now()
     ).values("case_id")

@@ -9,11 +9,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.core.consent import sharing_basis
+from cases.core.consent import meeting_consents, sharing_basis
 from cases.core.queries import CASE_ROLES, agency_of
 from cases.core.text import is_kana_reading, kana_reading
 from cases.models import (
@@ -316,7 +316,7 @@ def case_open(
     others = [a for a in agencies if a != lead_agency]
     for agency in others:
         sharing_basis(case, agency, day=opened_on, field="agencies")
-    case.agencies.set(others)
+    case.agencies.set(others, through_defaults={"municipality_id": case.municipality_id})
     case_event_append(
         case,
         user,
@@ -371,7 +371,7 @@ def case_update(
     case.is_sensitive = is_sensitive
     case.save(update_fields=["route", "assigned_to", "is_sensitive", "version", "updated_at"])
     _set_categories(case, list(categories), primary_category)
-    case.agencies.set(agencies)
+    case.agencies.set(agencies, through_defaults={"municipality_id": case.municipality_id})
     case_event_append(
         case,
         user,
@@ -527,8 +527,16 @@ def consent_withdraw(
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_note = note
     consent.save(update_fields=["withdrawn_on", "withdrawal_note"])
-    if consent.case_id:
-        case_event_append(consent.case, user, "consent_withdrawn", consent=consent.pk)
+    # Every case the consent covered records it, so each agency on them sees it.
+    covered = (
+        [consent.case]
+        if consent.case_id
+        else Case.objects.filter(person_id=consent.person_id, deleted_at__isnull=True)
+    )
+    for case in covered:
+        case_event_append(
+            case, user, "consent_withdrawn", consent=consent.pk, on=withdrawn_on.isoformat()
+        )
     audit_change(
         user,
         AuditEvent.Action.UPDATE,
@@ -542,18 +550,14 @@ def consent_withdraw(
 
 def valid_consent_for(case: Case, day: datetime.date) -> Consent | None:
     """The person's own consent (本人同意, the only legal basis a 重層的支援会議 takes) that
-    covers this case and the multi-agency support meeting on ``day``."""
-    for consent in Consent.objects.filter(
-        person_id=case.person_id,
-        covers_multiagency_meeting=True,
-        legal_basis=Consent.LegalBasis.CONSENT,
-        given_on__lte=day,
-    ).order_by("-given_on"):
-        if consent.case_id not in (None, case.pk):
-            continue
-        if consent.is_valid_on(day):
-            return consent
-    return None
+    covers this case and the multi-agency support meeting on ``day``. One query."""
+    return (
+        meeting_consents(day)
+        .filter(person_id=case.person_id)
+        .filter(Q(case__isnull=True) | Q(case_id=case.pk))
+        .order_by("-given_on", "-pk")
+        .first()
+    )
 
 
 MASTER_MODELS = {

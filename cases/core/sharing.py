@@ -1,8 +1,10 @@
 """Who is on a case, and the rule that gates sharing it (DESIGN §9).
 
-A case has one 主担当機関 (``Case.lead_agency``) and any number of 関係機関
-(``Case.agencies``); their staff see the case (``cases.core.queries``). Putting an agency
-on a case shares the person's record with it, so it needs a basis:
+A case has one 主担当機関 (``Case.lead_agency``, its caseworker ``Case.assigned_to``) and
+any number of 関係機関 (``Case.agencies``, each with the member of its staff who works the
+case there, ``CaseAgency.assigned_to``); their staff see the case
+(``cases.core.queries``). Putting an agency on a case shares the person's record with it,
+so it needs a basis:
 
 - the person's consent in force on the day, naming that agency and covering the case
   (``consent_covering``); or
@@ -20,13 +22,14 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.core.consent import SharingBasis, agency_on_case, sharing_basis
 from cases.core.queries import OFFICE_ROLES
 from cases.core.services import case_event_append
-from cases.models import Case, EmergencyAccess, Meeting, SupportAgency
+from cases.models import Case, CaseAgency, EmergencyAccess, Meeting, SupportAgency
 from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, User
 from municipalities.scoping import active_membership, require_role, same_municipality
@@ -67,7 +70,7 @@ def case_agency_add(
     if agency_on_case(case, agency):
         raise CaseRuleError(_("%(agency)s is already on this case.") % {"agency": agency.name})
     basis = sharing_basis(case, agency, meeting=meeting)
-    case.agencies.add(agency)
+    case.agencies.add(agency, through_defaults={"municipality_id": case.municipality_id})
     case_event_append(case, user, "agency_added", agency=agency.pk, **basis.as_detail())
     audit_change(
         user,
@@ -100,7 +103,7 @@ def case_lead_hand_over(
     case.save(update_fields=["lead_agency", "updated_at"])
     case.agencies.remove(agency)
     if previous is not None:
-        case.agencies.add(previous)
+        case.agencies.add(previous, through_defaults={"municipality_id": case.municipality_id})
     case_event_append(
         case,
         user,
@@ -144,6 +147,69 @@ def case_agency_remove(*, user: User, case: Case, agency: SupportAgency, reason:
         agency_removed=agency.pk,
     )
     return case
+
+
+def agencies_staff(agencies: list[SupportAgency]):
+    """The active caseworkers of the agencies' organisations: who may work a case there
+    (each annotated with ``organisation_id``). One query."""
+    organisations = [a.organisation_id for a in agencies if a.organisation_id is not None]
+    if not organisations:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__organisation_id__in=organisations,
+            memberships__municipality_id=agencies[0].municipality_id,
+            memberships__role__in=CASE_ROLES,
+        )
+        .annotate(organisation_id=F("memberships__organisation_id"))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def can_assign_in(user: User, case: Case, agency: SupportAgency) -> bool:
+    """Who works the case inside an agency is for that agency's staff (or the office)."""
+    membership = active_membership(user)
+    if membership is None or membership.municipality_id != case.municipality_id:
+        return False
+    if membership.role in OFFICE_ROLES:
+        return True
+    return (
+        agency.organisation_id is not None and agency.organisation_id == membership.organisation_id
+    )
+
+
+@transaction.atomic
+def case_agency_assign(
+    *, user: User, case: Case, agency: SupportAgency, staff: User | None
+) -> CaseAgency:
+    """Name the member of an agency's staff who works the case there (None: nobody)."""
+    require_role(user, *CASE_ROLES)
+    same_municipality(case.municipality_id, agency)
+    link = CaseAgency.objects.select_for_update().filter(case=case, agency=agency).first()
+    if link is None:
+        raise CaseRuleError(_("%(agency)s is not on this case.") % {"agency": agency.name})
+    if not can_assign_in(user, case, agency):
+        raise CaseRuleError(
+            _("Only the staff of %(agency)s or the office choose who works the case there.")
+            % {"agency": agency.name}
+        )
+    if staff is not None and not agencies_staff([agency]).filter(pk=staff.pk).exists():
+        raise CaseRuleError(
+            _("%(name)s is not a caseworker of %(agency)s.")
+            % {"name": str(staff), "agency": agency.name},
+            "staff",
+        )
+    if link.assigned_to_id == (staff.pk if staff else None):
+        return link
+    previous = link.assigned_to_id
+    link.assigned_to = staff
+    link.save(update_fields=["assigned_to"])
+    detail = {"agency": agency.pk, "staff": staff.pk if staff else None, "previous": previous}
+    case_event_append(case, user, "agency_staff_assigned", **detail)
+    audit_change(user, AuditEvent.Action.UPDATE, case, case=case, **detail)
+    return link
 
 
 EMERGENCY_MAX_PERSONS = 5

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from cases.models.case import (
     Case,
+    CaseAgency,
     CaseCategory,
     CaseEvent,
     Consent,
@@ -42,6 +43,7 @@ from municipalities.scoping import TenantModel
 
 __all__ = [
     "Case",
+    "CaseAgency",
     "CaseCategory",
     "CaseEvent",
     "Consent",

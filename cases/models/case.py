@@ -59,7 +59,11 @@ class Case(TenantModel):
         verbose_name=_("lead agency"),
     )
     agencies = models.ManyToManyField(
-        SupportAgency, blank=True, related_name="cases", verbose_name=_("agencies involved")
+        SupportAgency,
+        through="CaseAgency",
+        blank=True,
+        related_name="cases",
+        verbose_name=_("agencies involved"),
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -133,6 +137,51 @@ class CaseCategory(TenantModel):
                 fields=["case"], condition=Q(is_primary=True), name="casecategory_one_primary"
             ),
         ]
+
+
+class CaseAgency(TenantModel):
+    """An agency involved in a case (関係機関), and the member of its staff who works the
+    case there (the lead agency's is ``Case.assigned_to``)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="agency_links", verbose_name=_("case")
+    )
+    agency = models.ForeignKey(
+        SupportAgency,
+        on_delete=models.PROTECT,
+        related_name="case_links",
+        verbose_name=_("agency"),
+        db_index=False,  # case_agency_agency_idx (agency, case) serves it
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agency_case_links",
+        verbose_name=_("staff in charge"),
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agency on a case")
+        verbose_name_plural = _("agencies on cases")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency"], name="case_agency_unique"),
+        ]
+        indexes = [
+            # Need to know: WHERE agency_id IN (the user's agency) → case ids.
+            models.Index(fields=["agency", "case"], name="case_agency_agency_idx"),
+            # An agency caseworker's own cases on the dashboard.
+            models.Index(
+                fields=["assigned_to"],
+                condition=Q(assigned_to__isnull=False),
+                name="case_agency_assignee_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.agency_id}"
 
 
 class Consultation(TenantModel):

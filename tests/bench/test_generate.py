@@ -106,3 +106,16 @@ def test_command_refuses_a_database_that_has_cases(municipalities):
     assert Case.objects.count() == 10
     with pytest.raises(Refused):
         generate_data(10, write=lambda _line: None)
+    # Some cases are also held by a second agency (関係機関), always one the person's
+    # consent names, and worked there by that agency's own staff.
+    from cases.core.consent import consent_covering
+    from cases.models import CaseAgency
+
+    links = list(CaseAgency.objects.select_related("case", "agency", "assigned_to"))
+    assert links
+    for link in links:
+        assert link.agency_id != link.case.lead_agency_id
+        assert consent_covering(link.case, link.agency, TODAY) is not None
+        if link.assigned_to is not None:
+            membership = link.assigned_to.memberships.get(is_active=True)
+            assert membership.organisation_id == link.agency.organisation_id

@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases.models import Case, Referral, SupportAgency
+from cases.models import Case, CaseAgency, Referral, SupportAgency
 from tests.browser.test_login_roles import log_in
 from tests.conftest import ROSTER_FY2022
 
@@ -108,9 +108,32 @@ def test_referral_with_consent_to_a_second_agency(page, live_server, demo, scree
     assert HOKATSU in body
     no_serious_violations(page)
     screenshot("agency-case-after-acceptance")
+    # The 地域包括 names who works the case there; she finds it on her dashboard.
     page.goto(f"{live_server.url}/cases/{case.pk}/agencies/")
+    page.locator("select[name=staff]").select_option(label="北野 恵美")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"**/cases/{case.pk}/agencies/")
+    assert CaseAgency.objects.get(case=case, agency=hokatsu).assigned_to.username == "a-hokatsu"
     no_serious_violations(page)
     screenshot("agency-case-agencies")
+    page.goto(f"{live_server.url}/cases/")
+    assert case.number in page.locator("main").inner_text()
+    page.context.clear_cookies()
+
+    # The lead agency provides the record on paper, within what the consent names.
+    log_in(page, live_server.url, "a-konkyu", demo)
+    page.goto(f"{live_server.url}/cases/{case.pk}/provide/")
+    no_serious_violations(page)
+    page.get_by_label("提供先の機関").select_option(label=HOKATSU)
+    page.locator("#id_within_consent").check()
+    page.get_by_role("button", name="情報提供書を作成").click()
+    document = page.locator("#provision-document").inner_text()
+    assert HOKATSU in document
+    assert "介護と生活の相談のため" in document  # the purpose the person agreed to
+    assert "年金だけでは生活費が足りない" in document
+    no_serious_violations(page)
+    page.emulate_media(media="print")
+    screenshot("agency-provision-document")
 
 
 def test_emergency_look_and_the_managers_review(page, live_server, demo, screenshot):

@@ -17,7 +17,6 @@ from cases.core import (
     case_agency_remove,
     case_lead_hand_over,
     consent_covering,
-    consent_record,
     consent_withdraw,
     valid_consent_for,
 )
@@ -26,34 +25,11 @@ from cases.programs import AGENCY, CONSULTATION
 from municipalities.models import AuditEvent
 from municipalities.scoping import active_membership
 from portal.errors import CaseRuleError
+from tests.worlds import consent_naming
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
-
-
-@pytest.fixture
-def other_agency(personas) -> SupportAgency:
-    return SupportAgency.objects.create(
-        municipality=personas.municipality_a,
-        name="とよなか障害者相談支援事業所",
-        field="disability",
-        organisation=active_membership(personas.other_agency_a).organisation,
-    )
-
-
-def consent_naming(personas, world, agencies, **overrides) -> Consent:
-    fields = {
-        "user": personas.caseworker_a,
-        "person": world.person,
-        "case": world.case,
-        "agencies": agencies,
-        "purpose": "支援関係機関との連携のため",
-        "scope": "氏名・連絡先・相談内容",
-        "method": Consent.Method.SIGNATURE,
-        "given_on": TODAY() - datetime.timedelta(days=3),
-    }
-    return consent_record(**{**fields, **overrides})
 
 
 def support_meeting(personas, world, agency, *, acknowledged=True, days_ago=1) -> Meeting:

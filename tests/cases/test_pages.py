@@ -307,7 +307,7 @@ def test_case_page_shows_open_flags_agencies_and_the_primary_issue_first(client,
     from cases.models import Flag
 
     case = world_a.case
-    case.agencies.add(world_a.agency)
+    case.agencies.add(world_a.agency, through_defaults={"municipality_id": case.municipality_id})
     Flag.objects.update_or_create(
         municipality=case.municipality,
         rule="out_of_touch",

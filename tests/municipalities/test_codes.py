@@ -9,7 +9,7 @@ from municipalities.codes import (
     is_valid_code,
     validate_local_government_code,
 )
-from portal.fiscal import fiscal_year_of, fiscal_year_range, reiwa_fiscal_year_label
+from portal.fiscal import fiscal_year_of, fiscal_year_range, reiwa_date, reiwa_fiscal_year_label
 
 
 @pytest.mark.parametrize(
@@ -58,6 +58,21 @@ def test_names_in_several_prefectures_are_all_found():
 )
 def test_reiwa_fiscal_year_label(year, label):
     assert reiwa_fiscal_year_label(year) == label
+
+
+@pytest.mark.parametrize(
+    ("day", "label"),
+    [
+        ("2026-12-01", "令和8年12月1日"),
+        ("2019-05-01", "令和元年5月1日"),  # the first day of 令和
+        ("2019-04-30", "平成31年4月30日"),  # the last day of 平成
+        ("2020-01-01", "令和2年1月1日"),
+    ],
+)
+def test_reiwa_date(day, label):
+    import datetime
+
+    assert reiwa_date(datetime.date.fromisoformat(day)) == label
 
 
 def test_fiscal_year_runs_april_to_march():
