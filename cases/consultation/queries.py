@@ -116,6 +116,7 @@ def person_duplicates(
 
 
 DASHBOARD_REFERRALS = 20
+DASHBOARD_FLAGS = 99
 
 
 def dashboard(user: User) -> dict[str, Any]:
@@ -175,7 +176,9 @@ def dashboard(user: User) -> dict[str, Any]:
     )
     return {
         "emergency_looks": emergency,
-        "open_flags": flag_queue(user).count(),
+        # Counted up to one more than shown: "99+" needs no count of tens of thousands.
+        "open_flags": flag_queue(user)[: DASHBOARD_FLAGS + 1].count(),
+        "open_flags_more": DASHBOARD_FLAGS,
         "my_open_cases": my_open,
         "follow_ups_today": [c for c in follow_ups if c.follow_up_on == today],
         "follow_ups_overdue": [c for c in follow_ups if c.follow_up_on < today],

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,31 +48,50 @@ def sees_whole_municipality(user: Any) -> bool:
 
 
 def visible_case_ids(user: Any) -> QuerySet:
-    """The ids of the cases a caseworker may see, as a sub-select (not evaluated)."""
-    return _agency_cases(user).values("pk")
-
-
-def _agency_cases(user: Any) -> QuerySet[Case]:
-    return Case.objects.filter(_agency_condition(user))
+    """The ids of the cases a caseworker may see, as a sub-select (not evaluated): the
+    union of five index reads — led by their agency, their agency involved, an
+    emergency look in force, assigned to them, opened by them — which PostgreSQL hashes
+    once for the query that uses it."""
+    membership = active_membership(user)
+    if membership is None:
+        return Case.objects.none().values("pk")
+    agencies = SupportAgency.objects.filter(organisation_id=membership.organisation_id)
+    mine = Case.objects.filter(municipality_id=membership.municipality_id).order_by()
+    parts = [
+        # An agency is of one municipality: read by (lead_agency, id) alone.
+        Case.objects.filter(lead_agency_id__in=agencies.values("pk")).order_by().values("pk"),
+        CaseAgency.objects.filter(agency_id__in=agencies.values("pk")).order_by().values("case_id"),
+        EmergencyAccess.objects.filter(user_id=user.pk, expires_at__gt=timezone.now())
+        .order_by()
+        .values("case_id"),
+        mine.filter(assigned_to_id=user.pk).values("pk"),
+        mine.filter(created_by_id=user.pk).values("pk"),
+    ]
+    return parts[0].union(*parts[1:], all=True)
 
 
 def _agency_condition(user: Any, case: str = "") -> Q:
     """The cases of the user's agency, or theirs, for a caseworker (not the office).
-    ``case`` is the path from the queried model to its case ("" for Case itself)."""
+    ``case`` is the path from the queried model to its case ("" for Case itself).
+
+    Each part is read by index for the row at hand (``EXISTS`` on the case's id), so a
+    search or a list pays for the rows it looks at, not for every case the agency holds:
+    PostgreSQL hashes a sub-select only while it fits in memory, and an agency of a
+    large city holds tens of thousands of cases."""
     membership = active_membership(user)
     if membership is None:
         return Q(pk__in=[])
     prefix = f"{case}__" if case else ""
-    on_case = CaseAgency.objects.filter(agency__organisation_id=membership.organisation_id).values(
-        "case_id"
-    )
+    case_id = OuterRef(f"{case}_id" if case else "pk")
+    agencies = SupportAgency.objects.filter(organisation_id=membership.organisation_id)
+    on_case = CaseAgency.objects.filter(case_id=case_id, agency_id__in=agencies.values("pk"))
     emergency = EmergencyAccess.objects.filter(
-        user_id=user.pk, expires_at__gt=timezone.now()
-    ).values("case_id")
+        case_id=case_id, user_id=user.pk, expires_at__gt=timezone.now()
+    )
     return (
-        Q(**{f"{prefix}lead_agency__organisation_id": membership.organisation_id})
-        | Q(**{f"{prefix}pk__in": on_case})
-        | Q(**{f"{prefix}pk__in": emergency})
+        Q(**{f"{prefix}lead_agency_id__in": agencies.values("pk")})
+        | Q(Exists(on_case))
+        | Q(Exists(emergency))
         | Q(**{f"{prefix}assigned_to_id": user.pk})
         | Q(**{f"{prefix}created_by_id": user.pk})
     )
@@ -90,10 +109,15 @@ def agency_of(user: Any) -> SupportAgency | None:
 
 def case_condition(user: Any, case: str = "") -> Q:
     """The condition on a query of ``case``-related rows (``case`` the path to the case,
-    "" for Case) that keeps what the user may see inside their municipality."""
+    "" for Case) that keeps what the user may see inside their municipality. Rows of
+    other kinds (flags, consultations, plans …) name their case among the visible cases
+    of the municipality: one sub-select, hashed once per query, so that a list or a count
+    does not join every case of the country."""
     if sees_whole_municipality(user):
         return Q()
-    return _agency_condition(user, case)
+    if not case:
+        return _agency_condition(user)
+    return Q(**{f"{case}_id__in": visible_case_ids(user)})
 
 
 def case_scoped(user: Any, qs: QuerySet, case: str = "case") -> QuerySet:
@@ -106,20 +130,17 @@ def case_scoped(user: Any, qs: QuerySet, case: str = "case") -> QuerySet:
 
 def person_condition(user: Any, person: str = "") -> Q:
     """Persons an agency's staff may see: those of a case they see, the other members of
-    those cases' households, and persons they registered themselves."""
+    those cases' households, and persons they registered themselves. ``EXISTS`` on the
+    person's id, read by index for each person the query looks at."""
     if sees_whole_municipality(user):
         return Q()
-    key = f"{person}_id" if person else "pk"
-    cases = _agency_cases(user)
-    in_households = HouseholdMember.objects.filter(
-        household_id__in=cases.exclude(household_id=None).values("household_id")
-    ).values("person_id")
-    registered = {f"{person}__created_by_id" if person else "created_by_id": user.pk}
-    return (
-        Q(**{f"{key}__in": cases.values("person_id")})
-        | Q(**{f"{key}__in": in_households})
-        | Q(**registered)
+    key = OuterRef(f"{person}_id" if person else "pk")
+    visible = Case.objects.filter(_agency_condition(user))
+    in_household = HouseholdMember.objects.filter(person_id=key).filter(
+        Exists(visible.filter(household_id=OuterRef("household_id")))
     )
+    registered = {f"{person}__created_by_id" if person else "created_by_id": user.pk}
+    return Q(Exists(visible.filter(person_id=key))) | Q(Exists(in_household)) | Q(**registered)
 
 
 def case_roles_only(user: Any, qs: QuerySet) -> QuerySet:
@@ -176,9 +197,8 @@ def household_member_get_for_user(user: Any, member_id: int) -> HouseholdMember:
 def _household_condition(user: Any, household: str = "household") -> Q:
     if sees_whole_municipality(user):
         return Q()
-    cases = _agency_cases(user).exclude(household_id=None)
-    key = f"{household}_id" if household else "pk"
-    return Q(**{f"{key}__in": cases.values("household_id")})
+    key = OuterRef(f"{household}_id" if household else "pk")
+    return Q(Exists(Case.objects.filter(_agency_condition(user), household_id=key)))
 
 
 def households_visible_to(user: Any) -> QuerySet[Household]:

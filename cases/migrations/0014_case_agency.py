@@ -1,5 +1,6 @@
 """関係機関 as rows of their own (``CaseAgency``): the agencies on a case keep their
-rows, and each can now name the member of its staff who works the case."""
+rows, and each can now name the member of its staff who works the case. The cases an
+agency leads are read from an index of (lead_agency, id)."""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -63,6 +64,15 @@ class Migration(migrations.Migration):
                     models.Index(condition=models.Q(("assigned_to__isnull", False)), fields=["assigned_to"], name="case_agency_assignee_idx"),
                 ],
             },
+        ),
+        migrations.AlterField(
+            model_name="case",
+            name="lead_agency",
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="lead_cases", to="cases.supportagency", verbose_name="lead agency"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["lead_agency", "id"], name="case_lead_agency_idx"),
         ),
         migrations.RunPython(forwards, backwards),
         migrations.RemoveField(model_name="case", name="agencies"),

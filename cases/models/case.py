@@ -57,6 +57,7 @@ class Case(TenantModel):
         blank=True,
         related_name="lead_cases",
         verbose_name=_("lead agency"),
+        db_index=False,  # case_lead_agency_idx (lead_agency, id) serves it
     )
     agencies = models.ManyToManyField(
         SupportAgency,
@@ -104,6 +105,8 @@ class Case(TenantModel):
             models.Index(
                 fields=["municipality", "assigned_to", "status"], name="case_muni_assignee_idx"
             ),
+            # Need to know: the ids of the cases an agency leads, read from the index alone.
+            models.Index(fields=["lead_agency", "id"], name="case_lead_agency_idx"),
             # Statistics and lists by status.
             models.Index(fields=["municipality", "status"], name="case_muni_status_idx"),
             # Retention scan: WHERE municipality_id = %s AND status = 'closed'

@@ -509,3 +509,39 @@ def test_a_save_succeeds_when_the_broker_is_down(
         case = open_case(personas)
     assert Case.objects.filter(pk=case.pk).exists()
     assert "could not enqueue evaluation" in caplog.text
+
+
+def test_the_dashboard_counts_open_flags_up_to_99(client, personas, world_a):
+    """A caseworker of a large agency can have tens of thousands of open flags: the
+    dashboard says "99+" and the queue pages them."""
+    from cases.consultation.queries import DASHBOARD_FLAGS
+    from cases.engine.queries import flag_queue
+
+    client.force_login(personas.caseworker_a)
+    open_now = flag_queue(personas.caseworker_a).count()
+    rule = get_rule("out_of_touch")
+    Flag.objects.bulk_create(
+        Flag(
+            municipality_id=personas.municipality_a.pk,
+            rule=rule.code,
+            subject_type=rule.subject,
+            subject_id=1_000_000 + n,
+            case=world_a.case,
+            audience="caseworker",
+            as_of=TODAY,
+        )
+        for n in range(DASHBOARD_FLAGS - open_now)
+    )
+    dashboard = client.get(reverse("cases:dashboard")).content.decode()
+    assert f">{DASHBOARD_FLAGS}<" in dashboard
+    assert f"{DASHBOARD_FLAGS}+" not in dashboard
+    Flag.objects.create(
+        municipality_id=personas.municipality_a.pk,
+        rule=rule.code,
+        subject_type=rule.subject,
+        subject_id=2_000_000,
+        case=world_a.case,
+        audience="caseworker",
+        as_of=TODAY,
+    )
+    assert f"{DASHBOARD_FLAGS}+" in client.get(reverse("cases:dashboard")).content.decode()
