@@ -32,12 +32,13 @@ setup: $(VENV)/.runtime
 	# The heading of the source table says 134; 133 distinct municipalities could be
 	# found in it (see fixtures/roster_fy2022_notes.md).
 	$(PY) manage.py load_roster fixtures/roster_fy2022.csv --fiscal-year 2022 --expected-total 133
-	$(PY) manage.py seed_demo
+	LOG_LEVEL=WARNING $(PY) manage.py seed_demo
 	# Without a broker nothing runs the hourly scan: raise the demo's flags now.
-	$(PY) manage.py scan_referrals
+	LOG_LEVEL=WARNING $(PY) manage.py scan_referrals
 
 ## run: install, set up and serve on http://127.0.0.1:8000
 run: setup
+	@$(PY) manage.py demo_welcome --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite and in-process tasks unless DATABASE_URL / CELERY_BROKER_URL)

@@ -220,6 +220,9 @@ class Staff(HttpUser):
             if response is None or not response.is_redirect:
                 raise StopUser("code refused")
             home = self.request("GET", response.headers["Location"], "home")
+        if home is not None and home.is_redirect:
+            # The start page sends each role on to its own home.
+            home = self.request("GET", home.headers["Location"], "role home")
         if home is None or home.is_redirect:
             raise StopUser("sign-in did not reach the start page")
 

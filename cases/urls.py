@@ -6,6 +6,7 @@ from cases.collaboration import views as collaboration_views
 from cases.consultation import views as consultation_views
 from cases.core import views as core_views
 from cases.core import views_agencies as core_views_agencies
+from cases.core import views_office as core_views_office
 from cases.engine import views as engine_views
 from cases.statistics import views as statistics_views
 
@@ -13,6 +14,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("", consultation_views.dashboard, name="dashboard"),
+    path("office/", core_views_office.office, name="office"),
     path("persons/", consultation_views.person_search, name="person_search"),
     path("persons/emergency/", consultation_views.emergency_look, name="emergency_look"),
     path(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Case, Person, TenantModel
 
@@ -238,8 +239,8 @@ class Concern(TenantModel):
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("concern")
-        verbose_name_plural = _("concerns")
+        verbose_name = pgettext_lazy("community", "concern")
+        verbose_name_plural = pgettext_lazy("community", "concerns")
         ordering = ["urgency_rank", "created_at"]
         indexes = [
             # Intake queue: WHERE municipality_id = %s AND status = 'received'

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -191,3 +191,40 @@ def case_timeline(case: Any, limit: int | None) -> list[RowKind]:
 
 def activity_records_visible_to(user: Any) -> QuerySet[ActivityRecord]:
     return ActivityRecord.objects.for_user(user)
+
+
+# --- the community worker's home -------------------------------------------------------
+
+# An active place without an activity record for this long is due a visit.
+PLACE_DUE_DAYS = 60
+HOME_SHOWN = 10
+
+
+def community_home(user: Any) -> dict[str, Any]:
+    """A community worker's work today: the concerns they passed on and what became of
+    them, places due a record, the platform's latest session."""
+    today = timezone.localdate()
+    concerns = my_concerns(user)
+    counts = {status: 0 for status in Concern.Status.values}
+    for row in concerns:
+        counts[row["status"]] += 1
+    places_due = list(
+        places_visible_to(user)
+        .filter(status=Place.Status.ACTIVE)
+        .annotate(last_record=Max("records__held_on"))
+        .filter(
+            Q(last_record__isnull=True)
+            | Q(last_record__lt=today - datetime.timedelta(days=PLACE_DUE_DAYS))
+        )
+        .order_by(F("last_record").asc(nulls_first=True), "name")[: HOME_SHOWN + 1]
+    )
+    sessions = sessions_visible_to(user)
+    return {
+        "concerns": concerns[:HOME_SHOWN],
+        "concern_counts": [(Concern.Status(status).label, n) for status, n in counts.items()],
+        "places_due": places_due[:HOME_SHOWN],
+        "places_more": len(places_due) > HOME_SHOWN,
+        "place_due_days": PLACE_DUE_DAYS,
+        "last_session": sessions.order_by("-held_on", "-pk").first(),
+        "today": today,
+    }

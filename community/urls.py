@@ -8,6 +8,7 @@ app_name = "community"
 
 urlpatterns = [
     path("", views.place_register, name="place_register"),
+    path("home/", views.home, name="home"),
     path("places/new/", views.place_edit, name="place_new"),
     path("places/<int:place_id>/", views.place_detail, name="place_detail"),
     path("places/<int:place_id>/edit/", views.place_edit, name="place_edit"),

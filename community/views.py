@@ -234,6 +234,13 @@ def concern_add(request: HttpRequest) -> HttpResponse:
     )
 
 
+@community_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The community worker's home: their concerns and what became of them, places due
+    a record, the platform's latest session (no personal records beyond what they wrote)."""
+    return render(request, "community/home.html", queries.community_home(request.user))
+
+
 @login_required
 def my_concerns(request: HttpRequest) -> HttpResponse:
     if active_membership(request.user) is None:

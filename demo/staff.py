@@ -30,35 +30,35 @@ DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
         (
             DemoAccount(
                 "a-caseworker",
-                "相談 花子",
+                "石田 花子",
                 Role.CASEWORKER,
                 "豊中市社会福祉協議会",
                 Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
             ),
             DemoAccount(
                 "a-coordinator",
-                "参加 太郎",
+                "中村 太郎",
                 Role.COORDINATOR,
                 "NPO法人とよなか参加支援ネット",
                 Organisation.Kind.NPO,
             ),
             DemoAccount(
                 "a-community",
-                "地域 みどり",
+                "藤本 みどり",
                 Role.COMMUNITY_WORKER,
                 "豊中市社会福祉協議会",
                 Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
             ),
             DemoAccount(
                 "a-manager",
-                "管理 一郎",
+                "長尾 一郎",
                 Role.MANAGER,
                 "豊中市 福祉部",
                 Organisation.Kind.MUNICIPALITY,
             ),
             DemoAccount(
                 "a-multiagency",
-                "協働 あかり",
+                "谷口 あかり",
                 Role.MULTIAGENCY,
                 "豊中市 福祉部",
                 Organisation.Kind.MUNICIPALITY,
@@ -84,7 +84,7 @@ DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
         (
             DemoAccount(
                 "b-caseworker",
-                "松江 さくら",
+                "森山 さくら",
                 Role.CASEWORKER,
                 "松江市生活自立相談窓口",
                 Organisation.Kind.MUNICIPALITY,
@@ -201,12 +201,37 @@ def seed_staff(command: Any) -> None:
     give_demo_device(admin)
     rows.append((SYSTEM_ADMIN_USERNAME, "—", "システム管理者", "—"))
 
-    command.stdout.write(
-        f"Demo accounts (password: {password}; managers and sysadmin also need a code: "
-        "manage.py demo_totp <username>)"
+    write_accounts(command.stdout, rows)
+
+
+def write_accounts(out: Any, rows: list[tuple[str, str, str, str]]) -> None:
+    """The login table of the demo: what a newcomer types to log in as each role."""
+    out.write(
+        f"Demo accounts (password: {settings.DEMO_PASSWORD}; managers, 多機関協働担当 and "
+        "sysadmin also need a code: manage.py demo_totp <username>)"
     )
     for username, municipality, role, organisation in rows:
-        command.stdout.write(f"  {username:<16} {municipality:<10} {role:<16} {organisation}")
+        out.write(f"  {username:<16} {municipality:<10} {role:<16} {organisation}")
+
+
+def demo_account_rows() -> list[tuple[str, str, str, str]]:
+    """The demo accounts as they are in the database (username, municipality, role,
+    organisation), in the order of ``DEMO_TENANTS``."""
+    names = [a.username for _code, accounts in DEMO_TENANTS.values() for a in accounts]
+    memberships = {
+        m.user.username: m
+        for m in Membership.objects.filter(user__username__in=names, is_active=True).select_related(
+            "user", "municipality", "organisation"
+        )
+    }
+    rows = [
+        (name, str(m.municipality), str(m.get_role_display()), str(m.organisation))
+        for name in names
+        if (m := memberships.get(name)) is not None
+    ]
+    if User.objects.filter(username=SYSTEM_ADMIN_USERNAME).exists():
+        rows.append((SYSTEM_ADMIN_USERNAME, "—", "システム管理者", "—"))
+    return rows
 
 
 def demo_user(username: str) -> User:

@@ -22,10 +22,28 @@ from portal.errors import CaseRuleError
 from portal.fiscal import fiscal_year_of, reiwa_fiscal_year_label
 from portal.forms import add_rule_error, form_status
 
+# Where each role lands after login: its work, not a profile page.
+ROLE_HOMES = {
+    Role.CASEWORKER: "cases:dashboard",
+    Role.MANAGER: "cases:office",
+    Role.MULTIAGENCY: "cases:office",
+    Role.COORDINATOR: "participation:home",
+    Role.COMMUNITY_WORKER: "community:home",
+}
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The start page: who I am, where I work, in which role."""
+    """The start page: the role's own home (the system administrator's is the roster)."""
+    membership = active_membership(request.user)
+    if membership is not None and not request.user.is_system_admin:
+        return redirect(ROLE_HOMES[membership.role])
+    return profile(request)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Who I am, where I work, in which role, with whom."""
     user = request.user
     context: dict = {}
     if user.is_system_admin:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -237,3 +237,44 @@ def case_timeline(case: Any, limit: int | None) -> list[RowKind]:
             _session_log_entry,
         ),
     ]
+
+
+# --- the coordinator's home ------------------------------------------------------------
+
+# An active assignment without a session log for this long asks for one.
+LOG_DUE_DAYS = 14
+LOG_DUE_DAYS_DELTA = datetime.timedelta(days=LOG_DUE_DAYS)
+HOME_SHOWN = 10
+
+
+def coordinator_home(user: Any) -> dict[str, Any]:
+    """A coordinator's work today: referrals waiting in the inbox, assignments whose
+    session log is due, 定着 follow-ups due. A manager sees the municipality's."""
+    today = timezone.localdate()
+    mine = Q(coordinator=user) if has_role(user, Role.COORDINATOR) else Q()
+    running = assignments_visible_to(user).filter(
+        mine, status__in=[Assignment.Status.TRIAL, Assignment.Status.ACTIVE]
+    )
+    due = list(
+        running.annotate(last_log=Max("logs__held_on"))
+        .filter(Q(last_log__isnull=True) | Q(last_log__lt=today - LOG_DUE_DAYS_DELTA))
+        .order_by(F("last_log").asc(nulls_first=True), "pk")[: HOME_SHOWN + 1]
+    )
+    follow_ups = list(
+        FollowUp.objects.for_user(user)
+        .filter(done_on__isnull=True, due_on__lte=today + datetime.timedelta(days=7))
+        .filter(assignment__in=assignments_visible_to(user).filter(mine).values("pk"))
+        .select_related("assignment", "assignment__case__person", "assignment__menu")
+        .order_by("due_on", "pk")[: HOME_SHOWN + 1]
+    )
+    inbox = participation_inbox(user)
+    return {
+        "inbox": inbox[:HOME_SHOWN],
+        "inbox_count": len(inbox),
+        "logs_due": due[:HOME_SHOWN],
+        "logs_due_more": len(due) > HOME_SHOWN,
+        "follow_ups_due": follow_ups[:HOME_SHOWN],
+        "follow_ups_more": len(follow_ups) > HOME_SHOWN,
+        "log_due_days": LOG_DUE_DAYS,
+        "today": today,
+    }

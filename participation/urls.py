@@ -8,6 +8,7 @@ app_name = "participation"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("home/", views.home, name="home"),
     path("menus/new/", views.menu_edit, name="menu_new"),
     path("menus/<int:menu_id>/", views.menu_detail, name="menu_detail"),
     path("menus/<int:menu_id>/edit/", views.menu_edit, name="menu_edit"),

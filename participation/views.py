@@ -151,6 +151,22 @@ def provider_edit(request: HttpRequest, provider_id: int | None = None) -> HttpR
 
 
 @coordinator_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The coordinator's home: what waits for them today."""
+    context = queries.coordinator_home(request.user)
+    audit_list(
+        request,
+        "participation_home",
+        [
+            *(r.case_id for r in context["inbox"]),
+            *(a.case_id for a in context["logs_due"]),
+            *(f.assignment.case_id for f in context["follow_ups_due"]),
+        ],
+    )
+    return render(request, "participation/home.html", context)
+
+
+@coordinator_required
 def inbox(request: HttpRequest) -> HttpResponse:
     referrals = queries.participation_inbox(request.user)
     audit_list(request, "participation_inbox", [r.case_id for r in referrals])

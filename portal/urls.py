@@ -18,6 +18,7 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", municipality_views.home, name="home"),
+    path("me/", municipality_views.profile, name="profile"),
     path("staff/api-tokens/", municipality_views.api_tokens, name="api_tokens"),
     path(
         "staff/api-tokens/<int:token_id>/revoke/",

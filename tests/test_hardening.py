@@ -55,11 +55,11 @@ def test_idle_timeout_is_thirty_minutes_and_renewed_on_each_request(settings):
 
 def test_absolute_timeout_logs_out_an_old_session(client, personas, settings):
     client.force_login(personas.caseworker_a)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("profile")).status_code == 200
     session = client.session
     session["login_at"] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS - 1
     session.save()
-    response = client.get(reverse("home"))
+    response = client.get(reverse("profile"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.collaboration.queries import referrals_visible_to
@@ -43,8 +43,18 @@ def person_search(
         return []
     # Anonymised persons have no name to match (their search columns are empty too).
     qs = persons_visible_to(user).filter(condition, anonymised_at__isnull=True)
-    open_cases = Count("cases", filter=~Q(cases__status=Case.Status.CLOSED))
-    return list(qs.annotate(open_cases=open_cases).order_by("search_kana", "pk")[:limit])
+    # Each person's open cases the searcher may see, to go straight to them.
+    open_cases = (
+        Case.objects.filter(case_condition(user), deleted_at__isnull=True)
+        .exclude(status=Case.Status.CLOSED)
+        .only("pk", "number", "person_id", "status")
+        .order_by("-opened_on", "-pk")
+    )
+    return list(
+        qs.prefetch_related(
+            Prefetch("cases", queryset=open_cases, to_attr="open_case_list")
+        ).order_by("search_kana", "pk")[:limit]
+    )
 
 
 def search_condition(query: str, birth_date: datetime.date | None) -> Q | None:

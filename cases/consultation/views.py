@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -194,11 +195,46 @@ def _likely_duplicates(user: Any, form: Any, person_form: Any) -> tuple[list, bo
     return [], False
 
 
+def _person_chosen(request: HttpRequest, initial: dict[str, Any]) -> HttpResponse | None:
+    """「この方が本人」 on the duplicate hint: the intake again with that person, keeping
+    everything typed so far (nothing is checked or saved yet)."""
+    chosen = request.POST.get("choose_person")
+    if request.method != "POST" or not chosen:
+        return None
+    try:
+        existing = core_queries.person_get_for_user(request.user, int(chosen))
+    except (ValueError, TypeError):
+        raise Http404 from None
+    kept = {
+        name: request.POST.getlist(name)
+        if isinstance(field, (forms.MultipleChoiceField, forms.ModelMultipleChoiceField))
+        else request.POST.get(name)
+        for name, field in IntakeForm.base_fields.items()
+        if name in request.POST and name not in ("existing_person", "not_a_duplicate")
+    }
+    form = IntakeForm(
+        initial={**initial, **kept, "existing_person": existing.pk},
+        municipality_id=municipality_id_of(request),
+    )
+    audit_view(request, existing, person_id=existing.pk, detail={"form": "intake"})
+    return render(
+        request,
+        "cases/intake.html",
+        {"form": form, "existing": existing, "national_fields": NATIONAL_INTAKE_FIELDS},
+    )
+
+
 @case_staff_required
 def intake(request: HttpRequest) -> HttpResponse:
     """Person (found or new) + case + first consultation in one form."""
     user = request.user
     municipality_id = municipality_id_of(request)
+    chosen = _person_chosen(
+        request,
+        {"occurred_at": timezone.localtime().replace(second=0, microsecond=0), "assigned_to": user},
+    )
+    if chosen is not None:
+        return chosen
     existing = None
     person_id = request.POST.get("existing_person") or request.GET.get("person")
     if person_id:

@@ -24,6 +24,28 @@ from portal.forms import DateInput
 PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000
 
+# What the audit records as the page or form of a look, in words a manager reads. An
+# unknown code (a page added later) is shown as it is.
+PAGES = {
+    "dashboard": _("Dashboard"),
+    "office": _("The municipality at a glance"),
+    "participation_home": _("Participation support: today"),
+    "community_home": _("Community building: today"),
+    "flags": _("Flags"),
+    "referral_inbox": _("Referrals"),
+    "participation_inbox": _("Participation inbox"),
+    "concern_queue": _("Concerns from the community"),
+    "matching": _("Matching"),
+    "audit": _("Audit trail of a case"),
+    "audit_search": _("Audit trail"),
+}
+FORMS = {
+    "intake": _("New intake"),
+    "edit": _("Edit"),
+    "conflict": _("Edit (changed by someone else meanwhile)"),
+    "household": _("Household"),
+}
+
 
 def fiscal_year_choices(today: datetime.date) -> list[tuple[str, str]]:
     current = fiscal_year_of(today)
@@ -139,6 +161,14 @@ def _security_label(code: Any) -> str:
     return str(SECURITY_EVENTS.get(code, code or ""))
 
 
+def _page_label(detail: dict[str, Any]) -> str:
+    if detail.get("page"):
+        return str(PAGES.get(detail["page"], detail["page"]))
+    if detail.get("form"):
+        return str(FORMS.get(detail["form"], detail["form"]))
+    return _security_label(detail.get("security"))
+
+
 def audit_rows(user: Any, events: list[AuditEvent]) -> list[AuditRow]:
     """Events with the names of their people (one query for the whole page)."""
     person_ids = {e.person_id for e in events if e.person_id}
@@ -159,7 +189,7 @@ def audit_rows(user: Any, events: list[AuditEvent]) -> list[AuditRow]:
                 record=_record_label(e),
                 person=person,
                 purpose=str(detail.get("purpose") or ""),
-                page=str(detail.get("page") or _security_label(detail.get("security"))),
+                page=_page_label(detail),
             )
         )
     return rows

@@ -77,6 +77,14 @@ class PersonForm(forms.ModelForm):
         ]  # fmt: skip
         widgets = {"birth_date": DateInput()}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # 「未記録」 is an answer: the field is not required, and empty means it.
+        self.fields["sex"].required = False
+
+    def clean_sex(self) -> str:
+        return self.cleaned_data.get("sex") or Person.Sex.UNRECORDED
+
     def clean_name_kana(self) -> str:
         try:
             return clean_name_kana(self.cleaned_data.get("name_kana", ""))
@@ -231,14 +239,18 @@ class MasterDataForm(forms.Form):
             ("method", _("Consultation methods")),
         ],
     )
+    name = forms.CharField(label=_("Name"), max_length=50)
     code = forms.RegexField(
-        label=_("Code"),
+        label=_("Code for the API (optional)"),
         max_length=30,
+        required=False,
         regex=r"^[a-z0-9_]+$",
-        help_text=_("Lower-case letters, digits and _; it never changes once used."),
+        help_text=_(
+            "Lower-case letters, digits and _; leave empty and one is made. It never "
+            "changes once used."
+        ),
         error_messages={"invalid": _("Use lower-case letters, digits and _ only.")},
     )
-    name = forms.CharField(label=_("Name"), max_length=50)
     field = forms.ChoiceField(
         label=_("Field (issue categories only)"),
         required=False,

@@ -569,25 +569,25 @@ MASTER_MODELS = {
 
 @transaction.atomic
 def master_data_add(
-    *, user: User, municipality: Municipality, kind: str, code: str, name: str, field: str = ""
+    *, user: User, municipality: Municipality, kind: str, name: str, code: str = "", field: str = ""
 ) -> Any:
     """A municipality's own category, route or method beside the national defaults.
-    Codes never change once used, so statistics stay comparable."""
+    Codes (what the API and the exports name an entry by) never change once used, so
+    statistics stay comparable; without one given, ``own_<n>`` is made."""
     require_role(user, Role.MANAGER)
     model = MASTER_MODELS.get(kind)
     if model is None:
         raise CaseRuleError(_("Unknown list."), "kind")
     code, name = code.strip(), name.strip()
-    if (
-        model.objects.filter(code=code, municipality__isnull=True).exists()
-        or model.objects.filter(code=code, municipality=municipality).exists()
-    ):
+    in_use = model.objects.filter(Q(municipality__isnull=True) | Q(municipality=municipality))
+    if not code:
+        taken = set(in_use.values_list("code", flat=True))
+        code = next(f"own_{n}" for n in range(1, len(taken) + 2) if f"own_{n}" not in taken)
+    elif in_use.filter(code=code).exists():
         raise CaseRuleError(_("This code is already in use."), "code")
-    extra = {}
-    if model is IssueCategory:
-        if field not in Field.values:
-            raise CaseRuleError(_("Choose the field of the issue."), "field")
-        extra["field"] = field
+    if model is IssueCategory and field not in Field.values:
+        raise CaseRuleError(_("Choose the field of the issue."), "field")
+    extra = {"field": field} if model is IssueCategory else {}
     entry = model.objects.create(
         municipality=municipality, code=code, name=name, sort_order=1000, **extra
     )

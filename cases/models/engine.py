@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models.case import Case
 from cases.registry import FlagSubject, flag_subject, flag_subject_choices, get_rule
@@ -19,7 +20,7 @@ class Flag(TenantModel):
     holding the engine resolves it, whatever people did with it."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("flag state", "Open")
         SNOOZED = "snoozed", _("Snoozed")
         REFERRED = "referred", _("Turned into a referral")
         DISMISSED = "dismissed", _("Dismissed")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -68,6 +69,10 @@ INSTALLED_APPS = [
     "participation",
     "community",
 ]
+
+# Form widgets render through the project's templates, so that portal/templates can
+# override one (the empty choice of a select box reads 「選択してください」, not "---------").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     # First: the request id, the request's log line and its latency metric.

@@ -26,7 +26,7 @@ def demo(settings):
 
 def test_manager_statistics_then_audit_search(page, live_server, demo, screenshot):
     log_in(page, live_server.url, "a-manager", demo)
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/cases/office/")
     assert "管理者" in page.locator("body").inner_text()
 
     page.get_by_role("link", name="統計").first.click()
@@ -51,16 +51,16 @@ def test_manager_statistics_then_audit_search(page, live_server, demo, screensho
     text = results.inner_text()
     assert "松岡 キヨ子" in text
     assert "閲覧" in text
-    assert "管理 一郎" in text
+    assert "長尾 一郎" in text
     screenshot("journey-manager-audit-search")
 
 
 def test_manager_sets_a_staff_members_password(page, live_server, demo, screenshot):
     log_in(page, live_server.url, "a-manager", demo)
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/cases/office/")
     page.get_by_role("link", name="職員のセキュリティ").first.click()
     page.wait_for_url("**/staff/security/")
-    row = page.locator("#staff-devices tr", has_text="相談 花子")
+    row = page.locator("#staff-devices tr", has_text="石田 花子")
     row.get_by_role("link", name="パスワードを設定").click()
     page.wait_for_url("**/password/")
     page.get_by_label("新しいパスワード", exact=True).fill("short")

@@ -187,7 +187,7 @@ def test_a_locked_out_accounts_tokens_stop_working_and_its_sessions_end(personas
     other_key = api_token_key(personas.coordinator_a)
     browser = Client()
     browser.post(reverse("login"), {"username": "caseworker_a", "password": PASSWORD})
-    assert browser.get(reverse("home")).status_code == 200
+    assert browser.get(reverse("profile")).status_code == 200
     for i in range(settings.AXES_FAILURE_LIMIT):
         Client().post(
             reverse("login"),
@@ -195,7 +195,7 @@ def test_a_locked_out_accounts_tokens_stop_working_and_its_sessions_end(personas
             REMOTE_ADDR=f"10.0.1.{i}",
         )
     assert_refused_401(token_client(key).get("/api/municipalities/"))
-    assert browser.get(reverse("home")).status_code == 302  # back to the login page
+    assert browser.get(reverse("profile")).status_code == 302  # back to the login page
     assert token_client(other_key).get("/api/municipalities/").status_code == 200
     assert (
         AuditEvent.objects.filter(

@@ -50,7 +50,7 @@ def test_login_ignores_an_open_redirect(client, personas):
 
 
 def test_home_requires_login(client):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("profile"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -67,7 +67,7 @@ def test_home_requires_login(client):
 def test_home_shows_municipality_role_and_organisation(client, personas, persona, role_label):
     user = personas.all()[persona]
     client.force_login(user)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("profile"))
     html = response.content.decode()
     assert response.status_code == 200
     assert "大阪府豊中市" in html
@@ -82,14 +82,14 @@ def test_contracted_operator_is_named_as_such(client, personas):
     organisation.name = "豊中市社会福祉協議会"
     organisation.save()
     client.force_login(personas.caseworker_a)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("profile")).content.decode()
     assert "豊中市社会福祉協議会" in html
     assert "委託先" in html
 
 
 def test_home_lists_only_own_staff(client, personas):
     client.force_login(personas.manager_a)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("profile")).content.decode()
     assert "caseworker_b" not in html
     assert personas.caseworker_b.display_name not in html
     assert personas.coordinator_a.display_name in html
@@ -99,19 +99,19 @@ def test_home_query_count_does_not_grow_with_staff(client, personas, django_asse
     from tests.factories import MembershipFactory
 
     client.force_login(personas.manager_a)
-    client.get(reverse("home"))
+    client.get(reverse("profile"))
     # session, user, membership, session save (+municipality, organisation), participation,
     # colleagues (+user, organisation), staff count
     with django_assert_num_queries(9):
-        client.get(reverse("home"))
+        client.get(reverse("profile"))
     MembershipFactory.create_batch(10, municipality=personas.municipality_a)
     with django_assert_num_queries(9):
-        client.get(reverse("home"))
+        client.get(reverse("profile"))
 
 
 def test_system_admin_home_has_roster_and_no_personal_data(client, personas, fy2022_roster):
     client.force_login(personas.system_admin)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("profile"))
     html = response.content.decode()
     assert response.status_code == 200
     assert "令和4年度" in html
@@ -122,7 +122,7 @@ def test_system_admin_home_has_roster_and_no_personal_data(client, personas, fy2
 def test_user_without_membership_is_told_so(client, django_user_model):
     user = django_user_model.objects.create_user("orphan", password="x" * 12)
     client.force_login(user)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("profile"))
     assert response.status_code == 403
     assert "自治体が割り当てられていません" in response.content.decode()
 
@@ -132,13 +132,13 @@ def test_logout_requires_post_and_ends_the_session(client, personas):
     assert client.get(reverse("logout")).status_code == 405
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("profile")).status_code == 302
 
 
 def test_english_is_available(client, personas):
     client.force_login(personas.caseworker_a)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("profile")).content.decode()
     assert 'lang="en"' in html
     assert "Caseworker" in html
 

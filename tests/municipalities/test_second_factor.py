@@ -38,7 +38,7 @@ def test_manager_with_device_is_asked_for_the_code_then_gets_in(client, personas
     device = device_for(personas.manager_a)
     response = password_login(client, "manager_a")
     assert response.status_code == 302
-    response = client.get(reverse("home"))
+    response = client.get(reverse("profile"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("second_factor"))
     page = client.get(response["Location"])
@@ -48,7 +48,7 @@ def test_manager_with_device_is_asked_for_the_code_then_gets_in(client, personas
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.session.session_key != before  # a new session id once fully signed in
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("profile")).status_code == 200
 
 
 def test_wrong_code_is_refused_in_japanese_and_counts_as_a_failure(client, personas):
@@ -60,7 +60,7 @@ def test_wrong_code_is_refused_in_japanese_and_counts_as_a_failure(client, perso
     response = client.post(reverse("second_factor"), {"code": wrong})
     assert response.status_code == 400
     assert "コードが正しくありません" in response.content.decode()
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("profile")).status_code == 302
     attempt = AccessAttempt.objects.get(username="manager_a")
     assert attempt.failures_since_start == 1
     device.refresh_from_db()
@@ -80,13 +80,13 @@ def test_fast_wrong_codes_are_throttled_and_end_in_the_lockout(client, personas,
     assert response.status_code == 429
     assert "30分" in response.content.decode()
     # The session ended, and the password alone no longer opens the account.
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("profile")).status_code == 302
     assert password_login(client, "manager_a").status_code == 429
 
 
 def test_manager_without_device_must_enrol_and_confirm_with_a_code(client, personas):
     password_login(client, "manager_a")
-    response = client.get(reverse("home"))
+    response = client.get(reverse("profile"))
     response = client.get(response["Location"], follow=True)
     html = response.content.decode()
     assert response.redirect_chain[-1][0].startswith(reverse("second_factor_enrol"))
@@ -103,7 +103,7 @@ def test_manager_without_device_must_enrol_and_confirm_with_a_code(client, perso
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("profile")).status_code == 200
     assert AuditEvent.objects.filter(
         user=personas.manager_a, detail__security="second_factor_enrolled"
     ).exists()
@@ -112,12 +112,12 @@ def test_manager_without_device_must_enrol_and_confirm_with_a_code(client, perso
 @pytest.mark.real_second_factor
 def test_force_login_alone_does_not_pass_the_second_factor(client, personas):
     client.force_login(personas.manager_a)
-    assert client.get(reverse("home"))["Location"].startswith(reverse("second_factor"))
+    assert client.get(reverse("profile"))["Location"].startswith(reverse("second_factor"))
 
 
 def test_system_admin_must_use_a_second_factor(client, personas):
     password_login(client, "system_admin")
-    assert client.get(reverse("home"))["Location"].startswith(reverse("second_factor"))
+    assert client.get(reverse("profile"))["Location"].startswith(reverse("second_factor"))
     assert client.get("/admin/")["Location"].startswith(reverse("second_factor"))
 
 
@@ -130,13 +130,13 @@ def test_multiagency_staff_must_use_a_second_factor(client, personas):
         municipality=personas.municipality_a, role=Role.MULTIAGENCY, user__username="tajuso_a"
     )
     password_login(client, "tajuso_a")
-    assert client.get(reverse("home"))["Location"].startswith(reverse("second_factor"))
+    assert client.get(reverse("profile"))["Location"].startswith(reverse("second_factor"))
     assert client.get(reverse("cases:dashboard"))["Location"].startswith(reverse("second_factor"))
 
 
 def test_it_is_optional_for_a_caseworker(client, personas):
     password_login(client, "caseworker_a")
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("profile")).status_code == 200
     assert "未設定" in client.get(reverse("account_security")).content.decode()
 
 
@@ -184,7 +184,7 @@ def test_caseworker_removes_own_device_with_a_valid_code(client, personas):
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=personas.caseworker_a).exists()
     assert AuditEvent.objects.filter(detail__security="second_factor_removed").exists()
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("profile")).status_code == 200
 
 
 def test_manager_resets_a_staff_members_device_and_ends_their_sessions(personas, client):
@@ -194,7 +194,7 @@ def test_manager_resets_a_staff_members_device_and_ends_their_sessions(personas,
     staff_client = Client()
     password_login(staff_client, "caseworker_a", ip="10.0.0.2")
     staff_client.post(reverse("second_factor"), {"code": code_for(device)})
-    assert staff_client.get(reverse("home")).status_code == 200
+    assert staff_client.get(reverse("profile")).status_code == 200
 
     manager_device = device_for(personas.manager_a)
     password_login(client, "manager_a")
@@ -206,7 +206,7 @@ def test_manager_resets_a_staff_members_device_and_ends_their_sessions(personas,
     assert client.post(url).status_code == 302
     assert not TOTPDevice.objects.filter(user=personas.caseworker_a).exists()
     # The staff member's session ended.
-    assert staff_client.get(reverse("home")).status_code == 302
+    assert staff_client.get(reverse("profile")).status_code == 302
     event = AuditEvent.objects.get(detail__security="second_factor_reset")
     assert event.user == personas.manager_a
     assert event.object_id == str(personas.caseworker_a.pk)
@@ -259,7 +259,7 @@ def test_the_password_alone_cannot_replace_an_existing_device(client, personas):
     response = client.post(reverse("second_factor_enrol"), {"code": code_for(device)})
     assert response["Location"] == reverse("second_factor")
     assert list(TOTPDevice.objects.filter(user=personas.caseworker_a)) == [device]
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("profile")).status_code == 302
 
 
 def test_a_verified_user_moves_to_a_new_phone(client, personas):
@@ -271,4 +271,4 @@ def test_a_verified_user_moves_to_a_new_phone(client, personas):
     response = client.post(reverse("second_factor_enrol"), {"code": code_for(new)})
     assert response.status_code == 302
     assert list(TOTPDevice.objects.filter(user=personas.manager_a)) == [new]
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("profile")).status_code == 200

@@ -46,19 +46,19 @@ def test_logout_everywhere_ends_every_session_of_the_user(personas):
     attempt(second, "caseworker_a", ip="10.0.0.2")
     attempt(other, "coordinator_a", ip="10.0.0.3")
     for c in (first, second, other):
-        assert c.get(reverse("home")).status_code == 200
+        assert c.get(reverse("profile")).status_code == 200
     response = first.post(reverse("account_security"), {"action": "logout_everywhere"})
     assert response.status_code == 302
     assert response["Location"] == reverse("login")
-    assert first.get(reverse("home")).status_code == 302
-    assert second.get(reverse("home")).status_code == 302
-    assert other.get(reverse("home")).status_code == 200  # someone else's session stays
+    assert first.get(reverse("profile")).status_code == 302
+    assert second.get(reverse("profile")).status_code == 302
+    assert other.get(reverse("profile")).status_code == 200  # someone else's session stays
     assert AuditEvent.objects.filter(
         user=personas.caseworker_a, detail__security="logout_everywhere"
     ).exists()
     # A new login works as usual.
     attempt(first, "caseworker_a")
-    assert first.get(reverse("home")).status_code == 200
+    assert first.get(reverse("profile")).status_code == 200
 
 
 def test_the_account_page_offers_logout_everywhere_in_japanese(client, personas):

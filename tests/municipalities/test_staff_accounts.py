@@ -89,7 +89,7 @@ def test_manager_creates_an_account_sets_its_password_and_the_person_logs_in(
     assert response.status_code == 302
     staff = Client()
     assert login(staff, "tanaka.k", NEW_PASSWORD).status_code == 302
-    home = staff.get(reverse("home"))
+    home = staff.get(reverse("profile"))
     assert home.status_code == 200
     assert "豊中市社会福祉協議会" in home.content.decode()
 
@@ -115,7 +115,7 @@ def test_a_new_multiagency_account_must_set_up_a_second_factor(client, manager, 
     )
     staff = Client()
     login(staff, "tajuso", NEW_PASSWORD)
-    assert staff.get(reverse("home"))["Location"].startswith(reverse("second_factor"))
+    assert staff.get(reverse("profile"))["Location"].startswith(reverse("second_factor"))
 
 
 @pytest.mark.parametrize("taken", ["caseworker_a", "CaseWorker_A", "caseworker_b"])
@@ -252,13 +252,13 @@ def test_deactivation_ends_the_sessions_and_blocks_login(client, manager, person
     target = personas.caseworker_a
     staff = Client()
     assert login(staff, "caseworker_a", "correct-horse-battery").status_code == 302
-    assert staff.get(reverse("home")).status_code == 200
+    assert staff.get(reverse("profile")).status_code == 200
     from tests.factories import api_token_key
 
     key = api_token_key(target)
     response = client.post(reverse("staff_deactivate", args=[target.pk]))
     assert response.status_code == 302
-    assert staff.get(reverse("home"))["Location"].startswith(reverse("login"))
+    assert staff.get(reverse("profile"))["Location"].startswith(reverse("login"))
     assert login(Client(), "caseworker_a", "correct-horse-battery").status_code == 200
     api = Client().get("/api/cases/", HTTP_AUTHORIZATION=f"Token {key}")
     assert api.status_code == 401
@@ -286,7 +286,7 @@ def test_a_manager_cannot_deactivate_or_change_themselves(client, manager):
     assert "ご自身のアカウントは変更・無効化できません" in response.content.decode()
     manager.refresh_from_db()
     assert manager.is_active
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("profile")).status_code == 200
     assert client.get(reverse("staff_member", args=[manager.pk])).status_code == 302
     with pytest.raises(CaseRuleError):
         services.staff_membership_change(

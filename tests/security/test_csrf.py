@@ -75,7 +75,7 @@ def csrf_client(user) -> Client:
     no token with its requests."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
-    client.get("/")
+    client.get("/", follow=True)  # the role's home sets the CSRF cookie
     assert "csrftoken" in client.cookies
     return client
 

@@ -1,7 +1,7 @@
 """manage.py scan_referrals [--municipality CODE] [--as-of YYYY-MM-DD]
 
 Runs the referral rules without Celery (the quick start and operators) and prints what
-each rule matched, raised and resolved."""
+each rule matched, raised and resolved, and how many of its flags are open now."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import datetime
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
 
 from cases.engine.flags import evaluate
-from cases.models import Case
+from cases.models import Case, Flag
 from municipalities.models import Municipality
 
 
@@ -39,11 +40,19 @@ class Command(BaseCommand):
         started = time.perf_counter()
         for municipality in municipalities:
             outcomes = evaluate(municipality.pk, as_of)
+            # Flags raised before (as a save re-evaluates its case) count as open too:
+            # "raised 0" after seeding does not mean the rule found nothing.
+            open_now = dict(
+                Flag.objects.filter(municipality=municipality, resolved_at__isnull=True)
+                .values_list("rule")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
             self.stdout.write(f"{municipality.code} {municipality}")
             for code, o in outcomes.items():
                 self.stdout.write(
                     f"  {code:<30} matched {o.matched:>6}  raised {o.raised:>6}  "
-                    f"resolved {o.resolved:>6}"
+                    f"resolved {o.resolved:>6}  open {open_now.get(code, 0):>6}"
                 )
         self.stdout.write(
             f"{len(municipalities)} municipalities in {time.perf_counter() - started:.2f} s"
