@@ -7,6 +7,7 @@ from cases.consultation import views as consultation_views
 from cases.core import views as core_views
 from cases.core import views_agencies as core_views_agencies
 from cases.core import views_office as core_views_office
+from cases.core import views_picker as core_views_picker
 from cases.engine import views as engine_views
 from cases.statistics import views as statistics_views
 
@@ -15,6 +16,7 @@ app_name = "cases"
 urlpatterns = [
     path("", consultation_views.dashboard, name="dashboard"),
     path("office/", core_views_office.office, name="office"),
+    path("pick/cases/", core_views_picker.case_picker, name="case_picker"),
     path("persons/", consultation_views.person_search, name="person_search"),
     path("persons/emergency/", consultation_views.emergency_look, name="emergency_look"),
     path(

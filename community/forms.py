@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.core import PersonForm
@@ -187,7 +188,12 @@ class ConcernForm(CleanTextMixin, forms.ModelForm):
 
 
 class ConcernLinkForm(CleanTextMixin, forms.Form):
-    case_number = forms.CharField(label=_("Case number"), max_length=20)
+    case_number = forms.CharField(
+        label=_("Case"),
+        max_length=100,
+        help_text=_("The case number (2026-00007, or just 7) or the person's name or reading."),
+        widget=forms.TextInput(attrs={"data-picker": reverse_lazy("cases:case_picker")}),
+    )
 
 
 class ConcernCloseForm(CleanTextMixin, forms.Form):

@@ -4,6 +4,8 @@ validate, services write, ``community.queries`` reads within the user's municipa
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,9 +18,9 @@ from cases.consultation import person_duplicates
 from cases.core import (
     PersonForm,
     can_see_cases,
+    case_from_reference,
     case_get_for_user,
     case_staff_required,
-    cases_visible_to,
 )
 from community import queries, services
 from community.forms import (
@@ -268,19 +270,33 @@ def concern_queue(request: HttpRequest) -> HttpResponse:
 def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = queries.concern_get_for_user(request.user, concern_id)
     audit_view(request, concern, case_id=concern.case_id, person_id=concern.person_id)
-    person_form = PersonForm(
-        prefix="person",
-        initial={
-            "name": concern.subject_name,
-            "name_kana": concern.subject_kana,
-            "address": concern.subject_area,
-        },
-    )
+    return _concern_page(request, concern)
+
+
+def _concern_page(
+    request: HttpRequest,
+    concern: Any,
+    *,
+    link_form: Any = None,
+    person_form: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The concern with its three ways forward; a form that came back with errors keeps
+    what was typed."""
+    if person_form is None:
+        person_form = PersonForm(
+            prefix="person",
+            initial={
+                "name": concern.subject_name,
+                "name_kana": concern.subject_kana,
+                "address": concern.subject_area,
+            },
+        )
     duplicates = (
         person_duplicates(
             request.user, name=concern.subject_name, name_kana=concern.subject_kana, birth_date=None
         )
-        if concern.subject_name or concern.subject_kana
+        if status == 200 and (concern.subject_name or concern.subject_kana)
         else []
     )
     return render(
@@ -289,11 +305,12 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
         {
             "concern": concern,
             "can_handle": services.concern_can_handle(concern),
-            "link_form": ConcernLinkForm(),
+            "link_form": link_form or ConcernLinkForm(),
             "close_form": ConcernCloseForm(),
             "person_form": person_form,
             "duplicates": duplicates,
         },
+        status=status,
     )
 
 
@@ -311,26 +328,18 @@ def concern_link(request: HttpRequest, concern_id: int) -> HttpResponse:
         return refusal
     form = ConcernLinkForm(request.POST)
     if form.is_valid():
-        case = (
-            cases_visible_to(request.user).filter(number=form.cleaned_data["case_number"]).first()
-        )
-        if case is None:
-            messages.error(
-                request,
-                _("No such case: %(numbers)s") % {"numbers": form.cleaned_data["case_number"]},
-            )
+        try:
+            case = case_from_reference(request.user, form.cleaned_data["case_number"])
+            services.concern_link_case(user=request.user, concern=concern, case=case)
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
         else:
-            try:
-                services.concern_link_case(user=request.user, concern=concern, case=case)
-            except CaseRuleError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("The concern was added to case %(number)s.") % {"number": case.number},
-                )
-                return redirect("cases:case_detail", case_id=case.pk)
-    return redirect("community:concern_detail", concern_id=concern.pk)
+            messages.success(
+                request, _("The concern was added to case %(number)s.") % {"number": case.number}
+            )
+            return redirect("cases:case_detail", case_id=case.pk)
+    # The concern again, with what was typed and why it was not enough.
+    return _concern_page(request, concern, link_form=form, status=400)
 
 
 @case_staff_required
@@ -351,18 +360,7 @@ def concern_open_case(request: HttpRequest, concern_id: int) -> HttpResponse:
     else:
         person_form = PersonForm(request.POST, prefix="person")
         if not person_form.is_valid():
-            return render(
-                request,
-                "community/concern_detail.html",
-                {
-                    "concern": concern,
-                    "link_form": ConcernLinkForm(),
-                    "close_form": ConcernCloseForm(),
-                    "person_form": person_form,
-                    "duplicates": [],
-                },
-                status=400,
-            )
+            return _concern_page(request, concern, person_form=person_form, status=400)
         person_fields = {n: person_form.cleaned_data[n] for n in PersonForm.Meta.fields}
     try:
         case = services.concern_open_case(

@@ -74,9 +74,12 @@ class MeetingForm(TenantFormMixin, forms.Form):
         label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
     case_numbers = forms.CharField(
-        label=_("Cases (case numbers, one per line)"),
+        label=_("Cases on the agenda, one per line"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("e.g. 2026-00012"),
+        help_text=_(
+            "A case number (2026-00012, or just 12) or the person's name; or choose them "
+            "below as you type."
+        ),
     )
     decision = forms.ChoiceField(
         label=_("Decision"),
@@ -109,6 +112,7 @@ class MeetingForm(TenantFormMixin, forms.Form):
         ]
 
     def case_number_list(self) -> list[str]:
+        """One case per line (or separated by commas): a number, a sequence, a name."""
         raw = self.cleaned_data.get("case_numbers", "")
         return [
             n.strip() for n in raw.replace(",", "\n").replace("、", "\n").splitlines() if n.strip()

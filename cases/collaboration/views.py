@@ -23,6 +23,7 @@ from cases.collaboration.forms import (
 )
 from cases.core import queries as core_queries
 from cases.core.pages import case_staff_required, form_page
+from cases.core.picker import case_from_reference
 from cases.models import MeetingCase
 from cases.programs import CONSULTATION
 from cases.registry import get_program, program_of_role
@@ -96,6 +97,20 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/meeting_list.html", {"meetings": meetings})
 
 
+def _agenda(user: Any, form: MeetingForm) -> list | None:
+    """The cases the agenda's lines name (a number, just the sequence, or the person),
+    or None with an error on the field for each line that names none or several."""
+    agenda, problems = [], []
+    for line in form.case_number_list():
+        try:
+            agenda.append(case_from_reference(user, line, "case_numbers"))
+        except CaseRuleError as exc:
+            problems.append(exc.message)
+    for problem in problems:
+        form.add_error("case_numbers", problem)
+    return None if problems else agenda
+
+
 @case_staff_required
 def meeting_add(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -109,20 +124,11 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
         initial["case_numbers"] = case.number
     form = MeetingForm(request.POST or None, initial=initial, municipality_id=municipality.pk)
     if request.method == "POST" and form.is_valid():
-        numbers = form.case_number_list()
-        cases = {
-            c.number: c for c in core_queries.cases_visible_to(user).filter(number__in=numbers)
-        }
-        unknown = [n for n in numbers if n not in cases]
-        if unknown:
-            form.add_error(
-                "case_numbers", _("No such case: %(numbers)s") % {"numbers": "、".join(unknown)}
-            )
-        else:
+        agenda = _agenda(user, form)
+        if agenda is not None:
             decision = form.cleaned_data["decision"]
             items = []
-            for number in numbers:
-                case = cases[number]
+            for case in agenda:
                 items.append(
                     services.MeetingItemData(
                         case=case,

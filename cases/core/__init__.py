@@ -29,6 +29,8 @@ _EXPORTS = {
     "case_agency_remove": "sharing",
     "case_agency_assign": "sharing",
     "agencies_staff": "sharing",
+    "case_from_reference": "picker",
+    "case_choices": "picker",
     "can_manage_agencies": "sharing",
     "emergency_look": "sharing",
     "can_see_cases": "queries",

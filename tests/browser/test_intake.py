@@ -109,6 +109,20 @@ def test_caseworker_journey_from_intake_to_multiagency_meeting(page, live_server
     page.get_by_role("link", name="会議を記録").click()
     page.wait_for_url("**/cases/meetings/new/**")
     assert page.locator("#id_case_numbers").input_value() == case.number
+    # The agenda is chosen with the picker: the person's name offers the case.
+    page.locator("#id_case_numbers").fill("")
+    page.locator("#agenda-picker").fill("きたむら")
+    page.wait_for_selector("#agenda-picker[data-choices]")
+    offered = page.eval_on_selector_all(
+        "#agenda-picker-choices option", "options => options.map(o => o.value)"
+    )
+    assert offered == [f"{case.number} {case.person.name}"]
+    page.locator("#agenda-picker").fill(offered[0])
+    page.get_by_role("button", name="追加", exact=True).click()
+    assert page.locator("#id_case_numbers").input_value() == offered[0]
+    from tests.browser.test_agency_network import no_serious_violations
+
+    no_serious_violations(page)
     page.locator("#id_kind").select_option("multiagency")
     page.locator("#id_title").fill("北村さん世帯の支援方針")
     page.locator("#id_decision").select_option("decide")
