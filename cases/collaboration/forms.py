@@ -91,11 +91,21 @@ class MeetingForm(TenantFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for i in range(ATTENDEE_ROWS):
+            # Offered as typed: the municipality's staff and its agencies (an agency's
+            # exact name makes the attendee that agency's, for the consent check).
             self.fields[f"attendee_{i}_name"] = forms.CharField(
-                label=_("Name"), max_length=100, required=False
+                label=_("Name"),
+                max_length=100,
+                required=False,
+                widget=forms.TextInput(attrs={"list": "attendee-names", "autocomplete": "off"}),
             )
             self.fields[f"attendee_{i}_organisation"] = forms.CharField(
-                label=_("Organisation"), max_length=100, required=False
+                label=_("Organisation"),
+                max_length=100,
+                required=False,
+                widget=forms.TextInput(
+                    attrs={"list": "attendee-organisations", "autocomplete": "off"}
+                ),
             )
             self.fields[f"attendee_{i}_secrecy"] = forms.BooleanField(
                 label=_("Acknowledged the duty of secrecy"), required=False

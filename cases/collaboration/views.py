@@ -24,10 +24,11 @@ from cases.collaboration.forms import (
 from cases.core import queries as core_queries
 from cases.core.pages import case_staff_required, form_page
 from cases.core.picker import case_from_reference
-from cases.models import MeetingCase
+from cases.models import MeetingCase, SupportAgency
 from cases.programs import CONSULTATION
 from cases.registry import get_program, program_of_role
 from municipalities.audit import audit_list, audit_view
+from municipalities.models import Membership
 from municipalities.scoping import active_membership
 from portal.errors import CaseRuleError
 from portal.forms import add_rule_error
@@ -137,14 +138,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
                         note=form.cleaned_data["decision_note"],
                     )
                 )
-            attendees = [
-                services.AttendeeData(
-                    name=form.cleaned_data[f"attendee_{i}_name"],
-                    organisation=form.cleaned_data[f"attendee_{i}_organisation"],
-                    secrecy_acknowledged=form.cleaned_data[f"attendee_{i}_secrecy"],
-                )
-                for i in range(len(form.attendee_rows()))
-            ]
+            attendees = _attendees(form, _agencies_by_name(municipality.pk))
             try:
                 meeting = services.meeting_record(
                     user=user,
@@ -161,12 +155,43 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The meeting was recorded."))
                 return redirect("cases:meeting_detail", meeting_id=meeting.pk)
+    agencies = _agencies_by_name(municipality.pk)
+    staff = (
+        Membership.objects.filter(municipality=municipality, is_active=True)
+        .select_related("user")
+        .order_by("user__display_name", "user__username")
+    )
     return render(
         request,
         "cases/meeting_form.html",
-        {"form": form},
+        {
+            "form": form,
+            "agency_names": sorted(agencies),
+            "staff_names": [str(m.user) for m in staff],
+        },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _agencies_by_name(municipality_id: int) -> dict[str, SupportAgency]:
+    return {
+        a.name: a
+        for a in SupportAgency.objects.filter(municipality_id=municipality_id, is_active=True)
+    }
+
+
+def _attendees(form: MeetingForm, agencies: dict[str, SupportAgency]) -> list:
+    """The attendee rows; one whose organisation is an agency's name attends for that
+    agency, so that the consent check of a 重層的支援会議 applies to it."""
+    return [
+        services.AttendeeData(
+            name=form.cleaned_data[f"attendee_{i}_name"],
+            organisation=form.cleaned_data[f"attendee_{i}_organisation"],
+            agency=agencies.get(form.cleaned_data[f"attendee_{i}_organisation"].strip()),
+            secrecy_acknowledged=form.cleaned_data[f"attendee_{i}_secrecy"],
+        )
+        for i in range(len(form.attendee_rows()))
+    ]
 
 
 @case_staff_required

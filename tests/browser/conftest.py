@@ -52,11 +52,25 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "viewport": {"width": 1280, "height": 800}}
 
 
+def no_serious_violations(page) -> None:
+    """axe-core on the page as it is: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    serious = [
+        v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+    ]
+    found = [(v["id"], [n["html"][:120] for n in v["nodes"][:5]]) for v in serious]
+    assert serious == [], (page.url, found)
+
+
 @pytest.fixture
 def screenshot(page):
-    """Save a full-page screenshot under test-results/screenshots/<name>.png."""
+    """Check the page with axe, then save a full-page screenshot under
+    test-results/screenshots/<name>.png: every page a journey shows is checked."""
 
     def take(name: str) -> Path:
+        no_serious_violations(page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)

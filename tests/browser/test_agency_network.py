@@ -6,11 +6,11 @@ they accept it, and then the case. Each page passes axe."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import Case, CaseAgency, Referral, SupportAgency
+from tests.browser.conftest import no_serious_violations
 from tests.browser.test_login_roles import log_in
 from tests.conftest import ROSTER_FY2022
 
@@ -29,15 +29,6 @@ def demo(settings):
     call_command("seed_demo", verbosity=0)
     settings.DEBUG = False
     return settings.DEMO_PASSWORD
-
-
-def no_serious_violations(page) -> None:
-    results = Axe().run(page)
-    serious = [
-        v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
-    ]
-    found = [(v["id"], [n["html"][:120] for n in v["nodes"][:5]]) for v in serious]
-    assert serious == [], (page.url, found)
 
 
 def test_referral_with_consent_to_a_second_agency(page, live_server, demo, screenshot):

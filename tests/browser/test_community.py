@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from community.models import Concern
+from tests.browser.conftest import no_serious_violations
 from tests.browser.test_login_roles import log_in
 from tests.conftest import ROSTER_FY2022
 
@@ -70,4 +71,19 @@ def test_community_worker_journey_concern_from_a_phone_reaches_consultation(
     phone_page.screenshot(
         path="test-results/screenshots/concern-taken-up-phone.png", full_page=True
     )
+    no_serious_violations(phone_page)
+
+    # The register at 390 px: the page does not scroll sideways, the table does, and no
+    # column is squeezed to a character.
+    phone_page.goto(f"{live_server.url}/community/")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    table = phone_page.locator("table.list").first
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth")
+    narrowest = phone_page.eval_on_selector_all(
+        "table.list tbody td",
+        "cells => Math.min(...cells.map(c => c.getBoundingClientRect().width))",
+    )
+    assert narrowest >= 60
+    no_serious_violations(phone_page)
+    phone_page.screenshot(path="test-results/screenshots/register-phone.png", full_page=True)
     phone.close()

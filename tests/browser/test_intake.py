@@ -120,7 +120,7 @@ def test_caseworker_journey_from_intake_to_multiagency_meeting(page, live_server
     page.locator("#agenda-picker").fill(offered[0])
     page.get_by_role("button", name="追加", exact=True).click()
     assert page.locator("#id_case_numbers").input_value() == offered[0]
-    from tests.browser.test_agency_network import no_serious_violations
+    from tests.browser.conftest import no_serious_violations
 
     no_serious_violations(page)
     page.locator("#id_kind").select_option("multiagency")

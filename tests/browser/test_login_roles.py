@@ -63,7 +63,7 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
 
 def test_each_demo_role_sees_its_home_page_in_japanese(page, live_server, demo, screenshot):
     """Each role lands on its own work, in Japanese, and the page passes axe."""
-    from tests.browser.test_agency_network import no_serious_violations
+    from tests.browser.conftest import no_serious_violations
 
     for username, (place, role, home) in ROLES.items():
         log_in(page, live_server.url, username, demo)

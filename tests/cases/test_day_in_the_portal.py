@@ -307,3 +307,16 @@ def test_demo_staff_have_names_that_read_as_names():
     names = [a.display_name for _code, accounts in DEMO_TENANTS.values() for a in accounts]
     assert names
     assert [n for n in names if n.split()[0] in role_words] == []
+
+
+def test_each_way_to_handle_a_flag_is_its_own_card(client, personas, world_a):
+    """Snooze and dismiss were stacked in one card, the button touching the next heading."""
+    flag = Flag.objects.filter(municipality=personas.municipality_a, state="open").first()
+    client.force_login(personas.manager_a)
+    html = client.get(reverse("cases:flag_detail", args=[flag.pk])).content.decode()
+    cards = re.findall(r'<section class="card">(.*?)</section>', html, re.S)
+    snooze = [c for c in cards if 'value="snooze"' in c]
+    dismiss = [c for c in cards if 'value="dismiss"' in c]
+    assert len(snooze) == 1
+    assert len(dismiss) == 1
+    assert snooze != dismiss

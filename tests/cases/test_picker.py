@@ -165,3 +165,32 @@ def test_a_meeting_agenda_takes_numbers_sequences_and_names(client, personas, wo
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert MeetingCase.objects.filter(case=world_a.case, meeting__title="支援会議").exists()
+
+
+def test_an_attendee_for_an_agency_the_consent_does_not_name_is_refused(
+    client, personas, world_a, other_agency
+):
+    """The page's attendee who works for an agency (its name chosen from the list) is
+    checked against the person's consent, as the service's callers are."""
+    client.force_login(personas.manager_a)
+    page = client.get(reverse("cases:meeting_add")).content.decode()
+    assert f'<option value="{other_agency.name}">' in page
+    assert 'list="attendee-organisations"' in page
+    data = {
+        "kind": "multiagency",
+        "held_on": timezone.localdate().isoformat(),
+        "title": "重層的支援会議",
+        "decision": "discussed",
+        "case_numbers": world_a.case.number,
+        "attendee_0_name": "障害 相談員",
+        "attendee_0_organisation": other_agency.name,
+    }
+    response = client.post(reverse("cases:meeting_add"), data)
+    assert response.status_code == 400
+    assert other_agency.name in response.content.decode()
+    assert "同意" in response.content.decode()
+    # The agency the consent names attends.
+    response = client.post(
+        reverse("cases:meeting_add"), {**data, "attendee_0_organisation": world_a.agency.name}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
