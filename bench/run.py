@@ -162,7 +162,42 @@ def table(results: dict) -> str:
             f"| {name} | {p['median_ms']} | {p['p95_ms']} | {p['queries']} | "
             f"{p['sql_median_ms']} | {p['ratio_to_sql']}× |"
         )
+    lines += split_table(results["pages"]["pages"])
     return "\n".join(lines)
+
+
+def split_table(pages: dict) -> list[str]:
+    """Where each page's time goes (ms per request), and the page target of the
+    performance work: ≤ 12 queries, p95 ≤ 100 ms, and a median ≤ 3× its own SQL or ≤ its
+    SQL plus 2× the bare logged-in page, whichever is larger."""
+    if not any("split_ms" in p for p in pages.values()):
+        return []
+    bare = pages.get("bare logged-in page", {}).get("median_ms")
+    lines = [
+        "",
+        "| page | SQL | audit | session | template | rest | limit (ms) | targets |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, p in pages.items():
+        split = p.get("split_ms")
+        if not split:
+            continue
+        limit = None
+        if bare is not None and p["sql_median_ms"] is not None:
+            limit = round(max(3 * p["sql_median_ms"], p["sql_median_ms"] + 2 * bare), 1)
+        missed = []
+        if p["queries"] > 12:
+            missed.append("queries")
+        if p["p95_ms"] > 100:
+            missed.append("p95")
+        if limit is not None and p["median_ms"] > limit:
+            missed.append("limit")
+        verdict = "met" if not missed else "missed: " + ", ".join(missed)
+        lines.append(
+            f"| {name} | {split['sql']} | {split['audit']} | {split['session']} | "
+            f"{split['template']} | {split['rest']} | {limit} | {verdict} |"
+        )
+    return lines
 
 
 def main() -> None:

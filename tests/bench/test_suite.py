@@ -44,6 +44,7 @@ def test_page_benchmarks(tiny):
     suite.scan()  # the flag queue has flags
     result = suite.pages(repeat=1, slow_repeat=1)
     assert set(result["pages"]) == {
+        "bare logged-in page",
         "dashboard",
         "name search (kanji)",
         "name search (kana)",
@@ -54,8 +55,23 @@ def test_page_benchmarks(tiny):
         "statistics (national)",
     }
     for figures in result["pages"].values():
-        assert figures["queries"] > 0
+        assert figures["queries"] > 0, figures
         assert {"median_ms", "p95_ms", "sql_median_ms", "ratio_to_sql"} <= set(figures)
+        split = figures["split_ms"]
+        assert set(split) == {"sql", "audit", "session", "template", "rest", "total"}
+        assert all(value >= 0 for key, value in split.items() if key != "rest")
+    # The bare page has no audit write; a page about persons has one, and a template.
+    bare, dashboard = result["pages"]["bare logged-in page"], result["pages"]["dashboard"]
+    assert bare["split_ms"]["audit"] == 0
+    assert dashboard["split_ms"]["audit"] > 0
+    assert dashboard["split_ms"]["template"] > 0
+    assert dashboard["split_ms"]["session"] > 0
+    # The table prints the split and the targets against the bare page.
+    from bench.run import split_table
+
+    table = "\n".join(split_table(result["pages"]))
+    assert "| dashboard |" in table
+    assert "met" in table or "missed" in table
 
 
 def test_roster_and_generator_benchmarks(db):
