@@ -161,3 +161,13 @@ def test_no_record_links_municipalities(seeded):
             assert log.referral.municipality_id == log.municipality_id
     for f in FollowUp.objects.select_related("assignment"):
         assert f.assignment.municipality_id == f.municipality_id
+
+
+def test_the_coordinators_home_has_work_in_the_demo(seeded, client):
+    """The next 定着 follow-up falls within the week: the coordinator's home shows it."""
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="a-coordinator"))
+    html = client.get("/participation/home/").content.decode()
+    follow_ups = html.split('id="home-follow-ups"')[1].split("</section>")[0]
+    assert "<li>" in follow_ups
