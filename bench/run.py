@@ -163,7 +163,19 @@ def table(results: dict) -> str:
             f"{p['sql_median_ms']} | {p['ratio_to_sql']}× |"
         )
     lines += split_table(results["pages"]["pages"])
+    lines += writes_table(results["pages"].get("writes") or {})
     return "\n".join(lines)
+
+
+def writes_table(writes: dict) -> list[str]:
+    """The write path: POST to redirect (target p95 ≤ 100 ms)."""
+    if not writes:
+        return []
+    lines = ["", "| write | median ms | p95 ms | queries | target |", "|---|---|---|---|---|"]
+    for name, w in writes.items():
+        verdict = "met" if w["p95_ms"] <= 100 else "missed: p95"
+        lines.append(f"| {name} | {w['median_ms']} | {w['p95_ms']} | {w['queries']} | {verdict} |")
+    return lines
 
 
 def split_table(pages: dict) -> list[str]:

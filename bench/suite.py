@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bench.profile import profile_requests
+from bench.writes import writes
 
 ROSTER_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "roster_fy2022.csv"
 SKIP_ON_REPLAY = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "BEGIN", "COMMIT")
@@ -313,12 +314,17 @@ def pages(
         for page in page_list:
             if only is None or page.name in only:
                 results[page.name] = measure_page(page)
-    return {
+    figures = {
         "municipality_id": mid,
         "case_id": case.pk,
         "case_has_consultations": has_consultations,
         "pages": results,
     }
+    if only is None:
+        client = Client()
+        _login(client, caseworker)
+        figures["writes"] = writes(client, case, repeat)
+    return figures
 
 
 def _login(client: Client, user: Any) -> None:

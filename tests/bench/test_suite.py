@@ -66,6 +66,14 @@ def test_page_benchmarks(tiny):
     assert dashboard["split_ms"]["audit"] > 0
     assert dashboard["split_ms"]["template"] > 0
     assert dashboard["split_ms"]["session"] > 0
+    # The write path: a consultation and an intake saved through their pages.
+    for name in ("save a consultation", "intake"):
+        write = result["writes"][name]
+        assert write["requests"] == 1
+        assert write["queries"] > 0
+    from bench.run import writes_table
+
+    assert "| intake |" in "\n".join(writes_table(result["writes"]))
     # The table prints the split and the targets against the bare page.
     from bench.run import split_table
 
@@ -81,3 +89,26 @@ def test_roster_and_generator_benchmarks(db):
     generated = suite.generator(20, seed=1)
     assert generated["cases"] == 20
     assert generated["rows"] > 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_path_enqueues_one_evaluation_per_save():
+    """With real commits, each save enqueues its case's re-evaluation once, recorded
+    instead of run (the task runs on a worker, not in the request)."""
+    from django.test import Client
+
+    from bench.writes import writes
+    from cases.models import Case, Consultation, Person
+
+    municipalities = [MunicipalityFactory(code="272035", prefecture="大阪府", name="豊中市")]
+    generate(10, seed=1, today=datetime.date.today(), municipalities=municipalities)
+    case = Case.objects.exclude(status="closed").first()
+    client = Client()
+    suite._login(client, case.assigned_to)
+    before = (Consultation.objects.count(), Person.objects.count())
+    result = writes(client, case, repeat=2)
+    for name in ("save a consultation", "intake"):
+        assert result[name]["evaluations_enqueued"] == 2
+    # Really saved: two consultations on the case and two intakes (each a consultation).
+    assert Consultation.objects.count() == before[0] + 4
+    assert Person.objects.count() == before[1] + 2
