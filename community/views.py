@@ -240,16 +240,30 @@ def concern_add(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The community worker's home: their concerns and what became of them, places due
     a record, the platform's latest session (no personal records beyond what they wrote)."""
-    return render(request, "community/home.html", queries.community_home(request.user))
+    context = queries.community_home(request.user)
+    _audit_concerns_shown(request, "community_home", context["concerns"])
+    return render(request, "community/home.html", context)
+
+
+def _audit_concerns_shown(request: HttpRequest, page: str, concerns: list[dict]) -> None:
+    """The concerns a reporter's page listed (names as the reporter wrote them)."""
+    if concerns:
+        audit_write(
+            user=request.user,
+            municipality_id=active_membership(request.user).municipality_id,
+            action=AuditEvent.Action.VIEW,
+            detail={"page": page, "concerns": [c["pk"] for c in concerns]},
+            request=request,
+        )
 
 
 @login_required
 def my_concerns(request: HttpRequest) -> HttpResponse:
     if active_membership(request.user) is None:
         raise PermissionDenied
-    return render(
-        request, "community/my_concerns.html", {"concerns": queries.my_concerns(request.user)}
-    )
+    concerns = queries.my_concerns(request.user)
+    _audit_concerns_shown(request, "my_concerns", concerns)
+    return render(request, "community/my_concerns.html", {"concerns": concerns})
 
 
 @case_staff_required

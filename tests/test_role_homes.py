@@ -96,9 +96,10 @@ def test_the_office_sees_the_municipality_not_its_own_cases(client, personas, wo
     reviews = re.search(r'id="reviews-overdue".*?</section>', html, re.S).group(0)
     assert world_a.case.number in reviews
     assert 'id="emergency-looks"' in html  # the world's emergency look
-    # Nothing of the other municipality.
-    assert world_b.case.number not in html or world_b.case.number == world_a.case.number
+    # Nothing of the other municipality (both number their cases from 2026-00001).
+    assert world_b.person.name not in html
     assert world_b.agency.name not in html
+    assert str(personas.caseworker_b) not in html
 
 
 def test_the_office_home_reads_a_fixed_number_of_queries(
@@ -177,6 +178,12 @@ def test_the_community_worker_sees_their_concerns_and_places_due(client, persona
     assert world_a.place.name in places
     # They never see the case their concern became.
     assert world_a.case.number not in html
+    # What the page listed is audited.
+    from municipalities.models import AuditEvent
+
+    event = AuditEvent.objects.filter(detail__page="community_home").latest("pk")
+    assert event.user == personas.community_worker_a
+    assert event.detail["concerns"] == [world_a.concern.pk]
 
 
 def test_the_community_home_reads_a_fixed_number_of_queries(

@@ -124,6 +124,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
             raise Http404 from None
         initial["case_numbers"] = case.number
     form = MeetingForm(request.POST or None, initial=initial, municipality_id=municipality.pk)
+    agencies = _agencies_by_name(municipality.pk)  # read once: the attendees and the list
     if request.method == "POST" and form.is_valid():
         agenda = _agenda(user, form)
         if agenda is not None:
@@ -138,7 +139,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
                         note=form.cleaned_data["decision_note"],
                     )
                 )
-            attendees = _attendees(form, _agencies_by_name(municipality.pk))
+            attendees = _attendees(form, agencies)
             try:
                 meeting = services.meeting_record(
                     user=user,
@@ -155,7 +156,6 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The meeting was recorded."))
                 return redirect("cases:meeting_detail", meeting_id=meeting.pk)
-    agencies = _agencies_by_name(municipality.pk)
     staff = (
         Membership.objects.filter(municipality=municipality, is_active=True)
         .select_related("user")

@@ -31,6 +31,7 @@ PAGES = {
     "office": _("The municipality at a glance"),
     "participation_home": _("Participation support: today"),
     "community_home": _("Community building: today"),
+    "my_concerns": _("Concerns I passed on"),
     "flags": _("Flags"),
     "referral_inbox": _("Referrals"),
     "participation_inbox": _("Participation inbox"),

@@ -107,3 +107,17 @@ def pytest_runtest_makereport(item, call):
         saved.append(str(path))
     if saved:
         report.sections.append(("screenshot", "\n".join(saved)))
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo as `make run` sets it up (roster and seed); its password."""
+    from django.core.management import call_command
+
+    from tests.conftest import ROSTER_FY2022
+
+    settings.DEBUG = True  # seed_demo refuses to create known passwords otherwise
+    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+    return settings.DEMO_PASSWORD

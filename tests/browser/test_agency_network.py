@@ -6,13 +6,11 @@ they accept it, and then the case. Each page passes axe."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import Case, CaseAgency, Referral, SupportAgency
 from tests.browser.conftest import no_serious_violations
 from tests.browser.test_login_roles import log_in
-from tests.conftest import ROSTER_FY2022
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,15 +18,6 @@ pytestmark = [
 ]
 
 HOKATSU = "豊中市みどり台地域包括支援センター"
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    settings.DEBUG = False
-    return settings.DEMO_PASSWORD
 
 
 def test_referral_with_consent_to_a_second_agency(page, live_server, demo, screenshot):

@@ -5,26 +5,15 @@ community worker sees that consultation took it up (community → consultation).
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from community.models import Concern
 from tests.browser.conftest import no_serious_violations
 from tests.browser.test_login_roles import log_in
-from tests.conftest import ROSTER_FY2022
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    settings.DEBUG = False
-    return settings.DEMO_PASSWORD
 
 
 def test_community_worker_journey_concern_from_a_phone_reaches_consultation(

@@ -6,26 +6,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import Case, Consent, Consultation, Meeting, SupportPlan
 from tests.browser.test_login_roles import log_in
-from tests.conftest import ROSTER_FY2022
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    settings.DEBUG = False
-    return settings.DEMO_PASSWORD
 
 
 def test_caseworker_journey_from_intake_to_multiagency_meeting(page, live_server, demo, screenshot):

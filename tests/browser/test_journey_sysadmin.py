@@ -4,7 +4,6 @@ roster through the admin: upload, preview, confirm."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from municipalities.models import ProgramParticipation, RosterImport
 from tests.browser.test_login_roles import log_in
@@ -14,15 +13,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    settings.DEBUG = False
-    return settings.DEMO_PASSWORD
 
 
 def test_sysadmin_uploads_previews_and_confirms_a_roster(page, live_server, demo, screenshot):

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
-
-from tests.conftest import ROSTER_FY2022
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,15 +20,6 @@ ROLES = {
     "b-manager": ("島根県松江市", "管理者", "/cases/office/"),
     "sysadmin": ("実施自治体名簿", "システム管理者", "/"),
 }
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # seed_demo refuses to create known passwords otherwise
-    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    settings.DEBUG = False
-    return settings.DEMO_PASSWORD
 
 
 def totp_code(username: str) -> str | None:

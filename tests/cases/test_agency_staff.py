@@ -287,3 +287,52 @@ def test_a_person_wide_withdrawal_is_recorded_on_each_of_their_cases(personas, w
     consent_withdraw(user=personas.caseworker_a, consent=consent, withdrawn_on=TODAY())
     events = CaseEvent.objects.filter(kind="consent_withdrawn", data__consent=consent.pk)
     assert {e.case_id for e in events} == {world_a.case.pk, second.pk}
+
+
+def test_the_two_forms_of_need_to_know_agree(personas, world_a, world_b, on_case):
+    """Visibility is written twice — per row (EXISTS, for searches and pages of one case)
+    and as a set (a union of index reads, for lists and counts): both give the same
+    cases for every way of seeing one, and neither reaches another municipality."""
+    from cases.core.queries import case_condition, cases_visible_to, visible_case_ids
+    from cases.models import Case, EmergencyAccess
+
+    colleague = colleague_of(personas.other_agency_a, "colleague")
+    # Opened by the other agency's caseworker, assigned to them, an emergency look.
+    opened = case_open(
+        user=personas.other_agency_a, person=world_a.person, route=world_a.case.route
+    )
+    assigned = case_open(
+        user=personas.caseworker_a, person=world_a.person, route=world_a.case.route
+    )
+    Case.objects.filter(pk=assigned.pk).update(assigned_to=colleague)
+    looked = case_open(user=personas.caseworker_a, person=world_a.person, route=world_a.case.route)
+    EmergencyAccess.objects.create(
+        municipality=personas.municipality_a,
+        case=looked,
+        user=colleague,
+        reason="生命・身体の保護のため至急",
+        granted_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    hidden = case_open(user=personas.caseworker_a, person=world_a.person, route=world_a.case.route)
+    for user in (personas.other_agency_a, colleague, personas.caseworker_a, personas.caseworker_b):
+        per_row = set(
+            Case.objects.for_user(user).filter(case_condition(user)).values_list("pk", flat=True)
+        )
+        as_set = set(
+            Case.objects.for_user(user)
+            .filter(pk__in=visible_case_ids(user))
+            .values_list("pk", flat=True)
+        )
+        assert per_row == as_set, user
+        assert set(cases_visible_to(user).values_list("pk", flat=True)) <= per_row
+    seen = set(Case.objects.filter(pk__in=visible_case_ids(colleague)).values_list("pk", flat=True))
+    assert {world_a.case.pk, assigned.pk, looked.pk} <= seen  # on the case, assigned, look
+    assert hidden.pk not in seen
+    assert world_b.case.pk not in seen
+    other_seen = set(
+        Case.objects.filter(pk__in=visible_case_ids(personas.other_agency_a)).values_list(
+            "pk", flat=True
+        )
+    )
+    assert opened.pk in other_seen  # opened by them
