@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cases.models import Case
-from tests.browser.test_login_roles import demo, log_in  # noqa: F401  (fixture)
+from tests.browser.test_login_roles import log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -13,7 +13,7 @@ pytestmark = [
 ]
 
 
-def test_second_editor_sees_the_conflict_message(browser, live_server, demo):  # noqa: F811
+def test_second_editor_sees_the_conflict_message(browser, live_server, demo):
     case = (
         Case.objects.filter(municipality__code="272035", is_sensitive=False)
         .exclude(status=Case.Status.CLOSED)
