@@ -223,3 +223,31 @@ def sections() -> list[Callable[..., Any]]:
 def sections_with_parts() -> list[tuple[Callable[..., Any], Callable[..., Any] | None]]:
     """(section, its grouped counts or None) in section order."""
     return [(s, p) for _o, s, p in sorted(_sections, key=lambda item: item[0])]
+
+
+# --- actions on a record ---------------------------------------------------------------
+# What a program offers to do with a record of another (a community concern can become
+# an outreach target): shown on that record's page, keyed by the kind of flag subject.
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """A link on the page of a ``subject`` record (``FlagSubject.key``); ``url_name`` is
+    reversed with the record's id."""
+
+    subject: str
+    label: Any
+    url_name: str
+
+
+_record_actions: list[RecordAction] = []
+
+
+def register_record_action(action: RecordAction) -> RecordAction:
+    if action not in _record_actions:
+        _record_actions.append(action)
+    return action
+
+
+def record_actions(subject: str) -> list[RecordAction]:
+    return [a for a in _record_actions if a.subject == subject]

@@ -206,6 +206,7 @@ class Concern(TenantModel):
         RECEIVED = "received", _("Received")
         TAKEN_UP = "taken_up", _("Taken up by consultation")
         NO_ACTION = "no_action", _("Closed without a case")
+        OUTREACH = "outreach", _("Taken up by outreach")  # アウトリーチの対象に
 
     URGENCY_ORDER = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.NORMAL: 2}
 

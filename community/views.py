@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from cases.core import (
     case_get_for_user,
     case_staff_required,
 )
+from cases.registry import record_actions
 from community import queries, services
 from community.forms import (
     ActivityRecordForm,
@@ -323,6 +325,11 @@ def _concern_page(
             "close_form": ConcernCloseForm(),
             "person_form": person_form,
             "duplicates": duplicates,
+            # What other programs offer to do with a concern (outreach: reach out instead).
+            "other_ways": [
+                {"label": a.label, "url": reverse(a.url_name, args=[concern.pk])}
+                for a in record_actions("concern")
+            ],
         },
         status=status,
     )

@@ -50,6 +50,13 @@ DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
                 Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
             ),
             DemoAccount(
+                "a-outreach",
+                "小川 健",
+                Role.OUTREACH,
+                "豊中市社会福祉協議会",
+                Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
+            ),
+            DemoAccount(
                 "a-manager",
                 "長尾 一郎",
                 Role.MANAGER,
@@ -100,6 +107,13 @@ DEMO_TENANTS: dict[str, tuple[str, tuple[DemoAccount, ...]]] = {
                 "b-community",
                 "大橋 ゆり",
                 Role.COMMUNITY_WORKER,
+                "松江市社会福祉協議会",
+                Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
+            ),
+            DemoAccount(
+                "b-outreach",
+                "秋鹿 亮",
+                Role.OUTREACH,
                 "松江市社会福祉協議会",
                 Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
             ),

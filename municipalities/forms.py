@@ -68,6 +68,7 @@ ROLE_CHOICES = [("", "---------")] + [
         Role.CASEWORKER,
         Role.COORDINATOR,
         Role.COMMUNITY_WORKER,
+        Role.OUTREACH,
         Role.MULTIAGENCY,
         Role.MANAGER,
     )

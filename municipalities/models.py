@@ -250,6 +250,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")  # 管理者
     # The 重層 office's 多機関協働 team: sees every case of the municipality, as managers do.
     MULTIAGENCY = "multiagency", _("Multi-agency collaboration staff")  # 多機関協働担当
+    # アウトリーチ等を通じた継続的支援事業: of the 重層 office or its contracted operator.
+    OUTREACH = "outreach", _("Outreach worker")  # アウトリーチ支援員
 
 
 class Membership(models.Model):

@@ -19,6 +19,7 @@ from municipalities.models import Role
 
 CASE = (Role.CASEWORKER, Role.MANAGER, Role.MULTIAGENCY)
 EVERYONE = tuple(Role.values)
+OUTREACH = (Role.OUTREACH, Role.MANAGER, Role.MULTIAGENCY)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,25 @@ MENU = (
                     "community:activity_record_add",
                 ),
             ),
+        ),
+    ),
+    Group(
+        pgettext_lazy("menu", "Outreach"),  # アウトリーチ等を通じた継続的支援事業
+        (
+            Link(
+                _("People we are reaching"),
+                "outreach:target_list",
+                OUTREACH,
+                (
+                    "outreach:target_detail",
+                    "outreach:hand_over",
+                    "outreach:contact_add",
+                    "outreach:stage_change",
+                    "outreach:name_person",
+                ),
+            ),
+            Link(_("My visits"), "outreach:home", (Role.OUTREACH,)),
+            Link(_("Register someone to reach"), "outreach:target_add", OUTREACH),
         ),
     ),
     Group(

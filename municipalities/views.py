@@ -29,6 +29,7 @@ ROLE_HOMES = {
     Role.MULTIAGENCY: "cases:office",
     Role.COORDINATOR: "participation:home",
     Role.COMMUNITY_WORKER: "community:home",
+    Role.OUTREACH: "outreach:home",
 }
 
 

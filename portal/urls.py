@@ -72,6 +72,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("participation/", include("participation.urls")),
     path("community/", include("community.urls")),
+    path("outreach/", include("outreach.urls")),
     path("api/", include("portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", portal_views.healthz, name="healthz"),

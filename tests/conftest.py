@@ -32,6 +32,7 @@ class Personas:
     # the 重層 office's 多機関協働 staff.
     other_agency_a: User
     multiagency_a: User
+    outreach_a: User
 
     def all(self) -> dict[str, User]:
         return {
@@ -43,6 +44,7 @@ class Personas:
             "system_admin": self.system_admin,
             "other_agency_a": self.other_agency_a,
             "multiagency_a": self.multiagency_a,
+            "outreach_a": self.outreach_a,
         }
 
 
@@ -79,6 +81,7 @@ def personas(db) -> Personas:
         system_admin=UserFactory(username="system_admin", is_system_admin=True, is_staff=True),
         other_agency_a=staff(a, Role.CASEWORKER, "other_agency_a"),
         multiagency_a=staff(a, Role.MULTIAGENCY, "multiagency_a"),
+        outreach_a=staff(a, Role.OUTREACH, "outreach_a"),
     )
 
 

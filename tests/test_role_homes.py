@@ -215,7 +215,7 @@ def test_the_menu_is_grouped_and_marks_where_the_user_is(client, personas, world
     html = client.get(reverse("cases:flag_detail", args=[world_a.flag.pk])).content.decode()
     menu = nav(html)
     groups = re.findall(r'class="nav-group-title"[^>]*>([^<]+)<', menu)
-    assert groups == ["相談支援", "多機関協働", "参加支援", "地域づくり", "管理"]
+    assert groups == ["相談支援", "多機関協働", "参加支援", "地域づくり", "アウトリーチ", "管理"]
     current = re.findall(r'<a href="([^"]+)" aria-current="page">', menu)
     assert current == [reverse("cases:flag_queue")]  # a flag belongs under the flag queue
     assert '<a class="skip-link" href="#main">' in html

@@ -36,8 +36,10 @@ from cases.models import (
 from cases.programs import CONSULTATION
 from community import services as community_services
 from community.models import CasePlace, Concern, Outcome, Place, PlatformSession
-from municipalities.models import ApiToken, Municipality, Role, User
+from municipalities.models import ApiToken, Membership, Municipality, Role, User
 from municipalities.scoping import active_membership
+from outreach import services as outreach_services
+from outreach.models import OutreachTarget
 from participation import services as participation_services
 from participation.models import Assignment, FollowUp, Menu, Provider
 from participation.program import PROGRAM as PARTICIPATION
@@ -74,6 +76,7 @@ class World:
     flag: Flag
     api_token: ApiToken
     look: EmergencyAccess
+    target: OutreachTarget
 
     def ids(self) -> dict[str, int]:
         return {
@@ -99,6 +102,7 @@ class World:
             "organisation_id": self.coordinator.memberships.get(is_active=True).organisation_id,
             "token_id": self.api_token.pk,
             "look_id": self.look.pk,
+            "target_id": self.target.pk,
         }
 
 
@@ -298,6 +302,24 @@ def build_world(
     link = community_services.case_place_link(
         user=caseworker, case=case, place=place, since=timezone.localdate()
     )
+    # Someone the outreach team tries to reach, with one contact.
+    outreach_worker = _outreach_worker(municipality)
+    target = outreach_services.target_create(
+        user=outreach_worker,
+        municipality=municipality,
+        description="○○地区の60代男性、郵便物がたまっている",
+        source="minsei",
+        worker=outreach_worker,
+        found_on=timezone.localdate() - datetime.timedelta(days=20),
+    )
+    outreach_services.contact_log(
+        user=outreach_worker,
+        target=target,
+        contacted_on=timezone.localdate() - datetime.timedelta(days=10),
+        method="visit",
+        outcome="absent",
+        observed="不在。手紙を置いた。",
+    )
     # Referral rules far in the future raise flags of every kind for this world.
     evaluate(municipality.pk, timezone.localdate() + datetime.timedelta(days=200))
     flag = Flag.objects.filter(municipality=municipality, case=case).order_by("pk").first()
@@ -319,6 +341,7 @@ def build_world(
         expires_at=timezone.now() + datetime.timedelta(hours=24),
     )
     return World(
+        target=target,
         look=look,
         api_token=api_token,
         flag=flag,
@@ -342,6 +365,22 @@ def build_world(
         concern=concern,
         link=link,
     )
+
+
+def _outreach_worker(municipality: Municipality) -> User:
+    """The municipality's outreach worker (persona ``outreach_a`` in A), made if missing."""
+    membership = (
+        Membership.objects.filter(municipality=municipality, role=Role.OUTREACH, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if membership is not None:
+        return membership.user
+    return MembershipFactory(
+        municipality=municipality,
+        role=Role.OUTREACH,
+        user__username=f"outreach_{municipality.code}",
+    ).user
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from portal.lazy import reexport
 _EXPORTS = {
     "case_staff_required": "pages",
     "CASE_ROLES": "queries",
+    "CASE_OPENING_ROLES": "queries",
     "case_event_append": "services",
     "person_create": "services",
     "person_update": "services",

@@ -37,6 +37,9 @@ from municipalities.scoping import active_membership, get_for_user_or_404, has_r
 # Who sees the whole municipality (the 重層 office) and who works on cases at all.
 OFFICE_ROLES = (Role.MANAGER, Role.MULTIAGENCY)
 CASE_ROLES = (Role.CASEWORKER, *OFFICE_ROLES)
+# Who may record a person and open a case: case staff, and an outreach worker handing a
+# person they reached over to consultation (アウトリーチ → つなぎ).
+CASE_OPENING_ROLES = (*CASE_ROLES, Role.OUTREACH)
 
 
 def can_see_cases(user: Any) -> bool:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.core.consent import meeting_consents, sharing_basis
-from cases.core.queries import CASE_ROLES, agency_of
+from cases.core.queries import CASE_OPENING_ROLES, CASE_ROLES, agency_of
 from cases.core.text import is_kana_reading, kana_reading
 from cases.models import (
     Case,
@@ -83,7 +83,7 @@ def _check_person_fields(fields: dict[str, Any]) -> None:
 
 @transaction.atomic
 def person_create(*, user: User, municipality: Municipality, **fields: Any) -> Person:
-    require_role(user, *CASE_ROLES)
+    require_role(user, *CASE_OPENING_ROLES)
     _check_person_fields(fields)
     person = Person(municipality=municipality, created_by=user)
     for name in PERSON_FIELDS:
@@ -288,7 +288,7 @@ def case_open(
 ) -> Case:
     """Open a case. Its lead agency (主担当機関) is ``lead_agency`` or the opener's own
     agency; other ``agencies`` join it only with the person's consent naming them."""
-    require_role(user, *CASE_ROLES)
+    require_role(user, *CASE_OPENING_ROLES)
     if route.municipality_id not in (None, person.municipality_id):
         raise CaseRuleError(_("The record belongs to another municipality."), "route")
     agencies = list(agencies)

@@ -307,20 +307,6 @@ def _plans_closed(ids: list[int] | None, p: Period) -> QuerySet:
     return per_municipality_part(scoped(qs, ids))
 
 
-def _outreach(ids: list[int] | None, p: Period) -> QuerySet:
-    start, end = p.datetimes()
-    qs = Consultation.objects.filter(
-        deleted_at__isnull=True,
-        method__code__in=["home_visit", "accompany"],
-        occurred_at__gte=start,
-        occurred_at__lt=end,
-    )
-    # The case is in the consultation's municipality: saying so lets the join to the cases
-    # read them by their municipality index (a hash join) instead of one lookup a row.
-    qs = scoped(scoped(qs, ids), ids, "case__municipality_id")
-    return per_municipality_part(qs, "case__person_id")
-
-
 CONSULTATION = gettext_lazy("Consultation support")
 for indicator in (
     batched(
@@ -351,9 +337,6 @@ for indicator in (
         CONSULTATION,
         _plans_closed,
         14,
-    ),
-    batched(
-        "outreach_people", gettext_lazy("People reached by outreach"), CONSULTATION, _outreach, 15
     ),
 ):
     register_indicator(indicator)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cases",
     "participation",
     "community",
+    "outreach",
 ]
 
 # Form widgets render through the project's templates, so that portal/templates can

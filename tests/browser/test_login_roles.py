@@ -16,6 +16,7 @@ ROLES = {
     "a-manager": ("大阪府豊中市", "管理者", "/cases/office/"),
     "a-multiagency": ("大阪府豊中市", "多機関協働担当", "/cases/office/"),
     "a-hokatsu": ("大阪府豊中市", "豊中市みどり台地域包括支援センター", "/cases/"),
+    "a-outreach": ("大阪府豊中市", "アウトリーチ支援員", "/outreach/home/"),
     "b-caseworker": ("島根県松江市", "相談支援員", "/cases/"),
     "b-manager": ("島根県松江市", "管理者", "/cases/office/"),
     "sysadmin": ("実施自治体名簿", "システム管理者", "/"),

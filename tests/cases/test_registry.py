@@ -38,12 +38,17 @@ def test_every_program_of_the_portal_is_registered():
         "consultation",
         "participation",
         "community",
+        "outreach",
         "agency",
     ]
     assert registry.receiving_roles("participation") == (Role.COORDINATOR, Role.MANAGER)
     assert registry.program_of_role(Role.COMMUNITY_WORKER) == "community"
     assert registry.program_of_role(Role.CASEWORKER) is None
     assert registry.flag_subject("concern").per_case is False
+    assert registry.flag_subject("outreach").per_case is False
+    assert [a.url_name for a in registry.record_actions("concern")] == [
+        "outreach:target_from_concern"
+    ]
 
 
 def test_a_new_program_is_a_destination_of_referrals(personas, world_a, outreach):

@@ -103,7 +103,8 @@ def test_indicators_and_sections_count_the_fiscal_year(personas, dataset):
     period = Period.of(FY)
     counts = {i.code: i.count([mid], period).get(mid, 0) for i in indicators()}
     assert counts["consultations_received"] == 3  # the FY2024 case is not counted
-    assert counts["outreach_people"] == 1  # one person reached by a home visit
+    # Counted from the outreach register (none here), no longer guessed from home visits.
+    assert counts["outreach_people"] == 0
     tables = consultation_sections(mid, period)
     assert table(tables, "cases_by_route") == {("民生委員・児童委員",): 2, ("本人",): 1}
     assert table(tables, "cases_by_category")[("債務",)] == 2
