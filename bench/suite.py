@@ -185,16 +185,44 @@ def reevaluate(samples: int = 50, as_of: str | None = None) -> dict[str, Any]:
         .order_by("pk")
         .values_list("pk", flat=True)[:samples]
     )
-    times = []
+    times, statements = [], []
     for case_id in ids:
         start = time.perf_counter()
-        evaluate_case(case_id, as_of)
+        with CaptureQueriesContext(connection) as captured:
+            evaluate_case(case_id, as_of)
         times.append(time.perf_counter() - start)
+        statements.append(len(captured.captured_queries))
     return {
         "samples": len(times),
         "median_ms": _ms(_median(times)),
         "p95_ms": _ms(_p95(times)),
+        "statements": max(statements, default=0),
+        "by_rule": _reevaluate_by_rule(mid, ids, as_of),
     }
+
+
+def _reevaluate_by_rule(mid: int, ids: list[int], as_of: str | None) -> dict[str, float]:
+    """Each case rule's own query filtered to one case, as it ran one rule at a time:
+    its median over the same cases, in ms (building the query included)."""
+    from cases.engine.flags import rule_settings
+    from cases.registry import all_rules, flag_subject
+    from portal.tasks import task_date
+
+    day = task_date(as_of) or timezone.localdate()
+    settings = rule_settings(mid)
+    by_rule = {}
+    for rule in all_rules():
+        subject = flag_subject(rule.subject)
+        enabled, params = settings[rule.code]
+        if not enabled or (subject is not None and not subject.per_case):
+            continue
+        times = []
+        for case_id in ids:
+            start = time.perf_counter()
+            list(rule.query(mid, day, params).filter(flag_case__in=[case_id]))
+            times.append(time.perf_counter() - start)
+        by_rule[rule.code] = _ms(_median(times))
+    return by_rule
 
 
 # --- pages -------------------------------------------------------------------------------
