@@ -69,11 +69,14 @@ def case_matches(
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
         statement = _cache[key] = _compile(municipality_id, as_of, rules, len(case_ids))
-    params = list(statement.params)
-    for position, index in statement.marks.items():
-        params[position] = case_ids[index]
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
+        if _can_prepare():
+            _execute_prepared(cursor, key, statement, case_ids)
+        else:
+            params = list(statement.params)
+            for position, index in statement.marks.items():
+                params[position] = case_ids[index]
+            cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     result: dict[str, list[dict[str, Any]]] = {b.code: [] for b in statement.branches}
     for row in rows:
@@ -84,6 +87,53 @@ def case_matches(
                 values[position] = convert(values[position], expression, connection)
         result[branch.code].append(dict(zip(branch.names, values, strict=True)))
     return result
+
+
+def _can_prepare() -> bool:
+    """A server-side prepared statement: on PostgreSQL, unless behind a pooler that may
+    give each transaction another server connection (``DATABASE_PGBOUNCER``)."""
+    return connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "DISABLE_SERVER_SIDE_CURSORS"
+    )
+
+
+def _execute_prepared(cursor: Any, key: tuple, statement: _Statement, case_ids: list[int]) -> None:
+    """Run ``statement`` as a prepared statement of this database session, preparing it on
+    first use: PostgreSQL then plans it once (after its first few runs) instead of for
+    every case, and planning the rules is most of a statement that reads a few rows
+    (bench/README.md).
+
+    The statement's own parameters are written into it; only the case ids are
+    parameters of the prepared statement. The names prepared are remembered per server
+    connection (a new connection prepares again) and dropped past ``_CACHE_SIZE``."""
+    from psycopg2.extensions import AsIs
+
+    raw = connection.connection
+    prepared = getattr(connection, "_rules_prepared", None)
+    if prepared is None or prepared[0] is not raw:
+        prepared = connection._rules_prepared = (raw, {})  # type: ignore[attr-defined]
+    names: dict[tuple, str] = prepared[1]
+    name = names.get(key)
+    if name is None:
+        if len(names) >= _CACHE_SIZE:
+            cursor.execute("DEALLOCATE ALL")
+            names.clear()
+        name = f"case_rules_{len(names)}_{abs(hash(key)) % 10**9}"
+        params = list(statement.params)
+        for position, index in statement.marks.items():
+            params[position] = AsIs(f"${index + 1}")
+        types = ", ".join(["bigint"] * len(case_ids))
+        # Planned once for any case (a generic plan: the case ids are compared by
+        # primary or foreign key, so one plan suits every case), not for each of the
+        # first few runs. The setting applies to prepared statements only, and this
+        # module prepares the session's only ones (psycopg2 binds on the client).
+        cursor.execute(
+            f"SET plan_cache_mode = force_generic_plan; "
+            f"PREPARE {name} ({types}) AS {statement.sql}",
+            params,
+        )
+        names[key] = name
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(case_ids))})", case_ids)
 
 
 def _row_names(qs: QuerySet) -> tuple[str, ...]:
