@@ -186,8 +186,44 @@ def _compile(
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(parts)}"
     marks = {}
     for position, value in enumerate(params):
-        if isinstance(value, int) and not isinstance(value, bool) and value in marks_ids:
+        if _is_mark(value, marks_ids):
             marks[position] = marks_ids.index(value)
     if len(marks) < len(rules) * cases:
         raise ValueError("a rule's query did not take the case ids as parameters")
     return _Statement(sql=sql, params=tuple(params), marks=marks, branches=tuple(branches))
+
+
+_subjects_cache: dict[tuple, tuple[str, tuple[Any, ...], tuple[int, ...]]] = {}
+
+
+def rule_subjects(
+    rule: Any, municipality_id: int, as_of: datetime.date, params: dict[str, int]
+) -> set[int]:
+    """The subjects for which ``rule`` holds in the municipality (the scan's steady
+    state), by the rule's query compiled once per day and thresholds for every
+    municipality: built for a municipality id no municipality has, which is then
+    replaced by the real one among the statement's parameters. Building and compiling a
+    rule's queryset cost as much as running it on a small municipality."""
+    key = (connection.alias, rule.code, id(rule), as_of, tuple(sorted(params.items())))
+    compiled = _subjects_cache.get(key)
+    if compiled is None:
+        qs = rule.query(_MARK, as_of, params).values_list("flag_subject", flat=True)
+        sql, sql_params = qs.query.sql_with_params()
+        marks = tuple(i for i, value in enumerate(sql_params) if _is_mark(value, [_MARK]))
+        if len(_subjects_cache) >= _CACHE_SIZE:
+            _subjects_cache.pop(next(iter(_subjects_cache)))
+        compiled = _subjects_cache[key] = (sql, tuple(sql_params), marks)
+    sql, sql_params, marks = compiled
+    if not marks:  # a query that does not take the municipality as a parameter
+        qs = rule.query(municipality_id, as_of, params)
+        return set(qs.values_list("flag_subject", flat=True))
+    values = list(sql_params)
+    for position in marks:
+        values[position] = municipality_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _is_mark(value: Any, marks: list[int]) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in marks

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.engine.combined import case_matches
+from cases.engine.combined import case_matches, rule_subjects
 from cases.engine.rules import Rule
 from cases.models import Flag, RuleSetting
 from cases.registry import all_rules, flag_subject
@@ -74,7 +74,7 @@ def evaluate(
             )
             outcomes[rule.code] = outcome
             continue
-        outcomes[rule.code] = _evaluate_rule(municipality_id, rule, params, as_of, None)
+        outcomes[rule.code] = _evaluate_rule(municipality_id, rule, params, as_of)
     return outcomes
 
 
@@ -161,17 +161,9 @@ def _new_flag(municipality_id: int, rule: Rule, row: dict, as_of: datetime.date)
 
 
 def _evaluate_rule(
-    municipality_id: int,
-    rule: Rule,
-    params: dict[str, int],
-    as_of: datetime.date,
-    case_ids: list[int] | None,
-    existing: set[int] | None = None,
+    municipality_id: int, rule: Rule, params: dict[str, int], as_of: datetime.date
 ) -> RuleOutcome:
-    """``existing``: the subjects of the rule's unresolved flags, when already known."""
-    qs = rule.query(municipality_id, as_of, params)
-    if case_ids is not None:
-        qs = qs.filter(flag_case__in=case_ids)
+    """One rule over the whole municipality (the scan)."""
     # With subject_type, the conditions of flag_one_unresolved_per_subject exactly: the
     # rule's flags are read from that index alone, not picked out of every flag of the
     # municipality by its municipality index.
@@ -181,29 +173,27 @@ def _evaluate_rule(
         subject_type=rule.subject,
         resolved_at__isnull=True,
     )
-    if case_ids is not None:
-        unresolved = unresolved.filter(case_id__in=case_ids)
-    if existing is None:
-        existing = set(unresolved.values_list("subject_id", flat=True))
-    if not existing and case_ids is None and connection.vendor == "postgresql":
+    existing = set(unresolved.values_list("subject_id", flat=True))
+    if not existing and connection.vendor == "postgresql":
         # No flag of this rule yet (a new municipality, a national import, a rule just
         # switched on): every match becomes a flag, inserted by the database itself.
         # Otherwise the few changes are cheaper to find in Python (bench/README.md).
+        qs = rule.query(municipality_id, as_of, params)
         return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
-    if case_ids is None:
-        # A scan with the rule's flags there (the hourly steady state): the matching
-        # subjects alone first. Their detail columns (e.g. every out-of-touch case's
-        # last contact) are read only for the few new subjects, not computed and
-        # converted for every match to be thrown away.
-        subjects = set(qs.values_list("flag_subject", flat=True))
-        fresh = subjects - existing
+    # A scan with the rule's flags there (the hourly steady state): the matching subjects
+    # alone first, by the rule's query compiled once for every municipality
+    # (``combined.rule_subjects``). Their detail columns (e.g. every out-of-touch case's
+    # last contact) are read only for the few new subjects, not computed and converted
+    # for every match to be thrown away.
+    subjects = rule_subjects(rule, municipality_id, as_of, params)
+    fresh = subjects - existing
+    rows = []
+    if fresh:
+        qs = rule.query(municipality_id, as_of, params)
         if len(fresh) > 500:  # many (a first scan on SQLite): no long IN list
             rows = [row for row in qs if row["flag_subject"] in fresh]
         else:
-            rows = list(qs.filter(flag_subject__in=sorted(fresh))) if fresh else []
-    else:
-        rows = list(qs)  # the rule's one set-based query
-        subjects = {row["flag_subject"] for row in rows}
+            rows = list(qs.filter(flag_subject__in=sorted(fresh)))
     outcome = RuleOutcome(matched=len(subjects))
     new = [
         _new_flag(municipality_id, rule, row, as_of)

@@ -155,3 +155,20 @@ def test_the_compiled_statement_is_reused_for_the_next_case(personas, monkeypatc
     assert "out_of_touch" in unresolved(first)
     assert "isolation_no_place" in unresolved(second)
     assert "isolation_no_place" not in unresolved(first)
+
+
+def test_the_scan_compiles_each_rule_once_for_every_municipality(personas, world_a, world_b):
+    from cases.registry import all_rules
+
+    open_case(personas)
+    combined._subjects_cache.clear()
+    evaluate(personas.municipality_a.pk, TODAY)
+    evaluate(personas.municipality_b.pk, TODAY)
+    compiled = len(combined._subjects_cache)
+    assert 0 < compiled <= len(all_rules())
+    evaluate(personas.municipality_a.pk, TODAY)
+    assert len(combined._subjects_cache) == compiled
+    assert "out_of_touch" in {f.rule for f in Flag.objects.filter(resolved_at__isnull=True)}
+    assert not Flag.objects.exclude(municipality=personas.municipality_a).filter(
+        case__municipality=personas.municipality_a
+    )
