@@ -193,35 +193,61 @@ def _compile(
     return _Statement(sql=sql, params=tuple(params), marks=marks, branches=tuple(branches))
 
 
-_subjects_cache: dict[tuple, tuple[str, tuple[Any, ...], tuple[int, ...]]] = {}
+_rule_cache: dict[tuple, tuple[str, tuple[Any, ...], tuple[int, ...]]] = {}
+
+
+def rule_sql(
+    rule: Any,
+    municipality_id: int,
+    as_of: datetime.date,
+    params: dict[str, int],
+    *,
+    subjects_only: bool = False,
+) -> tuple[str, list[Any]] | None:
+    """The SQL and parameters of ``rule``'s query for the municipality (its subjects
+    alone with ``subjects_only``), compiled once per day and thresholds for every
+    municipality: built for a municipality id no municipality has, which is then
+    replaced by the real one among the parameters. Building and compiling a rule's
+    queryset cost as much as running it on a small municipality. None when the query
+    does not take the municipality as a parameter."""
+    key = (
+        connection.alias,
+        rule.code,
+        id(rule),
+        as_of,
+        tuple(sorted(params.items())),
+        subjects_only,
+    )
+    compiled = _rule_cache.get(key)
+    if compiled is None:
+        qs = rule.query(_MARK, as_of, params)
+        if subjects_only:
+            qs = qs.values_list("flag_subject", flat=True)
+        sql, sql_params = qs.query.sql_with_params()
+        marks = tuple(i for i, value in enumerate(sql_params) if _is_mark(value, [_MARK]))
+        if len(_rule_cache) >= _CACHE_SIZE:
+            _rule_cache.pop(next(iter(_rule_cache)))
+        compiled = _rule_cache[key] = (sql, tuple(sql_params), marks)
+    sql, sql_params, marks = compiled
+    if not marks:
+        return None
+    values = list(sql_params)
+    for position in marks:
+        values[position] = municipality_id
+    return sql, values
 
 
 def rule_subjects(
     rule: Any, municipality_id: int, as_of: datetime.date, params: dict[str, int]
 ) -> set[int]:
     """The subjects for which ``rule`` holds in the municipality (the scan's steady
-    state), by the rule's query compiled once per day and thresholds for every
-    municipality: built for a municipality id no municipality has, which is then
-    replaced by the real one among the statement's parameters. Building and compiling a
-    rule's queryset cost as much as running it on a small municipality."""
-    key = (connection.alias, rule.code, id(rule), as_of, tuple(sorted(params.items())))
-    compiled = _subjects_cache.get(key)
+    state), by its query compiled once (``rule_sql``)."""
+    compiled = rule_sql(rule, municipality_id, as_of, params, subjects_only=True)
     if compiled is None:
-        qs = rule.query(_MARK, as_of, params).values_list("flag_subject", flat=True)
-        sql, sql_params = qs.query.sql_with_params()
-        marks = tuple(i for i, value in enumerate(sql_params) if _is_mark(value, [_MARK]))
-        if len(_subjects_cache) >= _CACHE_SIZE:
-            _subjects_cache.pop(next(iter(_subjects_cache)))
-        compiled = _subjects_cache[key] = (sql, tuple(sql_params), marks)
-    sql, sql_params, marks = compiled
-    if not marks:  # a query that does not take the municipality as a parameter
         qs = rule.query(municipality_id, as_of, params)
         return set(qs.values_list("flag_subject", flat=True))
-    values = list(sql_params)
-    for position in marks:
-        values[position] = municipality_id
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(*compiled)
         return {row[0] for row in cursor.fetchall()}
 
 

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.engine.combined import case_matches, rule_subjects
+from cases.engine.combined import case_matches, rule_sql, rule_subjects
 from cases.engine.rules import Rule
 from cases.models import Flag, RuleSetting
 from cases.registry import all_rules, flag_subject
@@ -178,8 +178,10 @@ def _evaluate_rule(
         # No flag of this rule yet (a new municipality, a national import, a rule just
         # switched on): every match becomes a flag, inserted by the database itself.
         # Otherwise the few changes are cheaper to find in Python (bench/README.md).
-        qs = rule.query(municipality_id, as_of, params)
-        return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
+        compiled = rule_sql(rule, municipality_id, as_of, params)
+        if compiled is None:
+            compiled = rule.query(municipality_id, as_of, params).query.sql_with_params()
+        return _evaluate_rule_in_sql(municipality_id, rule, compiled, as_of)
     # A scan with the rule's flags there (the hourly steady state): the matching subjects
     # alone first, by the rule's query compiled once for every municipality
     # (``combined.rule_subjects``). Their detail columns (e.g. every out-of-touch case's
@@ -219,7 +221,7 @@ _columns: dict[str, list[str]] = {}
 
 
 def _evaluate_rule_in_sql(
-    municipality_id: int, rule: Rule, qs: QuerySet, as_of: datetime.date
+    municipality_id: int, rule: Rule, compiled: tuple[str, Any], as_of: datetime.date
 ) -> RuleOutcome:
     """What the Python path of ``_evaluate_rule`` does when the rule has no unresolved
     flag, in one statement (PostgreSQL): the rule's query as a CTE and every match
@@ -233,7 +235,7 @@ def _evaluate_rule_in_sql(
     longer matches is left to the next scan. Anti-joining the matches with the
     municipality's flags and looking for flags to resolve cost a read of all of its
     flags per rule."""
-    sql, sql_params = qs.query.sql_with_params()
+    sql, sql_params = compiled  # the rule's query (``combined.rule_sql``)
     names = _columns.get(rule.code)
     with connection.cursor() as cursor:
         if names is None:

@@ -161,13 +161,13 @@ def test_the_scan_compiles_each_rule_once_for_every_municipality(personas, world
     from cases.registry import all_rules
 
     open_case(personas)
-    combined._subjects_cache.clear()
+    combined._rule_cache.clear()
     evaluate(personas.municipality_a.pk, TODAY)
     evaluate(personas.municipality_b.pk, TODAY)
-    compiled = len(combined._subjects_cache)
+    compiled = len(combined._rule_cache)
     assert 0 < compiled <= len(all_rules())
     evaluate(personas.municipality_a.pk, TODAY)
-    assert len(combined._subjects_cache) == compiled
+    assert len(combined._rule_cache) == compiled
     assert "out_of_touch" in {f.rule for f in Flag.objects.filter(resolved_at__isnull=True)}
     assert not Flag.objects.exclude(municipality=personas.municipality_a).filter(
         case__municipality=personas.municipality_a
