@@ -14,7 +14,7 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 
 from cases.engine.flags import rule_settings
 from cases.engine.rules import years_before
@@ -201,3 +201,51 @@ def hand_written_scan(municipality_ids: list[int], as_of: datetime.date) -> dict
         "by_rule": by_rule,
         "missing": sorted(missing),
     }
+
+
+# The subject and case of each kind of subject the hand-written SQL returns (its first
+# column): a first scan's flag names both.
+_SUBJECT_CASE = {
+    "case": "m.id",
+    "referral": "(SELECT r.case_id FROM cases_referral r WHERE r.id = m.id)",
+    "concern": "NULL",
+}
+
+
+def hand_written_first_run(municipality_ids: list[int], as_of: datetime.date) -> dict[str, Any]:
+    """The limit of a first scan: every enabled rule's hand-written SQL as an ``INSERT …
+    SELECT`` of its flags (the rule, subject, case and audience; no detail), run in a
+    transaction that is rolled back. Seconds and rows (PostgreSQL and SQLite alike)."""
+    from cases.registry import get_rule
+
+    statements = []
+    for mid in municipality_ids:
+        for code, (enabled, params) in rule_settings(mid).items():
+            rule = get_rule(code)
+            if not enabled or code not in RULES or rule is None:
+                continue
+            case = _SUBJECT_CASE.get(rule.subject, "NULL")
+            sql = f"""
+                INSERT INTO cases_flag (municipality_id, rule, subject_type, subject_id,
+                    case_id, audience, detail, state, raised_at, as_of, note, resolution)
+                SELECT %(mid)s, %(code)s, %(subject)s, m.id, {case}, %(audience)s, %(detail)s,
+                    'open', %(now)s, %(as_of)s, '', ''
+                FROM ({_sql(code)}) m"""
+            values = {
+                **_params(code, mid, as_of, params),
+                "code": code,
+                "subject": rule.subject,
+                "audience": rule.audience,
+                "detail": "{}",
+                "now": datetime.datetime.now(datetime.UTC),
+            }
+            statements.append((sql, values))
+    rows = 0
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, values in statements:
+            cursor.execute(sql, values)
+            rows += cursor.rowcount
+        seconds = time.perf_counter() - start
+        transaction.set_rollback(True)
+    return {"seconds": round(seconds, 3), "rows": rows}

@@ -143,6 +143,13 @@ def table(results: dict) -> str:
         f"| scan ÷ hand-written SQL | first {scan['ratio_first_to_hand_written']}×, "
         f"second {scan['ratio_second_to_hand_written']}× |"
     )
+    first_limit = scan.get("hand_written_first_run")
+    if first_limit:
+        lines.append(
+            f"| hand-written INSERT … SELECT of the first run's flags | "
+            f"{first_limit['seconds']:.2f} s ({first_limit['rows']:,} rows) |"
+        )
+        lines.append(f"| first scan ÷ that | {scan['ratio_first_to_first_run_limit']}× |")
     lines.append(
         f"| scan ÷ the faster SQL ({scan['sql_limit_seconds']:.2f} s) | "
         f"first {scan['ratio_first_to_limit']}×, second {scan['ratio_second_to_limit']}× |"
@@ -150,10 +157,7 @@ def table(results: dict) -> str:
     r = results.get("reevaluate")
     if not r or not results.get("pages"):  # --scan-only without an earlier run
         return "\n".join(lines)
-    lines.append(
-        f"| one case re-evaluated ({r['samples']} cases) | median {r['median_ms']} ms, "
-        f"p95 {r['p95_ms']} ms |"
-    )
+    lines += reevaluate_rows(r)
     lines.append("")
     lines.append("| page | median ms | p95 ms | queries | its SQL ms | ratio |")
     lines.append("|---|---|---|---|---|---|")
@@ -165,6 +169,19 @@ def table(results: dict) -> str:
     lines += split_table(results["pages"]["pages"])
     lines += writes_table(results["pages"].get("writes") or {})
     return "\n".join(lines)
+
+
+def reevaluate_rows(r: dict) -> list[str]:
+    """The one-case re-evaluation: its time, its statements and each rule's own query."""
+    statements = f", {r['statements']} statements" if "statements" in r else ""
+    rows = [
+        f"| one case re-evaluated ({r['samples']} cases) | median {r['median_ms']} ms, "
+        f"p95 {r['p95_ms']} ms{statements} |"
+    ]
+    by_rule = ", ".join(f"{code} {ms}" for code, ms in (r.get("by_rule") or {}).items())
+    if by_rule:
+        rows.append(f"| each rule's query for one case alone (median ms) | {by_rule} |")
+    return rows
 
 
 def writes_table(writes: dict) -> list[str]:
@@ -212,6 +229,11 @@ def split_table(pages: dict) -> list[str]:
     return lines
 
 
+def _shown(out: Path) -> str:
+    """The JSON's path, relative to the repository when it is inside it."""
+    return str(out.relative_to(ROOT)) if out.is_relative_to(ROOT) else str(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES") or 100_000))
@@ -231,6 +253,12 @@ def main() -> None:
         "--statistics-only",
         action="store_true",
         help="measure the two statistics pages only (--repeat requests each); print their rows",
+    )
+    parser.add_argument(
+        "--reevaluate-only",
+        action="store_true",
+        help="measure the one-case re-evaluation again; keep the other figures of the last "
+        "JSON of this size",
     )
     parser.add_argument(
         "--scan-only",
@@ -278,7 +306,7 @@ def main() -> None:
                 f"| {page_name} | {p['median_ms']} | {p['p95_ms']} | {p['queries']} | "
                 f"{p['sql_median_ms']} | {p['ratio_to_sql']}× |"
             )
-        print(f"\nJSON: {out.relative_to(ROOT)}")
+        print(f"\nJSON: {_shown(out)}")
         return
     if args.pages_only:
         if not out.exists():
@@ -289,6 +317,16 @@ def main() -> None:
             "scan": previous["scan"],
             "reevaluate": previous["reevaluate"],
             "pages": suite.pages(args.repeat),
+        }
+    elif args.reevaluate_only:
+        if not out.exists():
+            raise SystemExit(f"{out} is missing: run the whole suite first.")
+        previous = json.loads(out.read_text(encoding="utf-8"))
+        log("one-case re-evaluation …")
+        measured = {
+            "scan": previous["scan"],
+            "reevaluate": suite.reevaluate(),
+            "pages": previous["pages"],
         }
     elif args.scan_only:
         previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
@@ -313,7 +351,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(table(results))
-    print(f"\nJSON: {out.relative_to(ROOT)}")
+    print(f"\nJSON: {_shown(out)}")
 
 
 if __name__ == "__main__":

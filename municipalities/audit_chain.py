@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from municipalities.models import AuditChainHead, AuditEvent
@@ -112,30 +113,87 @@ def chain_append(event: AuditEvent) -> AuditEvent:
 
     A head whose signature does not match (changed outside the portal) is not signed
     again: the event is chained, the head keeps no signature, and the log says so once,
-    so that the next write does not hide what was done."""
+    so that the next write does not hide what was done.
+
+    On PostgreSQL the head is written once, in two statements: it is locked and read
+    (``SELECT … FOR UPDATE``), then the event is inserted and the head moved on to it and
+    signed in one statement. Elsewhere (SQLite: no writable CTE, and a read before the
+    write would deadlock two writers) the head is moved on first, then the event is
+    inserted and the head signed. Both store the same chain and the same signed head."""
     municipality_id = event.municipality_id
     with transaction.atomic(savepoint=False):
-        head = _advance_head(municipality_id)
+        if connection.vendor == "postgresql":
+            head = _lock_head(municipality_id)
+        else:
+            head = _advance_head(municipality_id)
         event.seq, event.prev_hash = head.seq, head.prev_hash
         event.hash = event.compute_hash()
-        event.save(force_insert=True)
-        mac = ""
-        if head.signed(municipality_id):
-            mac = head_mac(municipality_id, event.seq, event.hash)
-        elif head.mac:
-            logger.error(
-                json.dumps(
-                    {
-                        "kind": "audit_head_unsigned",
-                        "municipality_id": municipality_id,
-                        "seq": head.seq - 1,
-                        "message": "the audit chain's head was changed outside the portal "
-                        "(or AUDIT_HMAC_KEY changed); it is no longer signed",
-                    }
-                )
-            )
-        AuditChainHead.objects.filter(pk=municipality_id).update(hash=event.hash, mac=mac)
+        mac = _next_mac(municipality_id, head, event)
+        if connection.vendor == "postgresql":
+            _insert_and_move_head(event, mac)
+        else:
+            event.save(force_insert=True)
+            AuditChainHead.objects.filter(pk=municipality_id).update(hash=event.hash, mac=mac)
     return event
+
+
+def _lock_head(municipality_id: int) -> _Advanced:
+    """Lock the municipality's head and read it (PostgreSQL): the head as the next event
+    finds it, not yet moved on."""
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    key = connection.ops.quote_name(AuditChainHead._meta.pk.column)
+    sql = f"SELECT seq + 1, hash, mac FROM {table} WHERE {key} = %s FOR UPDATE"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [municipality_id])
+        row = cursor.fetchone()
+        if row is None:  # the municipality's first event
+            _create_head(municipality_id)
+            cursor.execute(sql, [municipality_id])
+            row = cursor.fetchone()
+    seq, prev_hash, mac = row
+    return _Advanced(seq=seq, prev_hash=prev_hash, mac=mac)
+
+
+def _next_mac(municipality_id: int, head: _Advanced, event: AuditEvent) -> str:
+    """The head's signature once it names ``event``; empty (and logged) when the head as
+    found was not validly signed."""
+    if head.signed(municipality_id):
+        return head_mac(municipality_id, event.seq, event.hash)
+    if head.mac:
+        logger.error(
+            json.dumps(
+                {
+                    "kind": "audit_head_unsigned",
+                    "municipality_id": municipality_id,
+                    "seq": head.seq - 1,
+                    "message": "the audit chain's head was changed outside the portal "
+                    "(or AUDIT_HMAC_KEY changed); it is no longer signed",
+                }
+            )
+        )
+    return ""
+
+
+def _insert_and_move_head(event: AuditEvent, mac: str) -> None:
+    """One statement (PostgreSQL): the event inserted as the model would insert it, and
+    the locked head moved on to it and signed."""
+    meta = AuditEvent._meta
+    query = InsertQuery(AuditEvent)
+    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], [event])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(insert, params)] = compiler.as_sql()
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    key = connection.ops.quote_name(AuditChainHead._meta.pk.column)
+    sql = (
+        f"WITH e AS ({insert}) UPDATE {table} SET seq = %s, hash = %s, mac = %s "  # noqa: S608
+        f"WHERE {key} = %s RETURNING (SELECT * FROM e)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, event.seq, event.hash, mac, event.municipality_id])
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def municipality_write_lock(municipality_id: int) -> None:

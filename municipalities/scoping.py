@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import choice_label
 from portal.errors import CaseRuleError, RoleRequired
 
 if TYPE_CHECKING:
@@ -107,6 +108,10 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: models.Field) -> Any:
+        """``get_FOO_display()`` from a table of labels per field and language."""
+        return choice_label(field, getattr(self, field.attname))
 
 
 def same_municipality(municipality_id: int, *objects: Any) -> None:

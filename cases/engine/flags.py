@@ -10,14 +10,17 @@ the reason recorded. With ``case_ids`` it re-evaluates only those cases (after a
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.engine.combined import case_matches, rule_sql, rule_subjects
 from cases.engine.rules import Rule
 from cases.models import Flag, RuleSetting
 from cases.registry import all_rules, flag_subject
@@ -58,51 +61,109 @@ def evaluate(
 ) -> dict[str, RuleOutcome]:
     as_of = as_of or timezone.localdate()
     settings = rule_settings(municipality_id)
-    outcomes: dict[str, RuleOutcome] = {}
-    known: dict[str, set[int]] | None = None
     if case_ids is not None:
-        # Re-evaluating a few cases: their unresolved flags of every rule in one query.
-        known = {}
-        for code, subject_id in Flag.objects.filter(
-            municipality_id=municipality_id, case_id__in=case_ids, resolved_at__isnull=True
-        ).values_list("rule", "subject_id"):
-            known.setdefault(code, set()).add(subject_id)
+        return _evaluate_cases(municipality_id, as_of, case_ids, rules or all_rules(), settings)
+    outcomes: dict[str, RuleOutcome] = {}
     for rule in rules or all_rules():
         enabled, params = settings[rule.code]
         if not enabled:
             # A switched-off rule raises nothing; its open flags are resolved.
             outcome = RuleOutcome()
             outcome.resolved = _resolve(
-                municipality_id, rule, None, case_ids, _("The rule was switched off.")
+                municipality_id, rule, None, None, _("The rule was switched off.")
             )
             outcomes[rule.code] = outcome
             continue
-        subject = flag_subject(rule.subject)
-        if case_ids is not None and subject is not None and not subject.per_case:
-            continue  # not records of a case (a concern): the periodic scan covers them
-        outcomes[rule.code] = _evaluate_rule(
-            municipality_id,
-            rule,
-            params,
-            as_of,
-            case_ids,
-            None if known is None else known.get(rule.code, set()),
-        )
+        outcomes[rule.code] = _evaluate_rule(municipality_id, rule, params, as_of)
     return outcomes
 
 
-def _evaluate_rule(
+def _evaluate_cases(
     municipality_id: int,
-    rule: Rule,
-    params: dict[str, int],
     as_of: datetime.date,
-    case_ids: list[int] | None,
-    existing: set[int] | None = None,
+    case_ids: list[int],
+    rules: list[Rule],
+    settings: dict[str, tuple[bool, dict[str, int]]],
+) -> dict[str, RuleOutcome]:
+    """Re-evaluating a few cases (after a save) in a fixed number of statements, whatever
+    the number of rules and of their matches: the cases' unresolved flags of every rule
+    (one), every case rule's own query for the cases as one statement
+    (``cases.engine.combined``), then at most one insert of the new flags and one update
+    closing those whose condition no longer holds (and one more for the flags of rules
+    switched off)."""
+    unresolved = Flag.objects.filter(
+        municipality_id=municipality_id, case_id__in=case_ids, resolved_at__isnull=True
+    )
+    known: dict[str, set[int]] = {}
+    for code, subject_id in unresolved.values_list("rule", "subject_id"):
+        known.setdefault(code, set()).add(subject_id)
+    outcomes: dict[str, RuleOutcome] = {}
+    active, switched_off = [], []
+    for rule in rules:
+        enabled, params = settings[rule.code]
+        subject = flag_subject(rule.subject)
+        if not enabled:
+            outcomes[rule.code] = RuleOutcome(resolved=len(known.get(rule.code, ())))
+            if known.get(rule.code):
+                switched_off.append(rule.code)
+        elif subject is None or subject.per_case:
+            active.append((rule, params))
+        # else: not records of a case (a concern): the periodic scan covers them
+    matches = case_matches(municipality_id, as_of, active, case_ids)
+    new: list[Flag] = []
+    stale: list[Q] = []
+    for rule, _params in active:
+        rows = matches[rule.code]
+        existing = known.get(rule.code, set())
+        subjects = {row["flag_subject"] for row in rows}
+        fresh = [_new_flag(municipality_id, rule, row, as_of) for row in rows]
+        fresh = [flag for flag in fresh if flag.subject_id not in existing]
+        gone = existing - subjects
+        if gone:
+            stale.append(Q(rule=rule.code, subject_type=rule.subject, subject_id__in=sorted(gone)))
+        new += fresh
+        outcomes[rule.code] = RuleOutcome(
+            matched=len(subjects), raised=len(fresh), resolved=len(gone)
+        )
+    if new:
+        Flag.objects.bulk_create(new, ignore_conflicts=True)
+    _close(unresolved, stale, switched_off)
+    return outcomes
+
+
+def _close(unresolved: QuerySet, stale: list[Q], switched_off: list[str]) -> None:
+    """Resolve the cases' flags whose condition no longer holds (``stale``: per rule, its
+    subjects that no longer match) and those of rules switched off: one update each, only
+    when there is something to resolve."""
+    now = timezone.now()
+    if stale:
+        unresolved.filter(functools.reduce(operator.or_, stale)).update(
+            resolved_at=now, resolution=_("The condition no longer holds.")
+        )
+    if switched_off:
+        unresolved.filter(rule__in=switched_off).update(
+            resolved_at=now, resolution=_("The rule was switched off.")
+        )
+
+
+def _new_flag(municipality_id: int, rule: Rule, row: dict, as_of: datetime.date) -> Flag:
+    return Flag(
+        municipality_id=municipality_id,
+        rule=rule.code,
+        subject_type=rule.subject,
+        subject_id=row["flag_subject"],
+        case_id=row.get("flag_case"),
+        assigned_to_id=row.get("flag_user"),
+        audience=row.get("flag_audience") or rule.audience,
+        detail={k: _json(v) for k, v in row.items() if k not in FLAG_KEYS},
+        as_of=as_of,
+    )
+
+
+def _evaluate_rule(
+    municipality_id: int, rule: Rule, params: dict[str, int], as_of: datetime.date
 ) -> RuleOutcome:
-    """``existing``: the subjects of the rule's unresolved flags, when already known."""
-    qs = rule.query(municipality_id, as_of, params)
-    if case_ids is not None:
-        qs = qs.filter(flag_case__in=case_ids)
+    """One rule over the whole municipality (the scan)."""
     # With subject_type, the conditions of flag_one_unresolved_per_subject exactly: the
     # rule's flags are read from that index alone, not picked out of every flag of the
     # municipality by its municipality index.
@@ -112,42 +173,32 @@ def _evaluate_rule(
         subject_type=rule.subject,
         resolved_at__isnull=True,
     )
-    if case_ids is not None:
-        unresolved = unresolved.filter(case_id__in=case_ids)
-    if existing is None:
-        existing = set(unresolved.values_list("subject_id", flat=True))
-    if not existing and case_ids is None and connection.vendor == "postgresql":
+    existing = set(unresolved.values_list("subject_id", flat=True))
+    if not existing and connection.vendor == "postgresql":
         # No flag of this rule yet (a new municipality, a national import, a rule just
         # switched on): every match becomes a flag, inserted by the database itself.
         # Otherwise the few changes are cheaper to find in Python (bench/README.md).
-        return _evaluate_rule_in_sql(municipality_id, rule, qs, as_of)
-    if case_ids is None:
-        # A scan with the rule's flags there (the hourly steady state): the matching
-        # subjects alone first. Their detail columns (e.g. every out-of-touch case's
-        # last contact) are read only for the few new subjects, not computed and
-        # converted for every match to be thrown away.
-        subjects = set(qs.values_list("flag_subject", flat=True))
-        fresh = subjects - existing
+        compiled = rule_sql(rule, municipality_id, as_of, params)
+        if compiled is None:
+            compiled = rule.query(municipality_id, as_of, params).query.sql_with_params()
+        return _evaluate_rule_in_sql(municipality_id, rule, compiled, as_of)
+    # A scan with the rule's flags there (the hourly steady state): the matching subjects
+    # alone first, by the rule's query compiled once for every municipality
+    # (``combined.rule_subjects``). Their detail columns (e.g. every out-of-touch case's
+    # last contact) are read only for the few new subjects, not computed and converted
+    # for every match to be thrown away.
+    subjects = rule_subjects(rule, municipality_id, as_of, params)
+    fresh = subjects - existing
+    rows = []
+    if fresh:
+        qs = rule.query(municipality_id, as_of, params)
         if len(fresh) > 500:  # many (a first scan on SQLite): no long IN list
             rows = [row for row in qs if row["flag_subject"] in fresh]
         else:
-            rows = list(qs.filter(flag_subject__in=sorted(fresh))) if fresh else []
-    else:
-        rows = list(qs)  # the rule's one set-based query
-        subjects = {row["flag_subject"] for row in rows}
+            rows = list(qs.filter(flag_subject__in=sorted(fresh)))
     outcome = RuleOutcome(matched=len(subjects))
     new = [
-        Flag(
-            municipality_id=municipality_id,
-            rule=rule.code,
-            subject_type=rule.subject,
-            subject_id=row["flag_subject"],
-            case_id=row.get("flag_case"),
-            assigned_to_id=row.get("flag_user"),
-            audience=row.get("flag_audience") or rule.audience,
-            detail={k: _json(v) for k, v in row.items() if k not in FLAG_KEYS},
-            as_of=as_of,
-        )
+        _new_flag(municipality_id, rule, row, as_of)
         for row in rows
         if row["flag_subject"] not in existing
     ]
@@ -170,7 +221,7 @@ _columns: dict[str, list[str]] = {}
 
 
 def _evaluate_rule_in_sql(
-    municipality_id: int, rule: Rule, qs: QuerySet, as_of: datetime.date
+    municipality_id: int, rule: Rule, compiled: tuple[str, Any], as_of: datetime.date
 ) -> RuleOutcome:
     """What the Python path of ``_evaluate_rule`` does when the rule has no unresolved
     flag, in one statement (PostgreSQL): the rule's query as a CTE and every match
@@ -184,7 +235,7 @@ def _evaluate_rule_in_sql(
     longer matches is left to the next scan. Anti-joining the matches with the
     municipality's flags and looking for flags to resolve cost a read of all of its
     flags per rule."""
-    sql, sql_params = qs.query.sql_with_params()
+    sql, sql_params = compiled  # the rule's query (``combined.rule_sql``)
     names = _columns.get(rule.code)
     with connection.cursor() as cursor:
         if names is None:

@@ -32,6 +32,9 @@ def test_scan_benchmark(tiny):
     assert result["hand_written_sql"]["by_rule"] == result["rules_sql"]["by_rule"]
     assert result["hand_written_sql"]["missing"] == []
     assert "ratio_second_to_hand_written" in result
+    # The first run's limit inserts the flags the first scan raised, and leaves none.
+    assert result["hand_written_first_run"]["rows"] == result["first"]["flags_raised"] > 0
+    assert result["ratio_first_to_first_run_limit"] is not None
 
 
 def test_reevaluation_benchmark(tiny):
