@@ -99,6 +99,7 @@ class World:
             "organisation_id": self.coordinator.memberships.get(is_active=True).organisation_id,
             "token_id": self.api_token.pk,
             "look_id": self.look.pk,
+            "municipality_code": self.case.municipality.code,
         }
 
 
