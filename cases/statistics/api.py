@@ -19,14 +19,18 @@ from rest_framework.views import APIView
 
 from cases.registry import indicators
 from cases.statistics.queries import Period, municipality_statistics
-from cases.statistics.report import business_sections, national_totals, plan_for, targets_of
+from cases.statistics.report import (
+    FISCAL_MONTHS,
+    business_sections,
+    national_totals,
+    plan_for,
+    targets_of,
+)
 from cases.statistics.services import fiscal_years
 from municipalities.audit import audit_write
 from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership, has_role
 from portal.fiscal import fiscal_year_of
-
-MONTH_ORDER = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
 
 
 class PeriodQuery(serializers.Serializer):
@@ -45,7 +49,7 @@ class PeriodQuery(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         first, last = attrs.get("first_month"), attrs.get("last_month")
-        if first and last and MONTH_ORDER.index(last) < MONTH_ORDER.index(first):
+        if first and last and FISCAL_MONTHS.index(last) < FISCAL_MONTHS.index(first):
             raise serializers.ValidationError(
                 {"last_month": [_("The month range ends before it starts.")]}
             )

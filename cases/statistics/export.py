@@ -1,6 +1,7 @@
 """The 事業-by-事業 report as an Excel workbook shaped for pasting into the national
-survey: one sheet per 事業, headed by the municipality code, name and 令和 year. The file
-leaves the municipality, so counts of 1–4 are written "<5" as on the national page."""
+survey: one sheet per 事業, headed by the municipality code, name and 令和 year, then the
+detailed tables. The file leaves the municipality, so counts of 1–4 are written "<5" as
+on the national page."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from cases.statistics.queries import Period, suppress
+from cases.statistics.queries import Period, Table, suppress
 from cases.statistics.report import BusinessSection
 from municipalities.models import Municipality
 from portal.exports import neutralise
@@ -26,8 +27,12 @@ def _sheet_name(index: int, label: str) -> str:
 
 
 def survey_workbook(
-    municipality: Municipality, period: Period, sections: list[BusinessSection]
+    municipality: Municipality,
+    period: Period,
+    sections: list[BusinessSection],
+    tables: list[Table] = (),
 ) -> bytes:
+    """The five 事業 sheets first (in the survey's order), then the detailed tables."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for index, section in enumerate(sections, start=1):
@@ -62,15 +67,24 @@ def survey_workbook(
             )
         sheet.column_dimensions["A"].width = 44
         sheet.column_dimensions["E"].width = 80
+    for index, table in enumerate(tables, start=len(sections) + 1):
+        sheet = workbook.create_sheet(_sheet_name(index, table.title))
+        sheet.append([neutralise(c) for c in table.columns])
+        for row in table.rows:
+            sheet.append([suppress(v) if isinstance(v, int) else neutralise(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 def survey_response(
-    municipality: Municipality, period: Period, sections: list[BusinessSection]
+    municipality: Municipality,
+    period: Period,
+    sections: list[BusinessSection],
+    tables: list[Table] = (),
 ) -> HttpResponse:
-    response = HttpResponse(survey_workbook(municipality, period, sections), content_type=XLSX)
+    workbook = survey_workbook(municipality, period, sections, tables)
+    response = HttpResponse(workbook, content_type=XLSX)
     name = f"jigyo-report-{municipality.code}-{period.start:%Y%m}-{period.end:%Y%m}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

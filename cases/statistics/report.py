@@ -117,8 +117,7 @@ def business_sections(
 # --- trends --------------------------------------------------------------------------------
 
 
-def fiscal_months(fiscal_year: int) -> list[int]:
-    return [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
+FISCAL_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)  # April opens the fiscal year
 
 
 @dataclass
@@ -141,7 +140,7 @@ def trends(municipality_id: int, fiscal_year: int, business: str | None = None) 
     today = timezone.localdate()
     parts = {}
     for year in (fiscal_year, fiscal_year - 1):
-        for month in fiscal_months(year):
+        for month in FISCAL_MONTHS:
             period = Period.of(year, month, month)
             if period.start > today:
                 continue
@@ -157,7 +156,7 @@ def trends(municipality_id: int, fiscal_year: int, business: str | None = None) 
             return None
         return (i.reduce or sum_by_municipality)(rows[key]).get(municipality_id, 0)
 
-    months = fiscal_months(fiscal_year)
+    months = FISCAL_MONTHS
     return [
         Trend(
             i.code,

@@ -66,7 +66,7 @@ def _export(request: HttpRequest, membership: Any, period: Period, sections, tab
         request=request,
     )
     if export == "xlsx":
-        return survey_response(membership.municipality, period, sections)
+        return survey_response(membership.municipality, period, sections, tables)
     header = [_("Indicator"), _("Actual"), _("Target"), _("Achieved (%)"), _("What is counted")]
     sheets = [
         (

@@ -258,13 +258,18 @@ def test_survey_workbook_one_sheet_per_business_with_code_and_reiwa_year(client,
     client.force_login(personas.manager_a)
     response = client.get(reverse("cases:statistics"), {"fiscal_year": FY, "export": "xlsx"})
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == [
+    assert workbook.sheetnames[:5] == [
         "1_包括的相談支援事業",
         "2_参加支援事業",
         "3_地域づくり事業",
         "4_アウトリーチ等を通じた継続的支援事業",
         "5_多機関協働事業",
-    ]
+    ]  # then the detailed tables, their small counts suppressed too
+    routes = workbook["6_経路別の新規ケース"]
+    assert {r[0]: r[1] for r in routes.iter_rows(min_row=2, values_only=True)} == {
+        "民生委員・児童委員": "<5",
+        "本人": "<5",
+    }
     sheet = workbook["3_地域づくり事業"]
     assert sheet["A1"].value == "地域づくり事業"
     assert sheet["B2"].value == personas.municipality_a.code
@@ -389,3 +394,39 @@ def test_api_query_count_does_not_grow(client, personas, year, django_assert_num
         session(personas, datetime.date(2025, 10, 1 + n), [f"会{n}"], {"npo": 1})
     with django_assert_num_queries(len(before.captured_queries)):
         client.get(url, {"fiscal_year": FY})
+
+
+def test_a_program_takes_over_a_business_and_its_indicators_follow(personas, year):
+    """An outreach register declares the 事業 again (no note) and adds its indicator: the
+    section shows it beside today's figure."""
+    from cases.models import Case
+    from cases.registry import (
+        Business,
+        _indicators,
+        get_business,
+        register_business,
+        register_indicator,
+    )
+    from cases.statistics.queries import batched, per_municipality_part, scoped
+
+    before = get_business("outreach")
+    register_business(Business("outreach", "アウトリーチ等を通じた継続的支援事業", 40))
+    register_indicator(
+        batched(
+            "outreach_contacts_test",
+            "接触回数",
+            "outreach",
+            lambda ids, p: per_municipality_part(scoped(Case.objects.all(), ids)),
+            41,
+            business="outreach",
+            definition="テスト",
+        )
+    )
+    try:
+        by_business, sections = figures(personas.municipality_a.pk, Period.of(FY))
+        outreach = next(s for s in sections if s.key == "outreach")
+        assert outreach.note == ""
+        assert set(by_business["outreach"]) == {"outreach_people", "outreach_contacts_test"}
+    finally:
+        register_business(before)
+        _indicators.pop("outreach_contacts_test")
