@@ -14,6 +14,7 @@ class CasesConfig(AppConfig):
         import cases.core.tasks
         import cases.engine.rules
         import cases.engine.tasks
+        import cases.statistics.indicators
         import cases.statistics.queries  # noqa: F401  (they register on import)
         from cases.engine.evaluation import enqueue_case_evaluation
         from cases.engine.metrics import open_flag_counts

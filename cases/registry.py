@@ -251,3 +251,37 @@ def register_record_action(action: RecordAction) -> RecordAction:
 
 def record_actions(subject: str) -> list[RecordAction]:
     return [a for a in _record_actions if a.subject == subject]
+
+
+# --- the five 事業 of the statistics ------------------------------------------------------
+# The law (社会福祉法 第106条の4 第2項) makes the program five 事業, which the national
+# survey counts one by one. Each is declared once (a later declaration with the same key
+# replaces it, so a program app can take over a 事業 the consultation pillar declared);
+# an indicator names its 事業 by ``business`` (see ``cases.statistics.Indicator``).
+
+
+@dataclass(frozen=True)
+class Business:
+    """A 事業 of the statistics: its key, its name, its place on the page and, while its
+    own records are missing, a note saying what its figures leave out."""
+
+    key: str
+    label: Any
+    order: int = 100
+    note: Any = ""
+
+
+_businesses: dict[str, Business] = {}
+
+
+def register_business(business: Business) -> Business:
+    _businesses[business.key] = business
+    return business
+
+
+def businesses() -> list[Business]:
+    return sorted(_businesses.values(), key=lambda b: (b.order, b.key))
+
+
+def get_business(key: str) -> Business | None:
+    return _businesses.get(key)

@@ -9,6 +9,7 @@ from cases.core import views_agencies as core_views_agencies
 from cases.core import views_office as core_views_office
 from cases.core import views_picker as core_views_picker
 from cases.engine import views as engine_views
+from cases.statistics import plan_views
 from cases.statistics import views as statistics_views
 
 app_name = "cases"
@@ -84,6 +85,7 @@ urlpatterns = [
     path("flags/<int:flag_id>/", engine_views.flag_detail, name="flag_detail"),
     path("rules/", engine_views.rule_settings, name="rule_settings"),
     path("statistics/", statistics_views.statistics, name="statistics"),
-    path("statistics/targets/", statistics_views.statistics_targets, name="statistics_targets"),
+    path("statistics/plan/", plan_views.implementation_plan, name="statistics_plan"),
+    path("statistics/trends/", statistics_views.statistics_trends, name="statistics_trends"),
     path("statistics/national/", statistics_views.national_statistics, name="national_statistics"),
 ]

@@ -62,6 +62,16 @@ class PlatformSessionForm(CleanTextMixin, forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    organisations = forms.CharField(
+        label=_("Participating organisations (one a line)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Counted once each in the statistics, however many of their staff came."),
+    )
+
+    def organisation_names(self) -> list[str]:
+        return [line for line in self.cleaned_data.get("organisations", "").splitlines()]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -146,6 +146,31 @@ class PlatformSession(TenantModel):
         return [(str(Sector(k).label), int(v)) for k, v in self.attendance.items() if int(v)]
 
 
+class SessionOrganisation(TenantModel):
+    """An organisation that took part in a platform session (参加機関), by name: the
+    statistics count distinct organisations over the period, not heads per session."""
+
+    session = models.ForeignKey(
+        PlatformSession, on_delete=models.CASCADE, related_name="organisations"
+    )
+    name = models.CharField(_("organisation"), max_length=100)
+
+    class Meta:
+        verbose_name = _("participating organisation")
+        verbose_name_plural = _("participating organisations")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "name"], name="session_organisation_once"),
+        ]
+        indexes = [
+            # 参加機関数: WHERE municipality_id = %s … COUNT(DISTINCT name).
+            models.Index(fields=["municipality", "name"], name="session_org_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Outcome(TenantModel):
     """What a platform session produced."""
 

@@ -25,6 +25,7 @@ from community.models import (
     Place,
     PlatformSession,
     Sector,
+    SessionOrganisation,
     TargetGroup,
 )
 from community.queries import COMMUNITY_ROLES
@@ -125,8 +126,10 @@ def platform_session_record(
     attendance: dict[str, int],
     notes: str = "",
     outcomes: Sequence[tuple[str, str, str]] = (),
+    organisations: Sequence[str] = (),
 ) -> PlatformSession:
-    """``outcomes``: (kind, description, organisation) triples."""
+    """``outcomes``: (kind, description, organisation) triples; ``organisations``: the
+    names of the organisations that took part (参加機関; repeats are kept once)."""
     require_role(user, *COMMUNITY_ROLES)
     _not_future(held_on, "held_on")
     if not theme.strip():
@@ -146,6 +149,12 @@ def platform_session_record(
         attendance=clean_attendance,
         notes=notes.strip(),
         recorded_by=user,
+    )
+    names = dict.fromkeys(" ".join(n.split()) for n in organisations if n.strip())
+    if any(len(name) > 100 for name in names):
+        raise CaseRuleError(_("An organisation's name is at most 100 characters."), "organisations")
+    SessionOrganisation.objects.bulk_create(
+        SessionOrganisation(municipality=municipality, session=session, name=name) for name in names
     )
     for kind, description, organisation in outcomes:
         if not description.strip():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +10,6 @@ from cases.registry import register_indicator, register_section
 from cases.statistics import (
     Parts,
     Period,
-    Row,
     Rows,
     Table,
     batched,
@@ -21,7 +18,13 @@ from cases.statistics import (
     run_parts,
     scoped,
 )
-from community.models import ActivityRecord, Concern, Place, PlatformSession
+from community.models import (
+    ActivityRecord,
+    Concern,
+    Place,
+    PlatformSession,
+    SessionOrganisation,
+)
 
 COMMUNITY = gettext_lazy("Community building")
 
@@ -37,29 +40,37 @@ def _participants(ids: list[int] | None, p: Period) -> QuerySet:
 
 
 def _organisations(ids: list[int] | None, p: Period) -> QuerySet:
-    """Participating organisations: platform attendance of every sector but residents
-    (the attendance of each session as text, added up by ``_organisations_reduce``)."""
-    sessions = scoped(PlatformSession.objects.filter(held_on__range=(p.start, p.end)), ids)
-    return part(sessions, municipality=True, dims=("attendance",), counts=(Count("pk"),))
-
-
-def _organisations_reduce(rows: list[Row]) -> dict[int, int]:
-    totals: dict[int, int] = {}
-    for mid, attendance, _d1, _d2, sessions, _n1, _x in rows:
-        if mid is None:
-            continue
-        values = json.loads(attendance) if attendance else {}
-        totals[mid] = totals.get(mid, 0) + sessions * sum(
-            int(v) for k, v in values.items() if k != "residents"
-        )
-    return totals
+    """Participating organisations (参加機関数): distinct organisations named at a platform
+    session of the period, each counted once however many sessions or staff it sent."""
+    qs = SessionOrganisation.objects.filter(session__held_on__range=(p.start, p.end))
+    return per_municipality_part(scoped(qs, ids), "name")
 
 
 register_indicator(
-    batched("community_places", gettext_lazy("Places and activities held"), COMMUNITY, _places, 30)
+    batched(
+        "community_places",
+        gettext_lazy("Places and activities held"),
+        COMMUNITY,
+        _places,
+        30,
+        business="community",
+        definition=gettext_lazy(
+            "Distinct places and activities (拠点) with at least one day recorded in the period."
+        ),
+    )
 )
 register_indicator(
-    batched("community_participants", gettext_lazy("Participants"), COMMUNITY, _participants, 31)
+    batched(
+        "community_participants",
+        gettext_lazy("Participants"),
+        COMMUNITY,
+        _participants,
+        31,
+        business="community",
+        definition=gettext_lazy(
+            "Participants of the activity days recorded in the period, added up (延べ人数)."
+        ),
+    )
 )
 register_indicator(
     batched(
@@ -68,7 +79,11 @@ register_indicator(
         COMMUNITY,
         _organisations,
         32,
-        _organisations_reduce,
+        business="community",
+        definition=gettext_lazy(
+            "Distinct organisations named at the platform sessions of the period (not "
+            "head-counts; an organisation at several sessions counts once)."
+        ),
     )
 )
 

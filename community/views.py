@@ -148,6 +148,7 @@ def session_add(request: HttpRequest) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
                 attendance=form.attendance(),
                 outcomes=form.outcomes(),
+                organisations=form.organisation_names(),
             )
         except CaseRuleError as exc:
             add_rule_error(form, exc)

@@ -1182,3 +1182,6 @@ def seed_cases(command: Any) -> None:
         ).count()
         parts.append(f"{municipality.name} {count}")
     command.stdout.write("Demo cases: " + ", ".join(parts))
+    from demo.plan import seed_plans
+
+    seed_plans(command)

@@ -649,6 +649,7 @@ class _Seeder:
             attendance=dict(spec.attendance),
             notes=spec.notes,
             outcomes=[(o.kind, o.description, o.organisation) for o in spec.outcomes],
+            organisations=ORGANISATIONS.get(spec.theme, ()),
         )
         outcomes = session.outcomes.order_by("pk")
         for outcome, o in zip(outcomes, spec.outcomes, strict=True):
@@ -707,6 +708,25 @@ class _Seeder:
             self.concern(concern)
         for link in self.tenant.links:
             self.link(link)
+
+
+# The organisations named at each session (参加機関: counted once each in the statistics).
+ORGANISATIONS: dict[str, tuple[str, ...]] = {
+    "空き店舗を活用した居場所づくり": (
+        "豊中市", "商店街振興組合", "NPO法人とよなかつなぐ", "豊中市社会福祉協議会",
+        "地域包括支援センター",
+    ),
+    "企業と福祉の出会いの場": (
+        "株式会社ほたるいけ印刷", "就労継続支援B型事業所", "豊中市社会福祉協議会", "豊中市",
+        "NPO法人とよなかつなぐ", "市立中学校",
+    ),
+    "買い物支援（千里ニュータウンの団地）": (
+        "団地自治会", "スーパー千里店", "豊中市社会福祉協議会", "地域包括支援センター", "豊中市",
+    ),
+    "買い物支援と移動販売（美保関・宍道）": (
+        "みほのせきマート", "松江市社会福祉協議会", "松江市", "地区社協",
+    ),
+}  # fmt: skip
 
 
 def seed_community(command: Any) -> None:

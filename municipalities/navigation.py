@@ -157,7 +157,11 @@ MENU = (
                 _("Statistics"),
                 "cases:statistics",
                 (Role.MANAGER,),
-                ("cases:statistics_targets", "cases:national_statistics"),
+                (
+                    "cases:statistics_plan",
+                    "cases:statistics_trends",
+                    "cases:national_statistics",
+                ),
             ),
             Link(_("Audit trail"), "audit_search", (Role.MANAGER,)),
             Link(_("Staff security"), "staff_security", (Role.MANAGER,)),

@@ -52,10 +52,40 @@ def _handovers(ids: list[int] | None, p: Period) -> QuerySet:
 
 
 for indicator in (
-    batched("outreach_people", gettext_lazy("People reached by outreach"), OUTREACH, _people, 15),
-    batched("outreach_contacts", gettext_lazy("Outreach contacts"), OUTREACH, _contacts, 16),
     batched(
-        "outreach_handovers", gettext_lazy("Handed over from outreach"), OUTREACH, _handovers, 17
+        "outreach_people",
+        gettext_lazy("People reached by outreach"),
+        OUTREACH,
+        _people,
+        40,
+        business="outreach",
+        definition=gettext_lazy(
+            "Distinct people or households on the outreach register with a contact or a "
+            "change of stage in the period, consented or not (対象者数)."
+        ),
+    ),
+    batched(
+        "outreach_contacts",
+        gettext_lazy("Outreach contacts"),
+        OUTREACH,
+        _contacts,
+        41,
+        business="outreach",
+        definition=gettext_lazy(
+            "Every attempt to reach them in the period — visits, letters, calls, through the "
+            "family or an agency — whether it reached the person or not (延べ接触数)."
+        ),
+    ),
+    batched(
+        "outreach_handovers",
+        gettext_lazy("Handed over from outreach"),
+        OUTREACH,
+        _handovers,
+        42,
+        business="outreach",
+        definition=gettext_lazy(
+            "Targets handed over to a case (つなぎ) in the period, after they consented."
+        ),
     ),
 ):
     register_indicator(indicator)

@@ -20,7 +20,7 @@ from cases.statistics import (
     scoped,
     sum_by_municipality,
 )
-from participation.models import Assignment, Menu, Provider
+from participation.models import Assignment, Menu
 
 PARTICIPATION = gettext_lazy("Participation support")
 TAKING_PART = (
@@ -43,8 +43,12 @@ def _people(ids: list[int] | None, p: Period) -> QuerySet:
 
 
 def _providers(ids: list[int] | None, p: Period) -> QuerySet:
-    qs = Provider.objects.filter(is_active=True, menus__status=Menu.Status.ACTIVE)
-    return per_municipality_part(scoped(qs, ids))
+    """Distinct providers that hosted someone in the period: a menu of theirs with an
+    assignment taking part then (the period applies, as to the people)."""
+    qs = Assignment.objects.filter(status__in=TAKING_PART, start_on__lte=p.end).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=p.start)
+    )
+    return per_municipality_part(scoped(qs, ids), "menu__provider_id")
 
 
 register_indicator(
@@ -54,6 +58,10 @@ register_indicator(
         PARTICIPATION,
         _people,
         20,
+        business="participation",
+        definition=gettext_lazy(
+            "Distinct people on a menu (trial, active, paused or ended) at some time in the period."
+        ),
     )
 )
 register_indicator(
@@ -63,6 +71,10 @@ register_indicator(
         PARTICIPATION,
         _providers,
         21,
+        business="participation",
+        definition=gettext_lazy(
+            "Distinct providers hosting at least one person on one of their menus in the period."
+        ),
     )
 )
 

@@ -24,5 +24,6 @@ urlpatterns = [
         csp_exempt()(SpectacularSwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    path("statistics/", include("cases.statistics.api")),
     path("", include(router.urls)),
 ]

@@ -24,7 +24,10 @@ from django.urls import reverse
 from cases.models import Case, IndicatorTarget
 from municipalities.models import AuditEvent, Municipality
 from portal.replica import PIN_COOKIE, PRIMARY, REPLICA, ReplicaRouter, reading_from_replica
-from tests.cases.test_statistics import FY, dataset  # noqa: F401  (fixture)
+from tests.cases.test_statistics import DIRECT, FY, dataset  # noqa: F401  (fixture)
+
+# The 実施計画 of the fiscal year, every 事業 run directly (the targets are added per test).
+PLAN = {"first_year": FY, "last_year": FY, **DIRECT}
 
 router = ReplicaRouter()
 
@@ -188,7 +191,8 @@ def test_the_statistics_page_and_its_export_read_their_counts_from_the_replica(c
 def test_after_saving_targets_the_statistics_are_read_from_the_primary(client, personas):
     client.force_login(personas.manager_a)
     response = client.post(
-        reverse("cases:statistics_targets"), {"fiscal_year": FY, "consultations_received": "6"}
+        reverse("cases:statistics_plan") + f"?fiscal_year={FY}",
+        {**PLAN, "consultations_received": "6"},
     )
     assert response.status_code == 302
     pin = response.cookies[PIN_COOKIE]
@@ -285,9 +289,10 @@ def replay_paused() -> Iterator[None]:
 
 
 def indicator_counts(response) -> list[list[str]]:
-    """The export's first sheet: each indicator with its count (targets left out)."""
+    """The export's first sheet (the first 事業): each indicator with its count (targets
+    left out)."""
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
-    return [row[:3] for row in rows[: rows.index([])]]
+    return [row[:2] for row in rows[: rows.index([])]]
 
 
 @pytest.mark.django_db(transaction=True, databases=[PRIMARY, REPLICA])
@@ -319,8 +324,8 @@ def test_with_a_streaming_replica_statistics_read_it_and_a_read_after_a_write_do
         assert indicator_counts(lagging) == indicator_counts(before)
         # … while a request that writes reads its statistics from the primary after it.
         saved = client.post(
-            reverse("cases:statistics_targets"),
-            {"fiscal_year": FY, "consultations_received": "8"},
+            reverse("cases:statistics_plan") + f"?fiscal_year={FY}",
+            {**PLAN, "consultations_received": "8"},
         )
         assert PIN_COOKIE in saved.cookies
         with statements_by_alias() as seen:

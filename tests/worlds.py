@@ -103,6 +103,7 @@ class World:
             "token_id": self.api_token.pk,
             "look_id": self.look.pk,
             "target_id": self.target.pk,
+            "municipality_code": self.case.municipality.code,
         }
 
 

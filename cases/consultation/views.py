@@ -161,8 +161,12 @@ def emergency_look_review(request: HttpRequest, look_id: int) -> HttpResponse:
 
 # Intake items reported to the national government: marked on the form, warned about
 # on the case page when empty (cases.core.casepage.missing_for_national_reporting).
+# Source: 厚生労働省「自立相談支援機関使用標準様式（帳票類）」and its 記入要領 (平成27年度用
+# 改訂版, 平成27年3月25日): ※ marks the items always to be entered, which the national
+# reporting of consultation support reads (性別, 生年月日 for the age, 相談経路, 相談内容 with
+# the most pressing one). No source found marks ふりがな as reported: it is kept for search
+# and not marked. Re-check against the printed form whenever the ministry revises it.
 NATIONAL_INTAKE_FIELDS = (
-    "name_kana",
     "sex",
     "birth_date",
     "route",

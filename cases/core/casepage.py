@@ -435,15 +435,15 @@ def case_page(
     }
 
 
-NATIONAL_REPORTING_FIELDS = ("name_kana", "sex", "birth_date", "route", "categories", "primary")
+# The intake items reported to the national government (the source is named beside
+# ``cases.consultation.views.NATIONAL_INTAKE_FIELDS``); ふりがな is not one of them.
+NATIONAL_REPORTING_FIELDS = ("sex", "birth_date", "route", "categories", "primary")
 
 
 def missing_for_national_reporting(case: Case, categories: list[CaseCategory]) -> list[str]:
     """Names of intake items reported to the national government that are empty."""
     person = case.person
     missing = []
-    if not person.name_kana:
-        missing.append("name_kana")
     if person.sex == Person.Sex.UNRECORDED:
         missing.append("sex")
     if person.birth_date is None:

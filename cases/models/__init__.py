@@ -38,7 +38,7 @@ from cases.models.master import (
     master_data_constraints,
 )
 from cases.models.people import Household, HouseholdMember, Person, Relationship
-from cases.models.statistics import IndicatorTarget
+from cases.models.statistics import ImplementationPlan, IndicatorTarget, PlanBusiness
 from municipalities.scoping import TenantModel
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "Flag",
     "Household",
     "HouseholdMember",
+    "ImplementationPlan",
     "IndicatorTarget",
     "IssueCategory",
     "MasterData",
@@ -63,6 +64,7 @@ __all__ = [
     "MeetingCase",
     "Person",
     "PlanAction",
+    "PlanBusiness",
     "Referral",
     "Relationship",
     "RuleSetting",

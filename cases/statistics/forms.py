@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import CleanTextMixin
+from portal.forms import CleanTextMixin, DateInput
 
 MONTHS = [(m, f"{m}月") for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
 
@@ -44,16 +44,57 @@ class StatisticsPeriodForm(CleanTextMixin, forms.Form):
         return cleaned
 
 
-class TargetsForm(CleanTextMixin, forms.Form):
+class PlanForm(CleanTextMixin, forms.Form):
+    """The 実施計画 of one fiscal year: period, policies, who runs each 事業, the targets."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    first_year = forms.IntegerField(label=_("Plan period from (fiscal year)"), min_value=2000)
+    last_year = forms.IntegerField(label=_("Plan period to (fiscal year)"), min_value=2000)
+    adopted_on = forms.DateField(label=_("Adopted on"), required=False, widget=DateInput())
+    policies = forms.CharField(
+        label=_("Basic policies"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
     def __init__(
-        self, *args: Any, indicators: list[Any], targets: dict[str, int], **kwargs: Any
+        self,
+        *args: Any,
+        businesses: list[Any],
+        indicators: list[Any],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        from cases.models import PlanBusiness
+
+        self.business_keys = [b.key for b in businesses]
+        for business in businesses:
+            self.fields[f"op_{business.key}"] = forms.ChoiceField(
+                label=business.label, choices=PlanBusiness.Operation.choices
+            )
+            self.fields[f"contractors_{business.key}"] = forms.CharField(
+                label=_("Contractors"), max_length=500, required=False
+            )
+        self.indicator_codes = [i.code for i in indicators]
         for indicator in indicators:
             self.fields[indicator.code] = forms.IntegerField(
                 label=indicator.title,
                 min_value=0,
                 max_value=10_000_000,
                 required=False,
-                initial=targets.get(indicator.code),
+                error_messages={"min_value": _("Targets are whole numbers of 0 or more.")},
             )
+
+    def business_rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"op_{k}"], self[f"contractors_{k}"]) for k in self.business_keys]
+
+    def target_fields(self) -> list[Any]:
+        return [self[code] for code in self.indicator_codes]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        first, last = cleaned.get("first_year"), cleaned.get("last_year")
+        if first and last and last < first:
+            self.add_error("last_year", _("The plan period ends before it starts."))
+        return cleaned

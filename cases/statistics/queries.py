@@ -30,7 +30,6 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cases.models import (
     Case,
@@ -41,12 +40,10 @@ from cases.models import (
     Meeting,
     MeetingCase,
     Referral,
-    SupportPlan,
 )
 from cases.registry import (
     indicators,
     program_label,
-    register_indicator,
     register_section,
     sections_with_parts,
 )
@@ -120,6 +117,10 @@ class Indicator:
     # ``query(ids, period)`` gives the part, ``reduce(rows)`` the count per municipality.
     query: Callable[[list[int] | None, Period], QuerySet] | None = None
     reduce: Callable[[list[Row]], dict[int, int]] | None = None
+    # The 事業 it is reported under (``cases.registry.Business`` key; empty: "other") and
+    # what exactly is counted, shown beside the figure on the page and in the export.
+    business: str = ""
+    definition: Any = ""
 
 
 # A row of a part: municipality id, three dimensions as text, two counts, a number.
@@ -244,13 +245,16 @@ def batched(
     query: Callable[[list[int] | None, Period], QuerySet],
     order: int,
     reduce: Callable[[list[Row]], dict[int, int]] | None = None,
+    *,
+    business: str = "",
+    definition: Any = "",
 ) -> Indicator:
     """An indicator whose grouped count can share a statement with the others."""
 
     def count(ids: list[int] | None, p: Period) -> dict[int, int]:
         return (reduce or sum_by_municipality)(run_parts({"n": query(ids, p)})["n"])
 
-    return Indicator(code, title, program, count, order, query, reduce)
+    return Indicator(code, title, program, count, order, query, reduce, business, definition)
 
 
 @dataclass
@@ -277,69 +281,6 @@ def municipality_statistics(mid: int, p: Period) -> MunicipalityStatistics:
     ]
     counts = {code: n.get(mid, 0) for code, n in indicator_counts([mid], p, rows).items()}
     return MunicipalityStatistics(tables, counts, rows)
-
-
-# --- indicators of consultation support ----------------------------------------------------
-
-
-def _new_cases(ids: list[int] | None, p: Period) -> QuerySet:
-    qs = Case.objects.filter(deleted_at__isnull=True, opened_on__range=(p.start, p.end))
-    return per_municipality_part(scoped(qs, ids))
-
-
-def _meetings(kind: str) -> Callable[[list[int] | None, Period], QuerySet]:
-    def query(ids: list[int] | None, p: Period) -> QuerySet:
-        qs = Meeting.objects.filter(kind=kind, held_on__range=(p.start, p.end))
-        return per_municipality_part(scoped(qs, ids))
-
-    return query
-
-
-def _plans_made(ids: list[int] | None, p: Period) -> QuerySet:
-    qs = SupportPlan.objects.filter(created_on__range=(p.start, p.end))
-    return per_municipality_part(scoped(qs, ids))
-
-
-def _plans_closed(ids: list[int] | None, p: Period) -> QuerySet:
-    qs = MeetingCase.objects.filter(
-        decision=MeetingCase.Decision.CLOSE, meeting__held_on__range=(p.start, p.end)
-    )
-    return per_municipality_part(scoped(qs, ids))
-
-
-CONSULTATION = gettext_lazy("Consultation support")
-for indicator in (
-    batched(
-        "consultations_received",
-        gettext_lazy("Consultations received (new cases)"),
-        CONSULTATION,
-        _new_cases,
-        10,
-    ),
-    batched(
-        "multiagency_meetings",
-        gettext_lazy("Multi-agency support meetings"),
-        CONSULTATION,
-        _meetings(Meeting.Kind.MULTIAGENCY),
-        11,
-    ),
-    batched(
-        "support_meetings",
-        gettext_lazy("Support meetings (art. 106-6)"),
-        CONSULTATION,
-        _meetings(Meeting.Kind.SUPPORT),
-        12,
-    ),
-    batched("plans_made", gettext_lazy("Support plans made"), CONSULTATION, _plans_made, 13),
-    batched(
-        "plans_closed",
-        gettext_lazy("Cases closed by a multi-agency meeting"),
-        CONSULTATION,
-        _plans_closed,
-        14,
-    ),
-):
-    register_indicator(indicator)
 
 
 # --- detailed sections of consultation support ------------------------------------------------

@@ -5,64 +5,89 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import IndicatorTarget
-from cases.registry import indicators
-from cases.statistics.forms import StatisticsPeriodForm, TargetsForm
+from cases.registry import businesses, indicators
+from cases.statistics.export import survey_response
+from cases.statistics.forms import StatisticsPeriodForm
 from cases.statistics.queries import (
     Period,
-    indicator_counts,
     monthly_consultations,
     municipality_statistics,
     referral_flows,
-    suppress,
 )
+from cases.statistics.report import (
+    business_sections,
+    national_totals,
+    plan_for,
+    targets_of,
+    trends,
+)
+from cases.statistics.services import fiscal_years
 from municipalities.audit import audit_write
 from municipalities.decorators import role_required
-from municipalities.models import AuditEvent, Municipality, Role
+from municipalities.models import AuditEvent, Role
 from municipalities.scoping import active_membership
 from portal.exports import csv_response, xlsx_response
-from portal.fiscal import fiscal_year_of
-from portal.replica import reading_from_replica
-
-FIRST_YEAR = 2021
+from portal.fiscal import fiscal_year_of, reiwa_fiscal_year_label
 
 
 def _period(request: HttpRequest) -> tuple[StatisticsPeriodForm, Period]:
     current = fiscal_year_of(timezone.localdate())
-    years = list(range(current, FIRST_YEAR - 1, -1))
-    form = StatisticsPeriodForm(request.GET or None, years=years, initial={"fiscal_year": current})
+    form = StatisticsPeriodForm(
+        request.GET or None, years=fiscal_years(), initial={"fiscal_year": current}
+    )
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         return form, Period.of(data["fiscal_year"], data["first_month"], data["last_month"])
     return form, Period.of(current)
 
 
-def _indicator_rows(counts: dict[str, int], targets: dict[str, int]) -> list[dict[str, Any]]:
-    rows = []
-    for indicator in indicators():
-        actual = counts.get(indicator.code, 0)
-        target = targets.get(indicator.code)
-        rows.append(
-            {
-                "code": indicator.code,
-                "title": str(indicator.title),
-                "program": str(indicator.program),
-                "actual": actual,
-                "target": target,
-                "progress": round(100 * actual / target) if target else None,
-            }
+def _blank(value: int | None) -> Any:
+    return "" if value is None else value
+
+
+def _export(request: HttpRequest, membership: Any, period: Period, sections, tables):
+    export = request.GET.get("export")
+    audit_write(
+        user=request.user,
+        municipality_id=membership.municipality_id,
+        action=AuditEvent.Action.EXPORT,
+        detail={
+            "what": "statistics",
+            "format": export,
+            "period": [period.start.isoformat(), period.end.isoformat()],
+        },
+        request=request,
+    )
+    if export == "xlsx":
+        return survey_response(membership.municipality, period, sections, tables)
+    header = [_("Indicator"), _("Actual"), _("Target"), _("Achieved (%)"), _("What is counted")]
+    sheets = [
+        (
+            section.label,
+            header,
+            [
+                [
+                    r.title,
+                    r.actual,
+                    "" if r.target is None else r.target,
+                    r.progress or "",
+                    r.definition,
+                ]
+                for r in section.rows
+            ],
         )
-    return rows
+        for section in sections
+    ]
+    sheets += [(t.title, t.columns, t.rows) for t in tables]
+    name = f"statistics-{membership.municipality.code}-{period.start:%Y%m}-{period.end:%Y%m}"
+    return csv_response(name, sheets)
 
 
 @role_required(Role.MANAGER)
@@ -70,40 +95,15 @@ def statistics(request: HttpRequest) -> HttpResponse:
     membership = active_membership(request.user)
     mid = membership.municipality_id
     form, period = _period(request)
-    targets = dict(
-        IndicatorTarget.objects.filter(
-            municipality_id=mid, fiscal_year=period.fiscal_year
-        ).values_list("indicator", "target")
-    )
-    # Every section and indicator in one statement (computed for this request only), read
-    # from the replica if there is one; the targets above are read from the primary, so
-    # that a target just saved shows at once.
+    # The plan and its targets are read from the primary, so that a target just saved
+    # shows at once; every section and indicator comes in one statement (computed for this
+    # request only), read from the replica if there is one.
+    targets = targets_of(mid, period.fiscal_year)
+    plan = plan_for(mid, period.fiscal_year)
     stats = municipality_statistics(mid, period)
-    tables = stats.tables
-    rows = _indicator_rows(stats.counts, targets)
-    export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
-        audit_write(
-            user=request.user,
-            municipality_id=mid,
-            action=AuditEvent.Action.EXPORT,
-            detail={
-                "what": "statistics",
-                "format": export,
-                "period": [period.start.isoformat(), period.end.isoformat()],
-            },
-            request=request,
-        )
-        sheets = [
-            (
-                _("Indicators"),
-                [_("Program"), _("Indicator"), _("Actual"), _("Target")],
-                [[r["program"], r["title"], r["actual"], r["target"] or ""] for r in rows],
-            )
-        ]
-        sheets += [(t.title, t.columns, t.rows) for t in tables]
-        name = f"statistics-{membership.municipality.code}-{period.start:%Y%m}-{period.end:%Y%m}"
-        return (csv_response if export == "csv" else xlsx_response)(name, sheets)
+    sections = business_sections(stats.counts, targets, plan)
+    if request.GET.get("export") in ("csv", "xlsx"):
+        return _export(request, membership, period, sections, stats.tables)
     monthly = monthly_consultations(mid, period, stats.rows)
     flows = referral_flows(mid, period, stats.rows)
     charts = {
@@ -124,9 +124,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "period": period,
-            "tables": tables,
-            "indicators": rows,
-            "targets_form": TargetsForm(indicators=indicators(), targets=targets),
+            "plan": plan,
+            "sections": sections,
+            "tables": stats.tables,
             "charts": charts,
             "query": request.GET.urlencode(),
         },
@@ -134,42 +134,40 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-def statistics_targets(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        raise PermissionDenied
+def statistics_trends(request: HttpRequest) -> HttpResponse:
+    """Each indicator month by month over the fiscal year and the one before."""
     membership = active_membership(request.user)
-    try:
-        fiscal_year = int(request.POST.get("fiscal_year", ""))
-    except ValueError:
-        fiscal_year = fiscal_year_of(timezone.localdate())
-    form = TargetsForm(request.POST, indicators=indicators(), targets={})
-    if not form.is_valid():
-        messages.error(request, _("Targets are whole numbers of 0 or more."))
-        return redirect(f"{reverse('cases:statistics')}?fiscal_year={fiscal_year}")
-    with transaction.atomic():
-        for code, value in form.cleaned_data.items():
-            if value is None:
-                IndicatorTarget.objects.filter(
-                    municipality_id=membership.municipality_id,
-                    fiscal_year=fiscal_year,
-                    indicator=code,
-                ).delete()
-            else:
-                IndicatorTarget.objects.update_or_create(
-                    municipality_id=membership.municipality_id,
-                    fiscal_year=fiscal_year,
-                    indicator=code,
-                    defaults={"target": value, "updated_by": request.user},
-                )
-        audit_write(
-            user=request.user,
-            municipality_id=membership.municipality_id,
-            action=AuditEvent.Action.UPDATE,
-            detail={"targets": form.cleaned_data, "fiscal_year": fiscal_year},
-            request=request,
-        )
-    messages.success(request, _("The targets were saved."))
-    return redirect(f"{reverse('cases:statistics')}?fiscal_year={fiscal_year}")
+    form, period = _period(request)
+    keys = [b.key for b in businesses()]
+    business = request.GET.get("business") or keys[0]
+    if business not in keys:
+        business = keys[0]
+    found = trends(membership.municipality_id, period.fiscal_year, business)
+    this_label = reiwa_fiscal_year_label(period.fiscal_year)
+    last_label = reiwa_fiscal_year_label(period.fiscal_year - 1)
+    data = [
+        {
+            "id": f"trend-{t.code}",
+            "title": t.title,
+            "labels": t.months,
+            "series": [
+                {"label": this_label, "values": t.this_year},
+                {"label": last_label, "values": t.last_year},
+            ],
+        }
+        for t in found
+    ]
+    return render(
+        request,
+        "cases/statistics_trends.html",
+        {
+            "form": form,
+            "period": period,
+            "business": business,
+            "businesses": businesses(),
+            "trends": data,
+        },
+    )
 
 
 @login_required
@@ -179,24 +177,13 @@ def national_statistics(request: HttpRequest) -> HttpResponse:
     if not request.user.is_system_admin:
         raise PermissionDenied
     form, period = _period(request)
-    with reading_from_replica():  # the roster and the counts of the whole country
-        prefecture_of = dict(Municipality.objects.values_list("pk", "prefecture"))
-        counts = indicator_counts(None, period)  # one statement for every indicator
-    prefectures: dict[str, dict[str, int]] = {}
-    totals: dict[str, int] = {}
+    totals = national_totals(period)  # the roster, and every indicator in one statement
     ind = indicators()
-    for indicator in ind:
-        for mid, n in counts[indicator.code].items():
-            pref = prefecture_of.get(mid, "?")
-            prefectures.setdefault(pref, {})
-            prefectures[pref][indicator.code] = prefectures[pref].get(indicator.code, 0) + n
-            totals[indicator.code] = totals.get(indicator.code, 0) + n
     header = [_("Prefecture"), *[str(i.title) for i in ind]]
     rows = [
-        [pref, *[suppress(values.get(i.code, 0)) for i in ind]]
-        for pref, values in sorted(prefectures.items())
+        [pref, *totals.suppressed(values)] for pref, values in sorted(totals.prefectures.items())
     ]
-    total_row = [_("All municipalities"), *[suppress(totals.get(i.code, 0)) for i in ind]]
+    total_row = [_("All municipalities"), *totals.suppressed(totals.totals)]
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         name = f"national-statistics-{period.start:%Y%m}-{period.end:%Y%m}"

@@ -22,7 +22,11 @@ from tests.worlds import master
 pytestmark = pytest.mark.django_db
 
 FY = 2025  # 令和7年度: 2025-04-01 .. 2026-03-31
-STATISTICS_QUERIES = 8
+STATISTICS_QUERIES = 9  # session, user, membership, targets, plan, statistics, …
+DIRECT = {
+    f"op_{key}": "direct"
+    for key in ("comprehensive", "participation", "community", "outreach", "multiagency")
+}
 NATIONAL_QUERIES = 8
 
 
@@ -145,17 +149,20 @@ def test_manager_page_targets_and_exports(client, personas, dataset):
     html = client.get(url, {"fiscal_year": FY}).content.decode()
     assert "令和7年度" in html
     assert "chart-data" in html
-    response = client.post(
-        reverse("cases:statistics_targets"), {"fiscal_year": FY, "consultations_received": "6"}
+    plan = client.post(
+        reverse("cases:statistics_plan") + f"?fiscal_year={FY}",
+        {"first_year": FY, "last_year": FY + 2, "consultations_received": "6", **DIRECT},
     )
-    assert response.status_code == 302
+    assert plan.status_code == 302
     assert IndicatorTarget.objects.get(indicator="consultations_received").target == 6
     html = client.get(url, {"fiscal_year": FY}).content.decode()
     assert "50%" in html  # 3 of 6
     bad = client.post(
-        reverse("cases:statistics_targets"), {"fiscal_year": FY, "consultations_received": "-1"}
+        reverse("cases:statistics_plan") + f"?fiscal_year={FY}",
+        {"first_year": FY, "last_year": FY, "consultations_received": "-1", **DIRECT},
     )
-    assert bad.status_code == 302
+    assert bad.status_code == 400
+    assert "目標は0以上の整数で入力してください" in bad.content.decode()
     assert IndicatorTarget.objects.get().target == 6
     # A person's name that looks like a formula is neutralised in the export.
     core_services.person_create(
@@ -168,11 +175,12 @@ def test_manager_page_targets_and_exports(client, personas, dataset):
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff")
     assert "相談受付件数" in body
+    assert "包括的相談支援事業" in body
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert any(row[:2] == ["民生委員・児童委員", "2"] for row in rows)
     response = client.get(url, {"fiscal_year": FY, "export": "xlsx"})
     workbook = load_workbook(io.BytesIO(response.content))
-    assert len(workbook.sheetnames) > 3
+    assert len(workbook.sheetnames) > 5  # one sheet per 事業, then the detailed tables
     from municipalities.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="export", user=personas.manager_a).count() == 2
@@ -207,7 +215,8 @@ def test_statistics_page_query_count_does_not_grow(
     client, personas, dataset, django_assert_num_queries
 ):
     """Every section and indicator comes from one statement (UNION ALL of grouped counts),
-    however many rows: session, user, membership, targets, the statistics, session save."""
+    however many rows: session, user, membership, targets, the plan, the statistics,
+    session save."""
     client.force_login(personas.manager_a)
     url = reverse("cases:statistics")
     client.get(url, {"fiscal_year": FY})

@@ -2,10 +2,33 @@
    script), drawn with the Chart.js copy served by the portal. */
 (function () {
   "use strict";
-  var source = document.getElementById("chart-data");
-  if (!source || typeof Chart === "undefined") { return; }
-  var data = JSON.parse(source.textContent);
+  if (typeof Chart === "undefined") { return; }
   var colour = "#1d5c96";
+  var previous = "#9aa7b4";
+  // Trends: each indicator month by month, this fiscal year and the one before.
+  var trendSource = document.getElementById("trend-data");
+  if (trendSource) {
+    JSON.parse(trendSource.textContent).forEach(function (spec) {
+      var canvas = document.getElementById(spec.id);
+      if (!canvas) { return; }
+      canvas.chart = new Chart(canvas, {
+        type: "line",
+        data: {
+          labels: spec.labels,
+          datasets: spec.series.map(function (s, i) {
+            return { label: s.label, data: s.values, borderColor: i === 0 ? colour : previous,
+                     backgroundColor: i === 0 ? colour : previous, borderDash: i === 0 ? [] : [6, 4],
+                     spanGaps: false, tension: 0.2 };
+          })
+        },
+        options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+      });
+      canvas.setAttribute("data-rendered", "true");
+    });
+  }
+  var source = document.getElementById("chart-data");
+  if (!source) { return; }
+  var data = JSON.parse(source.textContent);
   // "包括的相談支援事業 → 参加支援事業" on two lines, so that a long label is not clipped.
   function lines(label) {
     var parts = typeof label === "string" ? label.split(" → ") : [label];
