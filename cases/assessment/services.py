@@ -20,6 +20,7 @@ from cases.models import Assessment, Case, HouseholdMember, RelationshipMark, Su
 from municipalities.audit import audit_change
 from municipalities.models import AuditEvent, User
 from municipalities.scoping import require_role, same_municipality
+from portal.anonymise import blank_text
 from portal.errors import CaseRuleError
 
 MOST_SUPPORTERS = 30
@@ -159,6 +160,37 @@ def relationship_marks_set(
         else:
             RelationshipMark.objects.filter(case=case, target=target).delete()
     if changed:
-        case_event_append(case, user, "relationships_marked", marks=changed)
+        # The history keeps the kinds of tie, not the supporters' names (anonymisation).
+        case_event_append(
+            case, user, "relationships_marked", strengths=sorted(set(changed.values()) - {""})
+        )
         audit_change(user, AuditEvent.Action.UPDATE, case, case=case, relationships=changed)
     return len(changed)
+
+
+def anonymise_assessments(case_ids: list[int], marker: str) -> dict[str, int]:
+    """Retention (``cases.core.retention``): blank the free text of the cases'
+    assessments — the domains and the named supporters too — and drop the marks on ties
+    with named people (their key is the name); dates, versions and who took part from
+    which agency stay."""
+    assessments = Assessment.objects.filter(case_id__in=case_ids)
+    rows = blank_text(
+        assessments, ["wishes", "life_history", "staff_present", "family_present"], marker
+    )
+    changed = []
+    for a in assessments.only("pk", "domains", "supporters"):
+        domains = {
+            key: {part: marker if text else "" for part, text in parts.items()}
+            for key, parts in a.domains.items()
+        }
+        supporters = [
+            {"name": marker, "role": marker if s.get("role") else ""} for s in a.supporters
+        ]
+        if domains != a.domains or supporters != a.supporters:
+            a.domains, a.supporters = domains, supporters
+            changed.append(a)
+    Assessment.objects.bulk_update(changed, ["domains", "supporters"], batch_size=200)
+    marks, _kinds = RelationshipMark.objects.filter(
+        case_id__in=case_ids, target__startswith="person:"
+    ).delete()
+    return {"assessment": max(rows, len(changed)), "relationship_mark": marks}

@@ -438,3 +438,34 @@ def test_the_assessment_page_costs_the_same_whatever_it_holds(
         )
     with django_assert_num_queries(QUERIES_ASSESSMENT_PAGE):
         client.get(url)
+
+
+# --- retention --------------------------------------------------------------------------
+
+
+def test_anonymisation_blanks_the_assessment_and_the_named_supporters(personas, world_a):
+    from cases.core.retention import anonymise_expired
+    from tests.cases.test_retention import FIRST_DAY_PAST, close_world, personal_text_left
+
+    case = world_a.case
+    record(
+        personas,
+        case,
+        wishes="山田 花子さん「次郎と暮らしたい」",
+        domains={"family_care": {"situation": "次郎が買い物", "issues": "", "strengths": "山田家"}},
+        supporters=[{"role": "民生委員", "name": "山田 一郎"}],
+        family_present="山田 次郎",
+    )
+    services.relationship_marks_set(
+        user=personas.caseworker_a,
+        case=case,
+        marks={"person:山田 一郎": "strong", f"agency:{world_a.agency.pk}": "weak"},
+        allowed=case_maps(case).supporter_keys(),
+    )
+    close_world(world_a, personas.caseworker_a)
+    anonymise_expired(as_of=FIRST_DAY_PAST)
+    assert personal_text_left(("山田", "花子", "次郎", "一郎")) == []
+    a = Assessment.objects.get()
+    assert a.version == 1
+    assert a.domains["family_care"]["issues"] == ""
+    assert list(RelationshipMark.objects.values_list("strength", flat=True)) == ["weak"]
