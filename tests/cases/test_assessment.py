@@ -469,3 +469,20 @@ def test_anonymisation_blanks_the_assessment_and_the_named_supporters(personas, 
     assert a.version == 1
     assert a.domains["family_care"]["issues"] == ""
     assert list(RelationshipMark.objects.values_list("strength", flat=True)) == ["weak"]
+
+
+def test_the_disclosure_export_holds_every_version(personas, world_a):
+    import io
+
+    from django.core.management import call_command
+
+    record(personas, world_a.case, wishes="一回目の意向")
+    record(personas, world_a.case, wishes="二回目の意向")
+    out = io.StringIO()
+    call_command("export_person", str(world_a.person.pk), stdout=out)
+    text = out.getvalue()
+    assert "アセスメント 第1版" in text
+    assert "一回目の意向" in text
+    assert "二回目の意向" in text
+    assert "民生委員 田中 一郎" in text
+    assert "健康・疾病・障害: 現状：膝が悪い" in text
