@@ -96,7 +96,7 @@ def _shape(m: Member, x: float, y: float) -> list[str]:
 
 
 def _member_label(m: Member, today) -> str:
-    age = m.age_on(today)
+    age = None if m.deceased else m.age_on(today)  # no age of the living for the dead
     bits = [m.relationship_label]
     if age is not None:
         bits.append(_("%(age)s yrs") % {"age": age})

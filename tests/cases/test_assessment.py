@@ -486,3 +486,42 @@ def test_the_disclosure_export_holds_every_version(personas, world_a):
     assert "二回目の意向" in text
     assert "民生委員 田中 一郎" in text
     assert "健康・疾病・障害: 現状：膝が悪い" in text
+
+
+def test_every_relationship_finds_its_row_and_couples_are_joined():
+    from cases.assessment.maps import CaseMaps, Member
+
+    rels = [
+        ("self", "male"),
+        ("spouse", "female"),
+        ("father", "male"),
+        ("mother", "female"),
+        ("grandparent", "female"),
+        ("sibling", "unrecorded"),
+        ("son", "male"),
+        ("daughter", "female"),
+        ("grandchild", "other"),
+        ("relative", "male"),
+        ("other", "female"),
+    ]
+    members = [
+        Member(i, f"人{i}", rel, rel, sex, None, is_self=rel == "self", deceased=rel == "father")
+        for i, (rel, sex) in enumerate(rels, start=1)
+    ]
+    root = parse_svg(str(genogram_svg(CaseMaps(case=None, members=members))))
+    drawn = [g for g in root.iter(f"{SVG}g") if g.get("class") == "member"]
+    assert len(drawn) == len(rels)
+    couples = {(line.get("data-a"), line.get("data-b")) for line in root.iter(f"{SVG}line")
+               if line.get("class") == "couple"}  # fmt: skip
+    assert couples == {("1", "2"), ("3", "4")}
+    diamonds = [g.get("data-person") for g in drawn if g.find(f"{SVG}polygon") is not None]
+    assert diamonds == ["6", "9"]  # sex not recorded, or other: neither square nor circle
+    child_lines = {
+        (line.get("data-parent"), line.get("data-child"))
+        for line in root.iter(f"{SVG}line")
+        if line.get("class") == "child-line"
+    }
+    assert ("3", "1") in child_lines  # the person descends from the parents' couple
+    assert ("3", "6") in child_lines  # and so does the sibling
+    assert ("1", "7") in child_lines  # the children from the person's couple
+    assert ("5", "3") in child_lines  # the grandparent above the parents
