@@ -285,3 +285,34 @@ def businesses() -> list[Business]:
 
 def get_business(key: str) -> Business | None:
     return _businesses.get(key)
+
+
+# --- supporters around a case (ecomap) ---------------------------------------------------
+# A supporter provider takes a case and returns ``cases.core.timeline.RowKind`` items whose
+# builders make ``Supporter``s: the places, menus and people of a program linked to the
+# case, read in the ecomap's one statement with the core's own (agencies, household).
+
+
+@dataclass(frozen=True)
+class Supporter:
+    """One node around the person on the ecomap. ``key`` is stable (``agency:12``,
+    ``participation.menu:3``): the caseworker's mark on the relationship is stored by it."""
+
+    key: str
+    label: str
+    kind: Any  # what it is, shown under the name (関係機関, 参加支援 …)
+
+
+SupporterProvider = Callable[[Any], list[Any]]
+_supporter_providers: list[SupporterProvider] = []
+
+
+def register_supporter_provider(provider: SupporterProvider) -> SupporterProvider:
+    """Declare where a program's supporters of a case come from (once per process)."""
+    if provider not in _supporter_providers:
+        _supporter_providers.append(provider)
+    return provider
+
+
+def supporter_providers() -> tuple[SupporterProvider, ...]:
+    return tuple(_supporter_providers)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from cases.assessment import views as assessment_views
 from cases.collaboration import views as collaboration_views
 from cases.consultation import views as consultation_views
 from cases.core import views as core_views
@@ -43,6 +44,23 @@ urlpatterns = [
     path("<int:case_id>/plans/new/", collaboration_views.plan_add, name="plan_add"),
     path("<int:case_id>/referrals/new/", collaboration_views.referral_add, name="referral_add"),
     path("<int:case_id>/audit/", core_views.case_audit, name="case_audit"),
+    # インテーク・アセスメントシート, genogram and ecomap (cases.assessment).
+    path(
+        "<int:case_id>/assessment/",
+        assessment_views.assessment_detail,
+        name="assessment_detail",
+    ),
+    path("<int:case_id>/assessment/new/", assessment_views.assessment_add, name="assessment_add"),
+    path(
+        "<int:case_id>/assessment/print/",
+        assessment_views.assessment_print,
+        name="assessment_print",
+    ),
+    path(
+        "<int:case_id>/relationships/",
+        assessment_views.relationship_marks,
+        name="relationship_marks",
+    ),
     path(
         "consultations/<int:consultation_id>/edit/",
         consultation_views.consultation_edit,

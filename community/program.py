@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from cases.registry import CaseLink, FlagSubject, Program, register_program
+from cases.registry import (
+    CaseLink,
+    FlagSubject,
+    Program,
+    register_program,
+    register_supporter_provider,
+)
 from municipalities.models import Role
 
 PROGRAM = "community"
@@ -13,6 +19,7 @@ PROGRAM = "community"
 def register() -> None:
     from community.queries import case_timeline
     from community.services import anonymise_for_retention
+    from community.supporters import case_supporters
 
     register_program(
         Program(
@@ -33,3 +40,4 @@ def register() -> None:
             demo_order=40,
         )
     )
+    register_supporter_provider(case_supporters)

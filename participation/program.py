@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from cases.registry import Program, register_program
+from cases.registry import Program, register_program, register_supporter_provider
 from municipalities.models import Role
 
 PROGRAM = "participation"
@@ -13,6 +13,7 @@ PROGRAM = "participation"
 def register() -> None:
     from participation.queries import case_timeline
     from participation.services import anonymise_for_retention
+    from participation.supporters import case_supporters
 
     register_program(
         Program(
@@ -28,3 +29,4 @@ def register() -> None:
             demo_order=30,
         )
     )
+    register_supporter_provider(case_supporters)

@@ -27,14 +27,22 @@ def reiwa_fiscal_year_label(fiscal_year: int) -> str:
 
 
 REIWA_FIRST_DAY = datetime.date(2019, 5, 1)
+# The first day of each era (元号) a date of birth on a form may need, newest first.
+ERAS = (
+    ("令和", REIWA_FIRST_DAY),
+    ("平成", datetime.date(1989, 1, 8)),
+    ("昭和", datetime.date(1926, 12, 25)),
+    ("大正", datetime.date(1912, 7, 30)),
+)
 
 
 def reiwa_date(day: datetime.date) -> str:
     """The date as Japanese official documents write it: 2026-12-01 → '令和8年12月1日'
-    (令和 from 1 May 2019, 平成 before; the first year is 元年)."""
-    if day >= REIWA_FIRST_DAY:
-        era, n = "令和", day.year - REIWA_FIRST_DAY.year + 1
-    else:
-        era, n = "平成", day.year - 1988
-    year = "元" if n == 1 else str(n)
-    return f"{era}{year}年{day.month}月{day.day}日"
+    (令和 from 1 May 2019, 平成, 昭和 and 大正 before — a date of birth on a form —;
+    the first year is 元年). Before 大正 the Western year."""
+    for era, first in ERAS:
+        if day >= first:
+            n = day.year - first.year + 1
+            year = "元" if n == 1 else str(n)
+            return f"{era}{year}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -48,6 +48,7 @@ from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from cases.assessment.services import anonymise_assessments
 from cases.models import (
     Case,
     CaseEvent,
@@ -216,6 +217,7 @@ def _anonymise_cases(municipality_id: int, case_ids: list[int], person_ids: list
             events.append(event)
     CaseEvent.objects.bulk_update(events, ["data"], batch_size=500)
     rows["case_event"] = len(events)
+    rows.update(anonymise_assessments(case_ids, MARKER))
     for anonymiser in anonymisers():
         for label, count in anonymiser(
             municipality_id=municipality_id,

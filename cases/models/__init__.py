@@ -10,6 +10,7 @@ One module per part of the program; everything is re-exported here, so
 
 from __future__ import annotations
 
+from cases.models.assessment import Assessment, RelationshipMark
 from cases.models.case import (
     Case,
     CaseAgency,
@@ -42,6 +43,7 @@ from cases.models.statistics import ImplementationPlan, IndicatorTarget, PlanBus
 from municipalities.scoping import TenantModel
 
 __all__ = [
+    "Assessment",
     "Case",
     "CaseAgency",
     "CaseCategory",
@@ -67,6 +69,7 @@ __all__ = [
     "PlanBusiness",
     "Referral",
     "Relationship",
+    "RelationshipMark",
     "RuleSetting",
     "SupportAgency",
     "SupportPlan",

@@ -228,3 +228,19 @@ def test_an_emergency_look_waits_on_the_office_dashboard(seeded):
     assert look.user.username == "a-konkyu"
     assert look.case.lead_agency.name == "豊中市みどり台地域包括支援センター"
     assert dashboard(User.objects.get(username="a-manager"))["emergency_looks"] == [look]
+
+
+def test_the_8050_household_is_assessed_twice_with_its_ties_marked(seeded):
+    from cases.assessment.maps import case_maps
+    from cases.models import Assessment
+
+    case = Case.objects.get(municipality__code="272035", person__name="松岡 キヨ子")
+    assert list(case.assessments.order_by("version").values_list("version", flat=True)) == [1, 2]
+    assert Assessment.objects.count() == 2
+    maps = case_maps(case)
+    assert set(maps.marks.values()) == {"strong", "weak", "strained"}
+    assert set(maps.marks) <= set(maps.supporter_keys())
+    assert len(maps.members) == 2
+    assert "Demo assessments" in seeded
+    seed()  # again: nothing more
+    assert Assessment.objects.count() == 2

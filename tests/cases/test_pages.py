@@ -259,8 +259,9 @@ def test_case_page_query_count_does_not_grow_with_rows(
 # one UNION ALL of the case's rows (consultations, plans, meeting items, referrals, status
 # events, household members, flags, issues, agencies, and the participation and community
 # timeline kinds); consents; consent agencies (prefetch); audit write (head moved on,
-# event, head signed)
-QUERIES_CASE_PAGE = 13
+# event, head signed); one UNION ALL of the assessment card's rows (versions, genogram,
+# ecomap: cases.assessment.maps)
+QUERIES_CASE_PAGE = 14
 
 
 def test_case_page_shows_the_newest_timeline_entries_and_links_to_older_ones(

@@ -67,6 +67,11 @@ def test_reiwa_fiscal_year_label(year, label):
         ("2019-05-01", "令和元年5月1日"),  # the first day of 令和
         ("2019-04-30", "平成31年4月30日"),  # the last day of 平成
         ("2020-01-01", "令和2年1月1日"),
+        ("1989-01-08", "平成元年1月8日"),  # the first day of 平成
+        ("1989-01-07", "昭和64年1月7日"),
+        ("1944-05-01", "昭和19年5月1日"),  # a date of birth on the assessment sheet
+        ("1926-12-24", "大正15年12月24日"),
+        ("1900-01-01", "1900年1月1日"),
     ],
 )
 def test_reiwa_date(day, label):

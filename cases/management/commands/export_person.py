@@ -2,7 +2,8 @@
 
 Everything the portal holds on one person, as a readable Markdown document (for a
 disclosure request, 開示請求): personal details, households, cases with their issues,
-consultations (withdrawn entries included), consent, plans, meetings, referrals, and
+consultations (withdrawn entries included), consent, plans, meetings, referrals, the
+assessments, and
 what the program apps add to each case's timeline. The export is itself audited."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cases.assessment.export import export_lines as assessment_export_lines
 from cases.core.casepage import case_page
 from cases.models import Case, Person
 from municipalities.audit import audit_write
@@ -93,6 +95,7 @@ def render(person: Person) -> list[str]:
                 + (f"：{body}" if body else "")
                 + ("（撤回済み）" if withdrawn else "")
             )
+        lines += assessment_export_lines(case)
     return lines
 
 

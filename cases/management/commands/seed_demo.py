@@ -30,7 +30,12 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["allow_production"]:
             raise CommandError("Demo accounts have a known password; refusing with DEBUG off.")
         # The staff first, then every program's seeder in its declared order.
-        seeders = [("staff", "demo.staff:seed_staff"), *demo_seeders()]
+        seeders = [
+            ("staff", "demo.staff:seed_staff"),
+            *demo_seeders(),
+            # Last: the assessment's ecomap shows what every program linked to the case.
+            ("assessments", "demo.assessment:seed_assessments"),
+        ]
         for name, path in seeders:
             with transaction.atomic():
                 _load(path)(self)
