@@ -454,3 +454,23 @@ def test_existing_targets_move_into_a_plan_of_their_year(personas):
     }
     migration.forwards(apps, None)  # again: nothing new
     assert plan_for(m.pk, FY).pk == plan.pk
+
+
+def test_national_page_and_api_keep_their_query_count(
+    client, personas, year, django_assert_num_queries
+):
+    client.force_login(personas.system_admin)
+    page, api = reverse("cases:national_statistics"), reverse("api-statistics-national")
+    client.get(page, {"fiscal_year": FY})
+    client.get(api, {"fiscal_year": FY})
+    with django_assert_num_queries(8) as page_queries:
+        client.get(page, {"fiscal_year": FY})
+    # session, user, membership (none), the roster, every count, session save, …
+    with django_assert_num_queries(7) as api_queries:
+        client.get(api, {"fiscal_year": FY})
+    for n in range(4):
+        session(personas, datetime.date(2025, 11, 1 + n), [f"全国{n}"], {"npo": 1})
+    with django_assert_num_queries(len(page_queries.captured_queries)):
+        client.get(page, {"fiscal_year": FY})
+    with django_assert_num_queries(len(api_queries.captured_queries)):
+        client.get(api, {"fiscal_year": FY})
