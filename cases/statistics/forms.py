@@ -70,11 +70,19 @@ class PlanForm(CleanTextMixin, forms.Form):
 
         self.business_keys = [b.key for b in businesses]
         for business in businesses:
+            # Shown in a table row named by the 事業: each control carries its own name.
             self.fields[f"op_{business.key}"] = forms.ChoiceField(
-                label=business.label, choices=PlanBusiness.Operation.choices
+                label=business.label,
+                choices=PlanBusiness.Operation.choices,
+                widget=forms.Select(attrs={"aria-label": f"{business.label} {_('Run by')}"}),
             )
             self.fields[f"contractors_{business.key}"] = forms.CharField(
-                label=_("Contractors"), max_length=500, required=False
+                label=_("Contractors"),
+                max_length=500,
+                required=False,
+                widget=forms.TextInput(
+                    attrs={"aria-label": f"{business.label} {_('Contractors')}"}
+                ),
             )
         self.indicator_codes = [i.code for i in indicators]
         for indicator in indicators:

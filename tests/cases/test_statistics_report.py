@@ -440,3 +440,47 @@ def test_a_program_takes_over_a_business_and_its_indicators_follow(personas, yea
     finally:
         register_business(before)
         _indicators.pop("outreach_contacts_test")
+
+
+def test_existing_targets_move_into_a_plan_of_their_year(personas):
+    """The data migration: targets saved before the 実施計画 existed get a plan of their
+    municipality and fiscal year (its period that year alone)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0017_targets_into_plans")
+    m = personas.municipality_a
+    for code, target in (("consultations_received", 6), ("plans_made", 2)):
+        IndicatorTarget.objects.create(
+            municipality=m, fiscal_year=FY, indicator=code, target=target
+        )
+    migration.forwards(apps, None)
+    plan = plan_for(m.pk, FY)
+    assert (plan.first_year, plan.last_year) == (FY, FY)
+    assert set(plan.targets.values_list("indicator", flat=True)) == {
+        "consultations_received",
+        "plans_made",
+    }
+    migration.forwards(apps, None)  # again: nothing new
+    assert plan_for(m.pk, FY).pk == plan.pk
+
+
+def test_national_page_and_api_keep_their_query_count(
+    client, personas, year, django_assert_num_queries
+):
+    client.force_login(personas.system_admin)
+    page, api = reverse("cases:national_statistics"), reverse("api-statistics-national")
+    client.get(page, {"fiscal_year": FY})
+    client.get(api, {"fiscal_year": FY})
+    with django_assert_num_queries(8) as page_queries:
+        client.get(page, {"fiscal_year": FY})
+    # session, user, membership (none), the roster, every count, session save, …
+    with django_assert_num_queries(7) as api_queries:
+        client.get(api, {"fiscal_year": FY})
+    for n in range(4):
+        session(personas, datetime.date(2025, 11, 1 + n), [f"全国{n}"], {"npo": 1})
+    with django_assert_num_queries(len(page_queries.captured_queries)):
+        client.get(page, {"fiscal_year": FY})
+    with django_assert_num_queries(len(api_queries.captured_queries)):
+        client.get(api, {"fiscal_year": FY})
