@@ -99,13 +99,15 @@ def _can_prepare() -> bool:
 
 def _execute_prepared(cursor: Any, key: tuple, statement: _Statement, case_ids: list[int]) -> None:
     """Run ``statement`` as a prepared statement of this database session, preparing it on
-    first use: PostgreSQL then plans it once (after its first few runs) instead of for
-    every case, and planning the rules is most of a statement that reads a few rows
-    (bench/README.md).
+    first use: PostgreSQL then plans it once instead of for every case, and planning the
+    rules is most of a statement that reads a few rows (bench/README.md).
 
     The statement's own parameters are written into it; only the case ids are
     parameters of the prepared statement. The names prepared are remembered per server
-    connection (a new connection prepares again) and dropped past ``_CACHE_SIZE``."""
+    connection (a new connection prepares again) and dropped past ``_CACHE_SIZE``. A
+    prepared statement outlives a rollback; the plan setting does not, and a statement
+    prepared in a transaction that rolled back is then planned as PostgreSQL chooses
+    (still correct, planned more often)."""
     from psycopg2.extensions import AsIs
 
     raw = connection.connection
