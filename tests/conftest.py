@@ -48,6 +48,15 @@ class Personas:
         }
 
 
+def audit_write_statements() -> int:
+    """Statements of one audit write: on PostgreSQL the head is locked and read, then the
+    event inserted and the head moved on in one statement; SQLite has no writable CTE,
+    so the head is read, the event inserted and the head updated apart."""
+    from django.db import connection
+
+    return 2 if connection.vendor == "postgresql" else 3
+
+
 def database_url_of_tests() -> str:
     """The URL of the test database (PostgreSQL), for servers and workers the tests
     start in other processes."""
