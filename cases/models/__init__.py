@@ -24,6 +24,7 @@ from cases.models.collaboration import (
     MeetingAttendee,
     MeetingCase,
     PlanAction,
+    PlanEvaluation,
     Referral,
     SupportPlan,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "MeetingCase",
     "Person",
     "PlanAction",
+    "PlanEvaluation",
     "Referral",
     "Relationship",
     "RuleSetting",
