@@ -100,12 +100,16 @@ RULES: dict[str, str] = {
     "needs_multiagency": f"""
         SELECT c.id FROM cases_case c
         JOIN cases_casecategory cc ON cc.case_id = c.id AND cc.municipality_id = %(mid)s
-        JOIN cases_issuecategory ic ON ic.id = cc.category_id
+        JOIN cases_issuecategory ic ON ic.id = cc.category_id AND ic.field <> 'other'
         WHERE {OPEN} AND c.opened_on <= %(opened_before)s
           AND NOT EXISTS (SELECT 1 FROM cases_meetingcase mc
                           JOIN cases_meeting m ON m.id = mc.meeting_id
                           WHERE mc.case_id = c.id AND mc.municipality_id = %(mid)s
                             AND m.kind = 'multiagency')
+          AND NOT EXISTS (SELECT 1 FROM cases_referral r
+                          WHERE r.case_id = c.id AND r.municipality_id = %(mid)s
+                            AND r.to_program = 'multiagency'
+                            AND r.status IN ('proposed', 'accepted'))
         GROUP BY c.id HAVING count(DISTINCT ic.field) >= %(fields)s""",
     "referral_not_acknowledged": """
         SELECT r.id FROM cases_referral r JOIN cases_case c ON c.id = r.case_id

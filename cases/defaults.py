@@ -6,9 +6,16 @@ It stays at this path because a landed migration (0002) imports it."""
 
 from __future__ import annotations
 
+# The field (分野) of a category says which of the four fields of consultation support
+# (高齢, 障害, 子ども, 生活困窮) the issue belongs to; the rule "needs multi-agency
+# collaboration" counts the distinct fields of a case's categories. A category that does
+# not name one of the four is "other" and never counts: 病気・健康・障害 (illness is not a
+# field, and a disability is recorded as 障害), relations with family or the community,
+# ひきこもり, DV・虐待 (its field depends on who is abused), 社会的孤立 and その他.
 CATEGORIES = [
     # code, name, English, field
-    ("health", "病気・健康・障害", "Illness, health, disability", "disability"),
+    ("health", "病気・健康・障害", "Illness, health, disability", "other"),
+    ("disability", "障害", "Disability", "disability"),
     ("housing", "住まい", "Housing", "poverty"),
     ("income", "収入・生活費", "Income, living costs", "poverty"),
     ("rent_loan", "家賃・ローン", "Rent, loans", "poverty"),

@@ -85,6 +85,7 @@ urlpatterns = [
         "consents/<int:consent_id>/withdraw/", core_views.consent_withdraw, name="consent_withdraw"
     ),
     path("plans/<int:plan_id>/", collaboration_views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/evaluate/", collaboration_views.plan_evaluate, name="plan_evaluate"),
     path("meetings/", collaboration_views.meeting_list, name="meeting_list"),
     path("meetings/new/", collaboration_views.meeting_add, name="meeting_add"),
     path("meetings/<int:meeting_id>/", collaboration_views.meeting_detail, name="meeting_detail"),

@@ -45,7 +45,7 @@ from cases.models import (
     Relationship,
     SupportAgency,
 )
-from cases.programs import AGENCY, CONSULTATION
+from cases.programs import AGENCY, CONSULTATION, MULTIAGENCY
 from community.program import PROGRAM as COMMUNITY
 from demo.staff import DEMO_TENANTS, demo_user
 from municipalities.models import Municipality, Organisation, User
@@ -398,7 +398,14 @@ TOYONAKA = Tenant(
                 V(30, "accompany", "参加支援コーディネーターと事業所の見学に同行。データ入力を"
                   "30分体験した。本人は「思ったよりできた」と話し、週1回から始めることになった。"),
             ),
-            consent=ConsentSpec(75, ("hikikomori", "konkyu")),
+            consent=ConsentSpec(75, ("hikikomori", "konkyu", "shakyo", "hokatsu")),
+            plan=PlanSpec(
+                28, 90,
+                "生活リズムを整え、本人のペースで短時間の作業体験から社会参加を始める。",
+                (("hikikomori", "月1回の訪問面談と家族（母親）への助言"),
+                 (None, "参加支援（データ入力の作業体験）へのつなぎと見学への同行")),
+                lead="hikikomori", uses_participation=True,
+            ),
         ),
         Scenario(
             key="dv", name="野口 真理", kana="ノグチ マリ", age=34, sex=F,
@@ -645,8 +652,8 @@ TOYONAKA = Tenant(
     meetings=(
         MeetingSpec(
             kind=Meeting.Kind.MULTIAGENCY, days_ago=20, title="重層的支援会議（定例）",
-            notes="松岡世帯の支援プランを承認した。岡田さんの家計改善と債務整理の経過を共有し、"
-            "プラン案は次回に決定する。",
+            notes="松岡世帯と浅野さんの支援プランを承認した（浅野さんは参加支援を利用）。岡田さん"
+            "の家計改善と債務整理の経過を共有し、プラン案は継続審議として次回に決定する。",
             attendees=(
                 ("長尾 一郎", "豊中市 福祉部", None),
                 ("石田 花子", "豊中市社会福祉協議会", "shakyo"),
@@ -656,7 +663,8 @@ TOYONAKA = Tenant(
             ),
             items=(
                 Item("8050", D.DECIDE_PLAN, "プランを承認。3か月後に評価する。", S.SUPPORT),
-                Item("debt", D.DISCUSSED, "家計改善の経過を共有。プラン案は次回決定予定。"),
+                Item("debt", D.CARRY_OVER, "家計改善の経過を共有。プラン案は次回決定予定。"),
+                Item("hikikomori", D.DECIDE_PLAN, "参加支援の利用を含むプランを承認。"),
             ),
         ),
         MeetingSpec(
@@ -692,6 +700,11 @@ TOYONAKA = Tenant(
         ReferralSpec("shokudo", COMMUNITY, CONSULTATION,
                      "子ども食堂の利用者。月末の食費が足りないと話しており、家計と子育ての相談に"
                      "つなぎたい。本人の了承済み。", by="community"),
+        # A tangled case handed over to the 多機関協働 team, waiting for its answer.
+        ReferralSpec("double", CONSULTATION, MULTIAGENCY,
+                     "父の介護と3歳の長男の育児が重なり、本人が仕事を続けられるか不安を抱えている。"
+                     "高齢と子育ての両分野にまたがるため、多機関協働での役割分担の整理をお願い"
+                     "したい。"),
         ReferralSpec("community", CONSULTATION, AGENCY,
                      "ごみの片付けは進んできたが、物忘れが気になる。介護保険の申請を含め、地域包括"
                      "支援センターでの継続相談につなぎたい。本人の同意済み。", to_agency="hokatsu"),
@@ -901,6 +914,19 @@ MATSUE = Tenant(
         ReferralSpec("hikikomori", CONSULTATION, PARTICIPATION,
                      "在宅でのパソコン作業から社会参加を始めたい。通所は月1回程度から。"),
     ),
+    meetings=(
+        MeetingSpec(
+            kind=Meeting.Kind.MULTIAGENCY, days_ago=10, title="重層的支援会議（第1回）",
+            notes="門脇さんの支援プラン（参加支援・アウトリーチを利用）を承認した。",
+            attendees=(
+                ("松江市 福祉部 担当", "松江市 福祉部", None),
+                ("基幹相談支援センター 相談員", "松江市基幹相談支援センター", "kikan"),
+            ),
+            items=(
+                Item("hikikomori", D.DECIDE_PLAN, "プランを承認。参加支援を利用する。", S.SUPPORT),
+            ),
+        ),
+    ),
 )
 # fmt: on
 
@@ -1096,7 +1122,7 @@ class _Seeder:
         items = []
         for item in spec.items:
             case = self.cases[item.case]
-            plan = case.plans.order_by("-version").first() if item.decision != D.DISCUSSED else None
+            plan = collaboration_services.plan_for_decision(case, item.decision)
             items.append(
                 MeetingItemData(case=case, decision=item.decision, plan=plan, note=item.note)
             )

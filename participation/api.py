@@ -58,7 +58,17 @@ class MenuSerializer(serializers.ModelSerializer):
 class AssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
-        fields = ["id", "case", "menu", "referral", "status", "start_on", "end_on", "coordinator"]
+        fields = [
+            "id",
+            "case",
+            "menu",
+            "referral",
+            "plan",
+            "status",
+            "start_on",
+            "end_on",
+            "coordinator",
+        ]
 
 
 class SessionLogSerializer(serializers.ModelSerializer):
@@ -74,6 +84,11 @@ class SessionLogSerializer(serializers.ModelSerializer):
             "concern_note",
             "referral",
         ]
+
+
+class AssignmentInput(serializers.Serializer):
+    referral = serializers.IntegerField()
+    menu = serializers.IntegerField()
 
 
 class AssignmentStatusInput(serializers.Serializer):
@@ -122,6 +137,19 @@ class AssignmentViewSet(ScopedViewSet):
 
     def scoped(self, user: Any) -> Any:
         return queries.assignments_visible_to(user).order_by("-created_at", "-pk")
+
+    @extend_schema(request=AssignmentInput, responses={201: AssignmentSerializer})
+    def create(self, request: Request) -> Response:
+        """Propose a menu to a person referred and accepted: refused (400, with the
+        message) unless the case has a decided plan that applies for 参加支援."""
+        from cases.collaboration import referral_get_for_user
+
+        data = AssignmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral = referral_get_for_user(request.user, data.validated_data["referral"])
+        menu = queries.menu_get_for_user(request.user, data.validated_data["menu"])
+        assignment = services.assignment_propose(user=request.user, referral=referral, menu=menu)
+        return self.created(self.scoped(request.user).get(pk=assignment.pk))
 
     @extend_schema(request=AssignmentStatusInput, responses={200: AssignmentSerializer})
     @action(detail=True, methods=["post"])

@@ -195,6 +195,16 @@ class Assignment(TenantModel):
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("referral")
     )
+    # The decided support plan applying for 参加支援 that the assignment stems from (empty
+    # only on assignments made before plans were required).
+    plan = models.ForeignKey(
+        "cases.SupportPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("support plan"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
     )

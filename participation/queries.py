@@ -116,7 +116,15 @@ def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
     return (
         Assignment.objects.for_user(user)
         .filter(condition, case__deleted_at__isnull=True)
-        .select_related("case", "case__person", "menu", "menu__provider", "coordinator")
+        .select_related(
+            "case",
+            "case__person",
+            "menu",
+            "menu__provider",
+            "coordinator",
+            "plan",
+            "plan__decided_at_meeting",
+        )
     )
 
 
@@ -160,11 +168,16 @@ def matching_page(user: Any, referral_id: int) -> dict[str, Any]:
         .select_related("menu")
         .order_by("-created_at")
     )
+    from cases.collaboration import participation_plan
+
     return {
         "referral": referral,
         "profile": profile,
         "suggestions": suggestions,
         "assignments": assignments,
+        # The decided plan applying for 参加支援 an assignment would stem from (None: no
+        # menu can be proposed yet).
+        "plan": participation_plan(referral.case),
     }
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.collaboration import referral_create
+from cases.collaboration import referral_create, require_participation_plan
 from cases.core import case_event_append
 from cases.models import Case, Referral
 from cases.programs import CONSULTATION
@@ -284,15 +284,24 @@ def assignment_propose(*, user: User, referral: Referral, menu: Menu) -> Assignm
         raise CaseRuleError(_("This menu is not accepting participants."))
     if Assignment.objects.filter(case=referral.case, menu=menu).exclude(status=A.ENDED).exists():
         raise CaseRuleError(_("This person is already matched to this menu."))
+    # 参加支援 is a 事業 the person applies for through the plan: an assignment stems from
+    # the case's decided plan that applies for it.
+    plan = require_participation_plan(referral.case)
     assignment = Assignment.objects.create(
         municipality_id=referral.municipality_id,
         case=referral.case,
         menu=menu,
         referral=referral,
+        plan=plan,
         coordinator=user,
     )
     case_event_append(
-        referral.case, user, "assignment_proposed", assignment=assignment.pk, menu=menu.name
+        referral.case,
+        user,
+        "assignment_proposed",
+        assignment=assignment.pk,
+        menu=menu.name,
+        plan=plan.pk,
     )
     audit_change(user, AuditEvent.Action.CREATE, assignment, case=referral.case)
     return assignment

@@ -206,6 +206,37 @@ def build_world(
         review_on=timezone.localdate() + datetime.timedelta(days=90),
         actions=[(agency, "介護保険の申請支援"), (None, "息子への訪問")],
     )
+    referral = collaboration_services.referral_create(
+        user=caseworker,
+        case=case,
+        from_program=CONSULTATION,
+        to_program=PARTICIPATION,
+        reason="息子の社会参加の場を探したい",
+    )
+
+    # Participation: a second case, of the son, whose plan applies for 参加支援 (decided
+    # at the same meeting), referred and accepted.
+    case2 = core_services.case_open(
+        user=caseworker, person=son, route=master(ContactRoute, "family")
+    )
+    core_services.consent_record(
+        user=caseworker,
+        person=son,
+        case=case2,
+        agencies=[agency],
+        purpose="支援のため",
+        scope="相談内容",
+        method=Consent.Method.SIGNATURE,
+        given_on=timezone.localdate() - datetime.timedelta(days=5),
+    )
+    plan2 = collaboration_services.plan_create(
+        user=caseworker,
+        case=case2,
+        goals="短時間の作業から社会参加を始める",
+        review_on=timezone.localdate() + datetime.timedelta(days=90),
+        actions=[(None, "参加支援へのつなぎ")],
+        uses_participation=True,
+    )
     meeting = collaboration_services.meeting_record(
         user=caseworker,
         municipality=municipality,
@@ -217,21 +248,12 @@ def build_world(
                 name="包括 職員", organisation="地域包括支援センター"
             )
         ],
-        items=[collaboration_services.MeetingItemData(case=case, decision="decide", plan=plan)],
-    )
-    referral = collaboration_services.referral_create(
-        user=caseworker,
-        case=case,
-        from_program=CONSULTATION,
-        to_program=PARTICIPATION,
-        reason="息子の社会参加の場を探したい",
+        items=[
+            collaboration_services.MeetingItemData(case=case, decision="decide", plan=plan),
+            collaboration_services.MeetingItemData(case=case2, decision="decide", plan=plan2),
+        ],
     )
     plan.refresh_from_db()
-
-    # Participation: a second case, of the son, referred and accepted.
-    case2 = core_services.case_open(
-        user=caseworker, person=son, route=master(ContactRoute, "family")
-    )
     referral2 = collaboration_services.referral_create(
         user=caseworker,
         case=case2,
@@ -447,3 +469,37 @@ def consent_naming(personas, world, agencies, **overrides):
         "given_on": timezone.localdate() - datetime.timedelta(days=3),
     }
     return consent_record(**{**fields, **overrides})
+
+
+def decide_participation_plan(user: User, case: Case, agencies=()) -> SupportPlan:
+    """A plan of ``case`` that applies for 参加支援, decided at a 重層的支援会議 with the
+    person's consent: what a participation assignment stems from."""
+    core_services.consent_record(
+        user=user,
+        person=case.person,
+        case=case,
+        agencies=list(agencies),
+        purpose="支援のため",
+        scope="相談内容",
+        method=Consent.Method.SIGNATURE,
+        given_on=timezone.localdate(),
+    )
+    plan = collaboration_services.plan_create(
+        user=user,
+        case=case,
+        goals="参加支援で社会参加の場をつくる",
+        review_on=timezone.localdate() + datetime.timedelta(days=90),
+        actions=[(None, "参加支援へのつなぎ")],
+        uses_participation=True,
+    )
+    collaboration_services.meeting_record(
+        user=user,
+        municipality=case.municipality,
+        kind=Meeting.Kind.MULTIAGENCY,
+        held_on=timezone.localdate(),
+        title="重層的支援会議",
+        attendees=[collaboration_services.AttendeeData(name="包括 職員", organisation="市")],
+        items=[collaboration_services.MeetingItemData(case=case, decision="decide", plan=plan)],
+    )
+    plan.refresh_from_db()
+    return plan

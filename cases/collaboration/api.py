@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -13,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.collaboration import queries, services
+from cases.collaboration.plans import household_members
 from cases.core import queries as core_queries
 from cases.models import Meeting, MeetingCase, Referral, SupportAgency, SupportPlan
 from cases.programs import CONSULTATION
@@ -38,17 +40,44 @@ class PlanSerializer(serializers.ModelSerializer):
             "decided_at_meeting",
             "uses_participation",
             "uses_outreach",
+            "lead_agency",
+            "wishes",
+            "issues",
+            "long_term_goal",
+            "short_term_goal",
+            "period_from",
+            "period_to",
+            "members",
+            "agreed_on",
             "actions",
+            "evaluations",
         ]
+
+    issues = serializers.ListField(source="issue_list", child=serializers.CharField())
+
+    evaluations = serializers.SerializerMethodField()
 
     def get_actions(self, plan: SupportPlan) -> list[dict[str, Any]]:
         return [{"agency": a.agency_id, "action": a.action} for a in plan.actions.all()]
+
+    def get_evaluations(self, plan: SupportPlan) -> list[dict[str, Any]]:
+        """評価シート: goal by goal."""
+        return [
+            {
+                "evaluated_on": e.evaluated_on.isoformat(),
+                "goal": e.goal,
+                "achievement": e.achievement,
+                "next_step": e.next_step,
+                "review": e.review_id,
+            }
+            for e in plan.evaluations.all()
+        ]
 
 
 class MeetingItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = MeetingCase
-        fields = ["case", "decision", "plan", "note"]
+        fields = ["case", "decision", "plan", "note", "next_review_on", "lead_agency"]
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -96,6 +125,8 @@ class MeetingItemInput(serializers.Serializer):
     )
     plan = serializers.IntegerField(required=False, allow_null=True)
     note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    next_review_on = StrictDateField(required=False, allow_null=True, default=None)
+    lead_agency = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class MeetingInput(serializers.Serializer):
@@ -104,6 +135,43 @@ class MeetingInput(serializers.Serializer):
     title = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
     attendees = AttendeeInput(many=True, max_length=MAX_LIST)
     items = MeetingItemInput(many=True, max_length=MAX_LIST)
+
+
+class ActionInput(serializers.Serializer):
+    agency = serializers.IntegerField(required=False, allow_null=True, default=None)
+    action = StrictCharField(max_length=300)
+
+
+class PlanInput(serializers.Serializer):
+    case = serializers.IntegerField()
+    goals = StrictCharField(max_length=5000)
+    review_on = StrictDateField()
+    actions = ActionInput(many=True, max_length=MAX_LIST)
+    uses_participation = serializers.BooleanField(default=False)
+    uses_outreach = serializers.BooleanField(default=False)
+    lead_agency = serializers.IntegerField(required=False, allow_null=True, default=None)
+    wishes = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
+    issues = serializers.ListField(
+        child=StrictCharField(max_length=300), max_length=MAX_LIST, required=False, default=list
+    )
+    long_term_goal = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
+    short_term_goal = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
+    period_from = StrictDateField(required=False, allow_null=True, default=None)
+    period_to = StrictDateField(required=False, allow_null=True, default=None)
+    members = serializers.ListField(
+        child=serializers.IntegerField(), max_length=MAX_LIST, required=False, default=list
+    )
+    agreed_on = StrictDateField(required=False, allow_null=True, default=None)
+
+
+def _agency(user: Any, agency_id: int | None) -> SupportAgency | None:
+    """The municipality's agency by id (404 for another municipality's), or None."""
+    if not agency_id:
+        return None
+    agency = queries.agencies_visible_to(user).filter(pk=agency_id).first()
+    if agency is None:
+        raise Http404
+    return agency
 
 
 class ReferralInput(serializers.Serializer):
@@ -129,7 +197,42 @@ class PlanViewSet(ScopedViewSet):
 
     def scoped(self, user: Any) -> Any:
         qs = core_queries.case_scoped(user, SupportPlan.objects.all())
-        return qs.prefetch_related("actions").order_by("case", "-version")
+        return qs.prefetch_related("actions", "members", "evaluations").order_by("case", "-version")
+
+    @extend_schema(request=PlanInput, responses={201: PlanSerializer})
+    def create(self, request: Request) -> Response:
+        """A new plan version (a draft until a 重層的支援会議 decides it)."""
+        data = PlanInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        user = request.user
+        case = core_queries.case_get_for_user(user, d["case"])
+        members = {m.pk: m for m in household_members(case)}
+        if any(pk not in members for pk in d["members"]):
+            raise serializers.ValidationError(
+                {"members": [_("A plan concerns only current members of the case's household.")]}
+            )
+        plan = services.plan_create(
+            user=user,
+            case=case,
+            goals=d["goals"],
+            review_on=d["review_on"],
+            actions=[(_agency(user, a["agency"]), a["action"]) for a in d["actions"]],
+            uses_participation=d["uses_participation"],
+            uses_outreach=d["uses_outreach"],
+            lead_agency=_agency(user, d["lead_agency"]),
+            form=services.PlanItems(
+                wishes=d["wishes"],
+                issues="\n".join(d["issues"]),
+                long_term_goal=d["long_term_goal"],
+                short_term_goal=d["short_term_goal"],
+                period_from=d["period_from"],
+                period_to=d["period_to"],
+                members=[members[pk] for pk in d["members"]],
+                agreed_on=d["agreed_on"],
+            ),
+        )
+        return self.created(self.scoped(user).get(pk=plan.pk))
 
 
 class MeetingViewSet(ScopedViewSet):
@@ -165,7 +268,12 @@ class MeetingViewSet(ScopedViewSet):
             )
             items.append(
                 services.MeetingItemData(
-                    case=case, decision=item["decision"], plan=plan, note=item["note"]
+                    case=case,
+                    decision=item["decision"],
+                    plan=plan,
+                    note=item["note"],
+                    next_review_on=item["next_review_on"],
+                    lead_agency=_agency(user, item["lead_agency"]),
                 )
             )
         meeting = services.meeting_record(

@@ -19,6 +19,7 @@ from cases.models import (
     Meeting,
     MeetingAttendee,
     MeetingCase,
+    PlanEvaluation,
     Referral,
     SupportAgency,
     SupportPlan,
@@ -71,7 +72,17 @@ def referral_inbox(user: Any, program: str) -> list[Referral]:
 def plan_get_for_user(user: Any, plan_id: int) -> SupportPlan:
     qs = case_scoped(user, SupportPlan.objects.filter(case__deleted_at__isnull=True))
     qs = qs.select_related("case", "case__person", "decided_at_meeting", "lead_agency")
-    return get_for_user_or_404(qs.prefetch_related("actions__agency"), user, pk=plan_id)
+    qs = qs.prefetch_related(
+        "actions__agency",
+        "members__person",
+        Prefetch(
+            "evaluations",
+            queryset=PlanEvaluation.objects.select_related("review__meeting").order_by(
+                "-evaluated_on", "pk"
+            ),
+        ),
+    )
+    return get_for_user_or_404(qs, user, pk=plan_id)
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
@@ -93,7 +104,7 @@ def meeting_get_for_user(user: Any, meeting_id: int) -> Meeting:
             "case_items",
             # Only the cases the reader may see are listed.
             queryset=MeetingCase.objects.filter(case_condition(user, "case")).select_related(
-                "case", "case__person", "plan"
+                "case", "case__person", "plan", "lead_agency"
             ),
         ),
     )

@@ -4,32 +4,59 @@ programs and agencies, and the register of agencies."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# Plans and meetings have their own modules; their writes are re-exported here.
+from cases.collaboration.meetings import (
+    PLAN_DECISIONS as PLAN_DECISIONS,
+)
+from cases.collaboration.meetings import (
+    AttendeeData as AttendeeData,
+)
+from cases.collaboration.meetings import (
+    MeetingItemData as MeetingItemData,
+)
+from cases.collaboration.meetings import (
+    meeting_record as meeting_record,
+)
+from cases.collaboration.meetings import (
+    plan_for_decision as plan_for_decision,
+)
+from cases.collaboration.plans import (
+    EvaluationEntry as EvaluationEntry,
+)
+from cases.collaboration.plans import (
+    PlanItems as PlanItems,
+)
+from cases.collaboration.plans import (
+    participation_plan as participation_plan,
+)
+from cases.collaboration.plans import (
+    plan_create as plan_create,
+)
+from cases.collaboration.plans import (
+    plan_evaluate as plan_evaluate,
+)
+from cases.collaboration.plans import (
+    plan_reviews as plan_reviews,
+)
+from cases.collaboration.plans import (
+    require_participation_plan as require_participation_plan,
+)
 from cases.core.consent import (
     agency_on_case,
-    cases_with_meeting_consent,
-    covered_pairs,
     sharing_basis,
 )
 from cases.core.queries import CASE_ROLES, OFFICE_ROLES
-from cases.core.services import case_change_status, case_event_append
+from cases.core.services import case_event_append
 from cases.models import (
     Case,
-    Meeting,
-    MeetingAttendee,
-    MeetingCase,
-    PlanAction,
     Referral,
     SupportAgency,
-    SupportPlan,
 )
 from cases.programs import AGENCY
 from cases.registry import get_program, receiving_roles
@@ -39,296 +66,6 @@ from municipalities.scoping import active_membership, require_role, same_municip
 from portal.errors import CaseRuleError
 
 REFERRAL_ACKNOWLEDGE_DAYS = 3
-
-
-@transaction.atomic
-def plan_create(
-    *,
-    user: User,
-    case: Case,
-    goals: str,
-    review_on: datetime.date,
-    actions: Sequence[tuple[SupportAgency | None, str]],
-    uses_participation: bool = False,
-    uses_outreach: bool = False,
-    lead_agency: SupportAgency | None = None,
-    created_on: datetime.date | None = None,
-) -> SupportPlan:
-    require_role(user, *CASE_ROLES)
-    if not case.is_open:
-        raise CaseRuleError(_("A closed case cannot get a new plan. Reopen it first."))
-    if not goals.strip():
-        raise CaseRuleError(_("Write the goals of the plan."), "goals")
-    created_on = created_on or timezone.localdate()
-    if review_on <= created_on:
-        raise CaseRuleError(_("The review date must be after the plan's date."), "review_on")
-    actions = [(agency, text.strip()) for agency, text in actions if text and text.strip()]
-    if not actions:
-        raise CaseRuleError(_("Give at least one action and who does it."), "actions")
-    same_municipality(case.municipality_id, lead_agency, *(a for a, _t in actions))
-    last = case.plans.aggregate(v=Max("version"))["v"] or 0
-    case.plans.filter(status=SupportPlan.Status.DRAFT).update(status=SupportPlan.Status.SUPERSEDED)
-    plan = SupportPlan.objects.create(
-        municipality_id=case.municipality_id,
-        case=case,
-        version=last + 1,
-        created_on=created_on,
-        goals=goals.strip(),
-        review_on=review_on,
-        uses_participation=uses_participation,
-        uses_outreach=uses_outreach,
-        lead_agency=lead_agency,
-        created_by=user,
-    )
-    PlanAction.objects.bulk_create(
-        [
-            PlanAction(municipality_id=case.municipality_id, plan=plan, agency=agency, action=text)
-            for agency, text in actions
-        ]
-    )
-    case_event_append(case, user, "plan_created", plan=plan.pk, version=plan.version)
-    audit_change(user, AuditEvent.Action.CREATE, plan, case_id=case.pk, person_id=case.person_id)
-    return plan
-
-
-@dataclass
-class AttendeeData:
-    name: str
-    organisation: str
-    agency: SupportAgency | None = None
-    secrecy_acknowledged: bool = False
-
-
-@dataclass
-class MeetingItemData:
-    case: Case
-    decision: str = MeetingCase.Decision.DISCUSSED
-    plan: SupportPlan | None = None
-    note: str = ""
-
-
-PLAN_DECISIONS = {
-    MeetingCase.Decision.DECIDE_PLAN,
-    MeetingCase.Decision.REVIEWED,
-    MeetingCase.Decision.CLOSE,
-    MeetingCase.Decision.SUSPEND,
-}
-
-# The status the plan a decision applies to must have: 支援決定 approves a draft; 評価 and
-# 中断 act on the plan in force. 終結 closes every plan of the case and needs none.
-PLAN_STATUS_FOR_DECISION = {
-    MeetingCase.Decision.DECIDE_PLAN: SupportPlan.Status.DRAFT,
-    MeetingCase.Decision.REVIEWED: SupportPlan.Status.DECIDED,
-    MeetingCase.Decision.SUSPEND: SupportPlan.Status.DECIDED,
-}
-
-
-def plan_for_decision(case: Case, decision: str) -> SupportPlan | None:
-    """The plan of ``case`` that a meeting's ``decision`` applies to when the caller does
-    not name one: the newest draft to approve, the decided plan to review or suspend."""
-    status = PLAN_STATUS_FOR_DECISION.get(decision)
-    if status is None:
-        return None
-    return case.plans.filter(status=status).order_by("-version").first()
-
-
-@transaction.atomic
-def meeting_record(
-    *,
-    user: User,
-    municipality: Municipality,
-    kind: str,
-    held_on: datetime.date,
-    title: str,
-    attendees: Sequence[AttendeeData],
-    items: Sequence[MeetingItemData],
-    notes: str = "",
-) -> Meeting:
-    """Record a meeting with the rules the law sets for each kind:
-
-    - 支援会議 (art. 106-6) may discuss a person without consent, but every attendee is
-      bound to secrecy and must have acknowledged it; it decides no plan.
-    - 重層的支援会議 takes up only cases whose person has a valid consent covering it on
-      the day; it approves plans (支援決定), reviews them, closes or suspends them.
-    """
-    require_role(user, *CASE_ROLES)
-    if kind not in Meeting.Kind.values:
-        raise CaseRuleError(_("Unknown kind of meeting."), "kind")
-    if held_on > timezone.localdate():
-        raise CaseRuleError(_("A meeting cannot be recorded before it is held."), "held_on")
-    attendees = [a for a in attendees if a.name.strip()]
-    _check_agenda(municipality, attendees, items)
-    if kind == Meeting.Kind.SUPPORT:
-        _check_support_meeting(attendees, items)
-    else:
-        _check_consent(items, held_on)
-        _check_attendees_covered(attendees, items, held_on)
-    for item in items:
-        _check_plan_of_decision(item)
-
-    meeting = Meeting.objects.create(
-        municipality=municipality,
-        kind=kind,
-        held_on=held_on,
-        title=title.strip() or Meeting.Kind(kind).label,
-        notes=notes,
-        created_by=user,
-    )
-    MeetingAttendee.objects.bulk_create(
-        [
-            MeetingAttendee(
-                municipality=municipality,
-                meeting=meeting,
-                name=a.name.strip(),
-                organisation=a.organisation.strip(),
-                agency=a.agency,
-                secrecy_acknowledged=a.secrecy_acknowledged,
-            )
-            for a in attendees
-        ]
-    )
-    for item in items:
-        MeetingCase.objects.create(
-            municipality=municipality,
-            meeting=meeting,
-            case=item.case,
-            decision=item.decision,
-            plan=item.plan,
-            note=item.note,
-        )
-        _apply_decision(user, meeting, item)
-        case_event_append(
-            item.case,
-            user,
-            "meeting",
-            meeting=meeting.pk,
-            meeting_kind=kind,
-            decision=item.decision,
-        )
-    audit_change(user, AuditEvent.Action.CREATE, meeting, cases=[i.case.pk for i in items])
-    return meeting
-
-
-def _check_agenda(
-    municipality: Municipality, attendees: Sequence[AttendeeData], items: Sequence[MeetingItemData]
-) -> None:
-    """Someone attended, each case is taken up once, everything is of the municipality."""
-    if not attendees:
-        raise CaseRuleError(_("Record who attended."), "attendees")
-    if not items:
-        raise CaseRuleError(_("Choose at least one case."), "cases")
-    if len({item.case.pk for item in items}) < len(items):
-        raise CaseRuleError(_("Each case can be taken up only once per meeting."), "cases")
-    for item in items:
-        same_municipality(municipality.pk, item.case, item.plan)
-    same_municipality(municipality.pk, *(a.agency for a in attendees))
-
-
-def _check_support_meeting(
-    attendees: Sequence[AttendeeData], items: Sequence[MeetingItemData]
-) -> None:
-    """支援会議 (art. 106-6): every attendee bound to secrecy; no plan decided."""
-    missing = [a.name for a in attendees if not a.secrecy_acknowledged]
-    if missing:
-        raise CaseRuleError(
-            _("Every attendee of a support meeting must acknowledge the duty of secrecy: %(names)s")
-            % {"names": "、".join(missing)},
-            "attendees",
-        )
-    if any(item.decision in PLAN_DECISIONS for item in items):
-        raise CaseRuleError(
-            _("Plans are decided, reviewed and closed only at a multi-agency support meeting."),
-            "cases",
-        )
-
-
-def _check_consent(items: Sequence[MeetingItemData], held_on: datetime.date) -> None:
-    """重層的支援会議: every case's person has a valid consent covering it on the day."""
-    covered = cases_with_meeting_consent([item.case for item in items], held_on)
-    without = [item.case for item in items if item.case.pk not in covered]
-    if without:
-        raise CaseRuleError(
-            _(
-                "No valid consent on %(day)s for: %(cases)s. A multi-agency support "
-                "meeting needs the person's consent; discuss the case at a support "
-                "meeting (art. 106-6) instead."
-            )
-            % {"day": held_on.isoformat(), "cases": "、".join(c.number for c in without)},
-            "cases",
-        )
-
-
-def _check_attendees_covered(
-    attendees: Sequence[AttendeeData], items: Sequence[MeetingItemData], held_on: datetime.date
-) -> None:
-    """重層的支援会議: an agency attending hears every case on the agenda, so each case's
-    consent must name it (or it is already on the case)."""
-    agencies = [a.agency for a in attendees if a.agency is not None]
-    covered = covered_pairs([item.case for item in items], agencies, held_on)
-    missing = [
-        f"{agency.name}（{item.case.number}）"
-        for agency in agencies
-        for item in items
-        if (item.case.pk, agency.pk) not in covered
-    ]
-    if missing:
-        raise CaseRuleError(
-            _(
-                "The person's consent does not name these attending agencies: %(missing)s. "
-                "Record a consent naming them, leave them out of this case, or discuss it "
-                "at a support meeting (art. 106-6) instead."
-            )
-            % {"missing": "、".join(missing)},
-            "attendees",
-        )
-
-
-def _check_plan_of_decision(item: MeetingItemData) -> None:
-    """The decision's plan is of the case and has the status the decision needs."""
-    if item.plan is not None and item.plan.case_id != item.case.pk:
-        raise CaseRuleError(_("The plan belongs to another case."), "cases")
-    required = PLAN_STATUS_FOR_DECISION.get(item.decision)
-    if required is None or (item.plan is not None and item.plan.status == required):
-        return
-    if required == SupportPlan.Status.DRAFT:
-        raise CaseRuleError(
-            _("Only a draft plan can be approved (case %(case)s).") % {"case": item.case.number},
-            "cases",
-        )
-    raise CaseRuleError(
-        _("Only a decided plan can be reviewed or suspended (case %(case)s).")
-        % {"case": item.case.number},
-        "cases",
-    )
-
-
-def _apply_decision(user: User, meeting: Meeting, item: MeetingItemData) -> None:
-    plan = item.plan
-    D = MeetingCase.Decision
-    if item.decision == D.DECIDE_PLAN:
-        item.case.plans.filter(status=SupportPlan.Status.DECIDED).update(
-            status=SupportPlan.Status.SUPERSEDED
-        )
-        plan.status = SupportPlan.Status.DECIDED
-        plan.decided_at_meeting = meeting
-        plan.decision_note = item.note
-        plan.save(update_fields=["status", "decided_at_meeting", "decision_note"])
-    elif item.decision == D.SUSPEND:
-        plan.status = SupportPlan.Status.SUSPENDED
-        plan.decision_note = item.note
-        plan.save(update_fields=["status", "decision_note"])
-    elif item.decision == D.CLOSE:
-        item.case.plans.filter(
-            status__in=[SupportPlan.Status.DECIDED, SupportPlan.Status.DRAFT]
-        ).update(status=SupportPlan.Status.CLOSED)
-        if item.case.is_open:
-            case_change_status(
-                user=user,
-                case=item.case,
-                to_status=Case.Status.CLOSED,
-                reason=item.note or _("Closed by the multi-agency support meeting."),
-                on=meeting.held_on,
-            )
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from cases.collaboration import queries, services
 from cases.collaboration.forms import (
     AgencyForm,
     MeetingForm,
+    PlanEvaluationForm,
     PlanForm,
     ReferralForm,
     ReferralResponseForm,
@@ -45,11 +47,21 @@ def plan_add(request: HttpRequest, case_id: int) -> HttpResponse:
             uses_participation=latest.uses_participation,
             uses_outreach=latest.uses_outreach,
             lead_agency=latest.lead_agency,
+            wishes=latest.wishes,
+            issues=latest.issues,
+            long_term_goal=latest.long_term_goal,
+            short_term_goal=latest.short_term_goal,
+            members=list(latest.members.all()),
         )
         for i, action in enumerate(latest.actions.all()[:5]):
             initial[f"action_{i}_agency"] = action.agency
             initial[f"action_{i}_text"] = action.action
-    form = PlanForm(request.POST or None, initial=initial, municipality_id=case.municipality_id)
+    form = PlanForm(
+        request.POST or None,
+        initial=initial,
+        municipality_id=case.municipality_id,
+        household_id=case.household_id,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.plan_create(
@@ -61,6 +73,7 @@ def plan_add(request: HttpRequest, case_id: int) -> HttpResponse:
                 uses_participation=form.cleaned_data["uses_participation"],
                 uses_outreach=form.cleaned_data["uses_outreach"],
                 lead_agency=form.cleaned_data["lead_agency"],
+                form=services.PlanItems(**form.items()),
             )
         except CaseRuleError as exc:
             add_rule_error(form, exc)
@@ -93,23 +106,67 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @case_staff_required
+def plan_evaluate(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """評価シート of a plan: goal by goal, attached to a meeting's review of it."""
+    plan = queries.plan_get_for_user(request.user, plan_id)
+    reviews = services.plan_reviews(plan)
+    goals = [g for g in (plan.short_term_goal, plan.long_term_goal) if g] or [plan.goals]
+    initial: dict[str, Any] = {"evaluated_on": timezone.localdate()}
+    initial.update({f"goal_{i}": goal[:300] for i, goal in enumerate(goals)})
+    if reviews:
+        initial["review"] = str(reviews[0].pk)
+    form = PlanEvaluationForm(request.POST or None, initial=initial, reviews=reviews)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_evaluate(
+                user=request.user,
+                plan=plan,
+                entries=[services.EvaluationEntry(*row) for row in form.entries()],
+                review=form.reviews.get(form.cleaned_data["review"]),
+                evaluated_on=form.cleaned_data["evaluated_on"],
+            )
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("The evaluation was recorded."))
+            return redirect("cases:plan_detail", plan_id=plan.pk)
+    return form_page(
+        request,
+        _("Evaluation sheet"),
+        form,
+        case=plan.case,
+        template="cases/plan_evaluation_form.html",
+        status=400 if request.method == "POST" else 200,
+        plan=plan,
+    )
+
+
+@case_staff_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     meetings = list(queries.meetings_visible_to(request.user).order_by("-held_on", "-pk")[:200])
     return render(request, "cases/meeting_list.html", {"meetings": meetings})
 
 
 def _agenda(user: Any, form: MeetingForm) -> list | None:
-    """The cases the agenda's lines name (a number, just the sequence, or the person),
-    or None with an error on the field for each line that names none or several."""
-    agenda, problems = [], []
-    for line in form.case_number_list():
+    """The agenda's items: the case each row names (a number, just the sequence, or the
+    person) with that row's decision, or None with an error on each row whose reference
+    names none or several cases."""
+    items, failed = [], False
+    for i, reference, decision in form.agenda():
         try:
-            agenda.append(case_from_reference(user, line, "case_numbers"))
+            case = case_from_reference(user, reference, f"item_{i}_case")
         except CaseRuleError as exc:
-            problems.append(exc.message)
-    for problem in problems:
-        form.add_error("case_numbers", problem)
-    return None if problems else agenda
+            form.add_error(f"item_{i}_case", exc.message)
+            failed = True
+            continue
+        items.append(
+            services.MeetingItemData(
+                case=case,
+                plan=services.plan_for_decision(case, decision["decision"]),
+                **decision,
+            )
+        )
+    return None if failed else items
 
 
 @case_staff_required
@@ -122,24 +179,17 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
             case = core_queries.case_get_for_user(user, int(request.GET["case"]))
         except ValueError:
             raise Http404 from None
-        initial["case_numbers"] = case.number
-    form = MeetingForm(request.POST or None, initial=initial, municipality_id=municipality.pk)
-    agencies = _agencies_by_name(municipality.pk)  # read once: the attendees and the list
+        initial["item_0_case"] = case.number
+    agencies = _agencies_by_name(municipality.pk)  # read once: attendees, rows and the list
+    form = MeetingForm(
+        request.POST or None,
+        initial=initial,
+        municipality_id=municipality.pk,
+        agencies=sorted(agencies.values(), key=lambda a: (a.field, a.name)),
+    )
     if request.method == "POST" and form.is_valid():
-        agenda = _agenda(user, form)
-        if agenda is not None:
-            decision = form.cleaned_data["decision"]
-            items = []
-            for case in agenda:
-                items.append(
-                    services.MeetingItemData(
-                        case=case,
-                        decision=decision,
-                        plan=services.plan_for_decision(case, decision),
-                        note=form.cleaned_data["decision_note"],
-                    )
-                )
-            attendees = _attendees(form, agencies)
+        items = _agenda(user, form)
+        if items is not None:
             try:
                 meeting = services.meeting_record(
                     user=user,
@@ -148,11 +198,11 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
                     held_on=form.cleaned_data["held_on"],
                     title=form.cleaned_data["title"],
                     notes=form.cleaned_data["notes"],
-                    attendees=attendees,
+                    attendees=_attendees(form, agencies),
                     items=items,
                 )
             except CaseRuleError as exc:
-                add_rule_error(form, exc)
+                _agenda_error(form, exc, items)
             else:
                 messages.success(request, _("The meeting was recorded."))
                 return redirect("cases:meeting_detail", meeting_id=meeting.pk)
@@ -168,9 +218,27 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
             "form": form,
             "agency_names": sorted(agencies),
             "staff_names": [str(m.user) for m in staff],
+            "picker_url": reverse("cases:case_picker"),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+ROW_FIELDS = {"next_review_on": "review_on", "lead_agency": "lead_agency"}
+
+
+def _agenda_error(form: MeetingForm, exc: CaseRuleError, items: list) -> None:
+    """A service's error about one row's decision is shown on that row's field."""
+    field = ROW_FIELDS.get(exc.field or "")
+    if field is None:
+        add_rule_error(form, exc)
+        return
+    rows = [i for i, _reference, _decision in form.agenda()]
+    for row, item in zip(rows, items, strict=True):
+        if item.case.number in exc.message:
+            form.add_error(f"item_{row}_{field}", exc.message)
+            return
+    form.add_error(None, exc.message)
 
 
 def _agencies_by_name(municipality_id: int) -> dict[str, SupportAgency]:
@@ -210,7 +278,11 @@ def referral_add(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_create(
-                user=request.user, case=case, from_program=CONSULTATION, **form.cleaned_data
+                user=request.user,
+                case=case,
+                from_program=CONSULTATION,
+                from_agency=_own_agency(request.user),
+                **form.cleaned_data,
             )
         except CaseRuleError as exc:
             add_rule_error(form, exc)
@@ -224,6 +296,14 @@ def referral_add(request: HttpRequest, case_id: int) -> HttpResponse:
         case=case,
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _own_agency(user: Any) -> SupportAgency | None:
+    """The agency the user works in (a referral from its staff is from it), if any."""
+    membership = active_membership(user)
+    if membership is None or membership.organisation_id is None:
+        return None
+    return SupportAgency.objects.filter(organisation_id=membership.organisation_id).first()
 
 
 @login_required

@@ -85,7 +85,10 @@ def _plan(row: Row) -> SupportPlan:
         review_on=row.review_on,
         status=row.status,
         goals=row.goals or "",
+        uses_participation=bool(row.uses_participation),
+        uses_outreach=bool(row.uses_outreach),
     )
+    plan.lead_agency = SupportAgency(name=row.lead_agency_name) if row.lead_agency_name else None
     plan.decided_at_meeting = (
         Meeting(pk=row.meeting_id, held_on=row.meeting_held_on, title=row.meeting_title or "")
         if row.meeting_id is not None
@@ -213,6 +216,9 @@ def _case_row_kinds(case: Case, limit: int | None) -> list[RowKind]:
                 "review_on": "review_on",
                 "status": "status",
                 "goals": "goals",
+                "uses_participation": "uses_participation",
+                "uses_outreach": "uses_outreach",
+                "lead_agency_name": "lead_agency__name",
                 "meeting_held_on": "decided_at_meeting__held_on",
                 "meeting_title": "decided_at_meeting__title",
             },

@@ -201,8 +201,26 @@ register_rule(
 
 
 def _needs_multiagency(mid: int, as_of: datetime.date, p: dict[str, int]) -> QuerySet:
+    # Fields are those of the category master data (``cases.defaults``): the four fields
+    # of consultation support; "other" (illness, family, ひきこもり …) never counts.
+    from cases.core.consent import meeting_consents
+    from cases.models import Field
+    from cases.programs import MULTIAGENCY
+
     meeting = MeetingCase.objects.filter(
         municipality_id=mid, case=OuterRef("pk"), meeting__kind=Meeting.Kind.MULTIAGENCY
+    )
+    # Already handed over to the 多機関協働 team (a referral waiting or accepted).
+    handed_over = Referral.objects.filter(
+        municipality_id=mid,
+        case=OuterRef("pk"),
+        to_program=MULTIAGENCY,
+        status__in=[Referral.Status.PROPOSED, Referral.Status.ACCEPTED],
+    )
+    # With the person's consent to a 重層的支援会議 in force, hand the case over; without
+    # it, a 支援会議 (art. 106-6) can still discuss it.
+    consent = meeting_consents(as_of).filter(
+        Q(case__isnull=True) | Q(case=OuterRef("pk")), person_id=OuterRef("person_id")
     )
     qs = (
         open_cases(mid)
@@ -214,11 +232,24 @@ def _needs_multiagency(mid: int, as_of: datetime.date, p: dict[str, int]) -> Que
                 "case_categories", condition=Q(case_categories__municipality_id=mid)
             )
         )
-        .annotate(fields=Count("own_categories__category__field", distinct=True))
+        .annotate(
+            fields=Count(
+                "own_categories__category__field",
+                distinct=True,
+                filter=~Q(own_categories__category__field=Field.OTHER),
+            )
+        )
         .filter(fields__gte=p["fields"])
-        .filter(~Exists(meeting))
+        .filter(~Exists(meeting), ~Exists(handed_over))
+        .annotate(
+            suggest=SqlCase(
+                When(has_row(consent), then=Value("handover")),
+                default=Value("support_meeting"),
+                output_field=CharField(),
+            )
+        )
     )
-    return case_rows(qs, "fields")
+    return case_rows(qs, "fields", "suggest")
 
 
 register_rule(
@@ -226,8 +257,10 @@ register_rule(
         code="needs_multiagency",
         title=_("Needs multi-agency collaboration"),
         explanation=_(
-            "The case has issues from {fields} or more fields and has not been taken up at a "
-            "multi-agency support meeting."
+            "The case has issues from {fields} or more fields (elderly, disability, children, "
+            "needy persons) and has neither been handed over to the multi-agency collaboration "
+            "team nor taken up at a multi-agency support meeting. With the person's consent, "
+            "hand it over; without it, discuss it at a support meeting (art. 106-6)."
         ),
         audience="manager",
         subject="case",
@@ -237,6 +270,7 @@ register_rule(
             "days": _("days the case has been open"),
         },
         query=_needs_multiagency,
+        refer=("consultation", "multiagency"),
         order=70,
     )
 )

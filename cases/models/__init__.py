@@ -25,6 +25,7 @@ from cases.models.collaboration import (
     MeetingAttendee,
     MeetingCase,
     PlanAction,
+    PlanEvaluation,
     Referral,
     SupportPlan,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "Person",
     "PlanAction",
     "PlanBusiness",
+    "PlanEvaluation",
     "Referral",
     "Relationship",
     "RelationshipMark",

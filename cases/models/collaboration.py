@@ -14,7 +14,11 @@ from municipalities.scoping import TenantModel
 
 
 class SupportPlan(TenantModel):
-    """支援プラン: one version of a case's plan."""
+    """支援プラン: one version of a case's plan, with the items of the national form
+    (多機関協働事業 プラン兼事業等利用申込書): the person's wishes in their words, the issues,
+    long- and short-term goals, the division of roles with the lead agency (主担当), the
+    plan period and review date, the 事業 it applies for, the household members it
+    concerns and the person's agreement (the date of the signature)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")  # 作成中
@@ -29,6 +33,24 @@ class SupportPlan(TenantModel):
     version = models.PositiveSmallIntegerField(_("version"))
     created_on = models.DateField(_("created on"))
     goals = models.TextField(_("goals and direction of support"))
+    wishes = models.TextField(_("the person's wishes (in their words)"), blank=True)
+    issues = models.TextField(_("issues (one per line)"), blank=True)
+    long_term_goal = models.TextField(_("long-term goal"), blank=True)
+    short_term_goal = models.TextField(_("short-term goal"), blank=True)
+    period_from = models.DateField(_("plan period from"), null=True, blank=True)
+    period_to = models.DateField(_("plan period to"), null=True, blank=True)
+    members = models.ManyToManyField(
+        "cases.HouseholdMember",
+        blank=True,
+        related_name="+",
+        verbose_name=_("household members it concerns"),
+    )
+    agreed_on = models.DateField(
+        _("the person agreed and applied on"),
+        null=True,
+        blank=True,
+        help_text=_("The date of the person's signature on the plan (本人の同意・申込)."),
+    )
     uses_participation = models.BooleanField(_("uses participation support"), default=False)
     uses_outreach = models.BooleanField(_("uses outreach"), default=False)
     review_on = models.DateField(_("next review"))
@@ -71,6 +93,10 @@ class SupportPlan(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.case.number} v{self.version}"
+
+    @property
+    def issue_list(self) -> list[str]:
+        return [line.strip() for line in self.issues.splitlines() if line.strip()]
 
 
 class PlanAction(TenantModel):
@@ -127,8 +153,11 @@ class MeetingCase(TenantModel):
         DISCUSSED = "discussed", _("Discussed")  # 協議
         DECIDE_PLAN = "decide", _("Plan approved (support decided)")  # 支援決定
         REVIEWED = "reviewed", _("Progress reviewed")  # 評価
-        CLOSE = "close", _("Closed")  # 終結
+        # 多機関協働の終結: roles are settled, the lead agency (主担当) carries on and the
+        # case stays open; closing the case itself is a separate action.
+        CLOSE = "close", _("Multi-agency collaboration ended")  # 終結
         SUSPEND = "suspend", _("Suspended")  # 中断
+        CARRY_OVER = "carried_over", _("Carried over to a later meeting")  # 継続審議
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="case_items")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="meeting_items")
@@ -139,6 +168,17 @@ class MeetingCase(TenantModel):
         SupportPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # 評価: the plan's next review date the meeting set.
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    # 多機関協働の終結: the agency that carries on as the lead (主担当).
+    lead_agency = models.ForeignKey(
+        SupportAgency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead agency carrying on"),
+    )
 
     class Meta:
         verbose_name = _("case at a meeting")
@@ -215,3 +255,38 @@ class Referral(TenantModel):
                 fields=["municipality", "to_program", "status"], name="referral_inbox_idx"
             ),
         ]
+
+
+class PlanEvaluation(TenantModel):
+    """評価シート: one goal of a plan, how far it was achieved and the next step, recorded
+    between plans and attached to the 重層的支援会議's 評価 of the plan when there is one."""
+
+    class Achievement(models.TextChoices):
+        ACHIEVED = "achieved", _("Achieved")  # 達成
+        PARTLY = "partly", _("Partly achieved")  # 一部達成
+        NOT = "not", _("Not achieved")  # 未達成
+
+    plan = models.ForeignKey(
+        SupportPlan, on_delete=models.CASCADE, related_name="evaluations", verbose_name=_("plan")
+    )
+    review = models.ForeignKey(
+        MeetingCase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+        verbose_name=_("review at the meeting"),
+    )
+    evaluated_on = models.DateField(_("evaluated on"))
+    goal = models.CharField(_("goal"), max_length=300)
+    achievement = models.CharField(_("achievement"), max_length=10, choices=Achievement.choices)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plan evaluation")
+        verbose_name_plural = _("plan evaluations")
+        ordering = ["-evaluated_on", "pk"]

@@ -314,7 +314,13 @@ def test_meeting_without_a_plan_reviews_the_decided_plan_not_the_newer_draft(per
         "kind": "multiagency",
         "held_on": timezone.localdate().isoformat(),
         "attendees": [{"name": "包括 職員", "organisation": "包括"}],
-        "items": [{"case": world_a.case.pk, "decision": "reviewed"}],
+        "items": [
+            {
+                "case": world_a.case.pk,
+                "decision": "reviewed",
+                "next_review_on": (timezone.localdate() + datetime.timedelta(days=90)).isoformat(),
+            }
+        ],
     }
     response = api(personas.caseworker_a).post("/api/meetings/", meeting, format="json")
     assert response.status_code == 201, response.json()

@@ -97,24 +97,22 @@ def test_caseworker_journey_from_intake_to_multiagency_meeting(page, live_server
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     page.get_by_role("link", name="会議を記録").click()
     page.wait_for_url("**/cases/meetings/new/**")
-    assert page.locator("#id_case_numbers").input_value() == case.number
-    # The agenda is chosen with the picker: the person's name offers the case.
-    page.locator("#id_case_numbers").fill("")
-    page.locator("#agenda-picker").fill("きたむら")
-    page.wait_for_selector("#agenda-picker[data-choices]")
+    assert page.locator("#id_item_0_case").input_value() == case.number
+    # The agenda's rows pick their case as the user types: the name offers the case.
+    page.locator("#id_item_0_case").fill("")
+    page.locator("#id_item_0_case").fill("きたむら")
+    page.wait_for_selector("#id_item_0_case[data-choices]")
     offered = page.eval_on_selector_all(
-        "#agenda-picker-choices option", "options => options.map(o => o.value)"
+        "#id_item_0_case-choices option", "options => options.map(o => o.value)"
     )
     assert offered == [f"{case.number} {case.person.name}"]
-    page.locator("#agenda-picker").fill(offered[0])
-    page.get_by_role("button", name="追加", exact=True).click()
-    assert page.locator("#id_case_numbers").input_value() == offered[0]
+    page.locator("#id_item_0_case").fill(offered[0])
     from tests.browser.conftest import no_serious_violations
 
     no_serious_violations(page)
     page.locator("#id_kind").select_option("multiagency")
     page.locator("#id_title").fill("北村さん世帯の支援方針")
-    page.locator("#id_decision").select_option("decide")
+    page.locator("#id_item_0_decision").select_option("decide")
     page.locator("#id_attendee_0_name").fill("高橋 誠")
     page.locator("#id_attendee_0_organisation").fill("地域包括支援センター")
     page.locator("#id_attendee_0_secrecy").check()

@@ -15,7 +15,7 @@ from municipalities.models import User
 from participation.models import Assignment, SessionLog
 from tests.browser.test_login_roles import log_in
 from tests.conftest import ROSTER_FY2022
-from tests.worlds import master
+from tests.worlds import decide_participation_plan, master
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,6 +48,8 @@ def referral(settings):
         reason="人の少ない場所で、パソコンを使う作業から始めたい。電話は苦手。",
     )
     collaboration_services.referral_respond(user=coordinator, referral=referral, accept=True)
+    # A menu is proposed only from a decided plan that applies for 参加支援.
+    decide_participation_plan(caseworker, case)
     return referral
 
 

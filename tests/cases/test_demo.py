@@ -93,10 +93,25 @@ def test_households_of_the_patterns(seeded):
 
 
 def test_meetings_consents_and_plans(seeded):
-    assert Meeting.objects.filter(kind=Meeting.Kind.MULTIAGENCY).count() == 1
+    # One 重層的支援会議 in each municipality; 豊中市's decides case by case.
+    assert Meeting.objects.filter(kind=Meeting.Kind.MULTIAGENCY).count() == 2
     assert Meeting.objects.filter(kind=Meeting.Kind.SUPPORT).count() == 1
+    toyonaka = Meeting.objects.get(kind=Meeting.Kind.MULTIAGENCY, title="重層的支援会議（定例）")
+    decisions = set(toyonaka.case_items.values_list("decision", flat=True))
+    assert decisions == {MeetingCase.Decision.DECIDE_PLAN, MeetingCase.Decision.CARRY_OVER}
+    # Every participation assignment stems from a decided plan applying for 参加支援.
+    from participation.models import Assignment
 
-    decided = SupportPlan.objects.get(status=SupportPlan.Status.DECIDED)
+    assert Assignment.objects.exists()
+    assert not Assignment.objects.exclude(
+        plan__status=SupportPlan.Status.DECIDED, plan__uses_participation=True
+    ).exists()
+    # A hand-over waits for the 多機関協働 team.
+    assert Referral.objects.filter(to_program="multiagency", status="proposed").exists()
+
+    decided = SupportPlan.objects.get(
+        status=SupportPlan.Status.DECIDED, case__case_categories__category__code="p8050"
+    )
     assert decided.decided_at_meeting.kind == Meeting.Kind.MULTIAGENCY
     assert decided.case.case_categories.filter(category__code="p8050").exists()
     assert decided.case.status == Case.Status.SUPPORT

@@ -149,19 +149,22 @@ def test_a_meeting_agenda_takes_numbers_sequences_and_names(client, personas, wo
         "kind": "support",
         "held_on": timezone.localdate().isoformat(),
         "title": "支援会議",
-        "decision": "discussed",
         "attendee_0_name": "長尾 一郎",
         "attendee_0_organisation": "市",
         "attendee_0_secrecy": "on",
     }
     page = client.get(reverse("cases:meeting_add")).content.decode()
-    assert 'data-append-to="id_case_numbers"' in page
-    response = client.post(reverse("cases:meeting_add"), {**data, "case_numbers": "9999\n山田"})
+    # Each row of the agenda picks its case as the user types.
+    assert 'id="id_item_0_case"' in page
+    assert 'data-picker="/cases/pick/cases/"' in page
+    response = client.post(
+        reverse("cases:meeting_add"), {**data, "item_0_case": "9999", "item_1_case": "山田"}
+    )
     assert response.status_code == 400
     assert "9999" in response.content.decode()
     response = client.post(
         reverse("cases:meeting_add"),
-        {**data, "case_numbers": f"{sequence(world_a.case)} {world_a.person.name}"},
+        {**data, "item_0_case": f"{sequence(world_a.case)} {world_a.person.name}"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert MeetingCase.objects.filter(case=world_a.case, meeting__title="支援会議").exists()
@@ -180,8 +183,7 @@ def test_an_attendee_for_an_agency_the_consent_does_not_name_is_refused(
         "kind": "multiagency",
         "held_on": timezone.localdate().isoformat(),
         "title": "重層的支援会議",
-        "decision": "discussed",
-        "case_numbers": world_a.case.number,
+        "item_0_case": world_a.case.number,
         "attendee_0_name": "障害 相談員",
         "attendee_0_organisation": other_agency.name,
     }

@@ -392,7 +392,8 @@ def test_switching_a_rule_off_resolves_its_flags_and_changes_are_audited(persona
 
 
 def test_people_snooze_dismiss_and_refer(client, personas, world_a):
-    case = open_case(personas, categories=["isolation", "debt"], days_ago=30)
+    # 孤立 (no field) with 債務 (poverty) and 介護 (elderly): two fields.
+    case = open_case(personas, categories=["isolation", "debt", "care"], days_ago=30)
     scan(personas)
     flag = flags("isolation_no_place", case=case).get()
     with pytest.raises(CaseRuleError):

@@ -36,11 +36,13 @@ def outreach(monkeypatch):
 def test_every_program_of_the_portal_is_registered():
     assert [p.key for p in registry.programs()] == [
         "consultation",
+        "multiagency",
         "participation",
         "community",
         "outreach",
         "agency",
     ]
+    assert registry.program_of_role(Role.MULTIAGENCY) == "multiagency"
     assert registry.receiving_roles("participation") == (Role.COORDINATOR, Role.MANAGER)
     assert registry.program_of_role(Role.COMMUNITY_WORKER) == "community"
     assert registry.program_of_role(Role.CASEWORKER) is None

@@ -252,27 +252,32 @@ def test_consent_withdrawal_rules(personas):
         core_services.consent_withdraw(user=personas.caseworker_a, consent=c, withdrawn_on=TODAY())
 
 
-def test_meeting_closing_a_case_closes_its_plans_and_the_case(personas):
-    case = open_case(personas)
-    consent(personas, case)
-    collaboration_services.meeting_record(
+def test_ending_multiagency_collaboration_needs_the_lead_agency_and_keeps_the_case_open(
+    personas, world_a
+):
+    """多機関協働の終結 is not the case's closure: without the lead agency that carries on it
+    is refused; with it the plans end and the case stays open."""
+    case = world_a.case
+    item = collaboration_services.MeetingItemData(
+        case=case, decision=MeetingCase.Decision.CLOSE, note="課題が整理され主担当機関へ引継ぎ"
+    )
+    record = dict(
         user=personas.caseworker_a,
         municipality=personas.municipality_a,
         kind=Meeting.Kind.MULTIAGENCY,
         held_on=TODAY(),
         title="終結会議",
         attendees=[attendee()],
-        items=[
-            collaboration_services.MeetingItemData(
-                case=case,
-                decision=MeetingCase.Decision.CLOSE,
-                note="課題が整理され主担当機関へ引継ぎ",
-            )
-        ],
     )
+    with pytest.raises(CaseRuleError, match="主担当"):
+        collaboration_services.meeting_record(**record, items=[item])
+    item.lead_agency = world_a.agency
+    collaboration_services.meeting_record(**record, items=[item])
     case.refresh_from_db()
-    assert case.status == Case.Status.CLOSED
-    assert case.close_reason == "課題が整理され主担当機関へ引継ぎ"
+    assert case.status != Case.Status.CLOSED
+    assert case.closed_on is None
+    assert case.lead_agency == world_a.agency
+    assert not case.plans.filter(status=SupportPlan.Status.DECIDED).exists()
 
 
 # --- status transitions -------------------------------------------------------------

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 
 
-def new_referral(world, personas, *, accept=True):
+def new_referral(world, personas, *, accept=True, plan=True):
     from cases.models import ContactRoute
     from tests.worlds import master
 
@@ -40,6 +40,10 @@ def new_referral(world, personas, *, accept=True):
         collaboration_services.referral_respond(
             user=personas.coordinator_a, referral=referral, accept=True
         )
+    if plan:
+        from tests.worlds import decide_participation_plan
+
+        decide_participation_plan(personas.caseworker_a, case)
     return Referral.objects.get(pk=referral.pk)
 
 

@@ -146,6 +146,25 @@ def cases(personas, world_a, world_b):
             {"accept": True},
             None,
         ),
+        ("plans", "create"): (
+            "caseworker_a",
+            "/api/plans/",
+            {
+                "case": world_a.case.pk,
+                "goals": "目標",
+                "review_on": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+                "actions": [{"action": "訪問"}],
+            },
+            "cases.SupportPlan",
+        ),
+        # Proposing a menu: world_a's son is referred, accepted and has a decided plan
+        # applying for 参加支援 (see tests/worlds.py).
+        ("assignments", "create"): (
+            "coordinator_a",
+            "/api/assignments/",
+            {"referral": world_a.assignment.referral_id, "menu": world_a.menu.pk},
+            "participation.Assignment",
+        ),
         ("assignments", "status"): (
             "coordinator_a",
             f"/api/assignments/{world_a.assignment.pk}/status/",
@@ -195,7 +214,8 @@ def created(model_label: str, response):
 
 
 @pytest.mark.parametrize(
-    "route", ["cases", "consultations", "meetings", "referrals", "session-logs", "concerns"]
+    "route",
+    ["cases", "consultations", "meetings", "referrals", "plans", "session-logs", "concerns"],
 )
 def test_creating_with_forbidden_fields_ignores_them(client, personas, world_a, world_b, route):
     persona, url, body, model_label = cases(personas, world_a, world_b)[(route, "create")]
