@@ -75,6 +75,24 @@ RULES: dict[str, str] = {
         SELECT k.id FROM community_concern k
         WHERE k.municipality_id = %(mid)s AND k.status = 'received' AND k.case_id IS NULL
           AND k.created_at < %(received_before)s""",
+    # Outreach: the targets' summary columns, kept by every contact.
+    "outreach_contact_overdue": """
+        SELECT t.id FROM outreach_outreachtarget t
+        WHERE t.municipality_id = %(mid)s
+          AND t.stage IN ('found', 'contact', 'relationship', 'consent')
+          AND t.next_contact_on < %(cutoff)s""",
+    "outreach_attempts_failing": """
+        SELECT t.id FROM outreach_outreachtarget t
+        LEFT JOIN cases_meeting m ON m.id = t.basis_meeting_id
+        WHERE t.municipality_id = %(mid)s
+          AND t.stage IN ('found', 'contact', 'relationship', 'consent')
+          AND t.failed_in_a_row >= %(attempts)s
+          AND NOT (m.held_on IS NOT NULL AND t.last_contact_on IS NOT NULL
+                   AND m.held_on >= t.last_contact_on)""",
+    "outreach_consented": """
+        SELECT t.id FROM outreach_outreachtarget t
+        WHERE t.municipality_id = %(mid)s AND t.stage = 'consent'
+          AND t.stage_since <= %(consented_before)s""",
     "isolation_no_place": f"""
         SELECT c.id FROM cases_case c
         WHERE {OPEN} AND c.opened_on <= %(opened_before)s
@@ -165,8 +183,12 @@ def _params(code: str, mid: int, as_of: datetime.date, p: dict[str, int]) -> dic
     elif code == "out_of_touch":
         cutoff = as_of - days
         base.update(cutoff=cutoff, contact_since=_start_of(cutoff))
-    elif code in ("plan_review_due", "referral_not_acknowledged"):
+    elif code in ("plan_review_due", "referral_not_acknowledged", "outreach_contact_overdue"):
         base["cutoff"] = as_of - grace
+    elif code == "outreach_attempts_failing":
+        base["attempts"] = p["attempts"]
+    elif code == "outreach_consented":
+        base["consented_before"] = as_of - days
     elif code == "household_pattern":
         base.update(
             elderly=years_before(as_of, p["elderly_age"]),
@@ -213,6 +235,7 @@ _SUBJECT_CASE = {
     "case": "m.id",
     "referral": "(SELECT r.case_id FROM cases_referral r WHERE r.id = m.id)",
     "concern": "NULL",
+    "outreach": "(SELECT t.case_id FROM outreach_outreachtarget t WHERE t.id = m.id)",
 }
 
 
