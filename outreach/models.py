@@ -31,7 +31,6 @@ class Stage(models.TextChoices):
 # Stages in which the team is still working to reach the person.
 ACTIVE_STAGES = (Stage.FOUND, Stage.CONTACT, Stage.RELATIONSHIP, Stage.CONSENT)
 CLOSED_STAGES = (Stage.HANDED_OVER, Stage.ENDED)
-STAGE_ORDER = {stage: n for n, stage in enumerate(Stage.values)}
 
 
 class OutreachTarget(TenantModel):

@@ -32,11 +32,6 @@ def is_outreach_staff(user: Any) -> bool:
     return has_role(user, *OUTREACH_ROLES)
 
 
-def can_see_outreach(user: Any) -> bool:
-    """Outreach staff, and caseworkers (who see the targets of their 支援会議 or cases)."""
-    return has_role(user, *OUTREACH_ROLES, Role.CASEWORKER)
-
-
 def targets_visible_to(user: Any) -> QuerySet[OutreachTarget]:
     membership = active_membership(user)
     if membership is None or getattr(user, "is_system_admin", False):

@@ -51,7 +51,7 @@ def _check_worker(municipality_id: int, worker: User) -> None:
         )
 
 
-def _check_basis(municipality_id: int, meeting: Meeting | None, found_on: datetime.date) -> None:
+def _check_basis(municipality_id: int, meeting: Meeting | None) -> None:
     if meeting is None:
         return
     same_municipality(municipality_id, meeting)
@@ -113,7 +113,7 @@ def target_create(
     _not_future(found_on, "found_on")
     same_municipality(municipality.pk, source_agency, person)
     _check_worker(municipality.pk, worker)
-    _check_basis(municipality.pk, basis_meeting, found_on)
+    _check_basis(municipality.pk, basis_meeting)
     if not description.strip():
         raise CaseRuleError(_("Describe whom the team is trying to reach."), "description")
     if source == OutreachTarget.Source.AGENCY and source_agency is None:
@@ -151,20 +151,22 @@ def target_create(
     return target
 
 
-def _after_contact(target: OutreachTarget, contact: Contact) -> None:
+def _after_contact(target: OutreachTarget) -> None:
     """Keep the target's summary of its contacts (read by the register and the cadence
-    rules) in step with the newest contact."""
-    newest = Contact.objects.filter(target=target).order_by("-contacted_on", "-pk").first()
-    target.last_contact_on = newest.contacted_on
-    target.next_contact_on = newest.next_planned_on or newest.contacted_on + datetime.timedelta(
+    rules) in step: the newest contact's dates, and how many of the newest in a row
+    reached nobody — one read of the newest contacts."""
+    newest = list(
+        Contact.objects.filter(target=target)
+        .order_by("-contacted_on", "-pk")
+        .values_list("contacted_on", "next_planned_on", "outcome")[:50]
+    )
+    contacted_on, next_planned_on, _outcome = newest[0]
+    target.last_contact_on = contacted_on
+    target.next_contact_on = next_planned_on or contacted_on + datetime.timedelta(
         days=target.cadence_days
     )
     failed = 0
-    for outcome in (
-        Contact.objects.filter(target=target)
-        .order_by("-contacted_on", "-pk")
-        .values_list("outcome", flat=True)[:50]
-    ):
+    for _day, _next, outcome in newest:
         if outcome not in Contact.FAILED:
             break
         failed += 1
@@ -202,7 +204,7 @@ def contact_log(
         next_planned_on=next_planned_on,
         worker=user,
     )
-    _after_contact(target, contact)
+    _after_contact(target)
     if target.stage == Stage.FOUND and not contact.failed:
         _record_stage(user, target, Stage.CONTACT, contacted_on, str(contact.get_outcome_display()))
     target.save()

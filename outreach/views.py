@@ -239,7 +239,7 @@ def hand_over(request: HttpRequest, target_id: int) -> HttpResponse:
     )
 
 
-@role_required(*queries.OUTREACH_ROLES, Role.CASEWORKER)
+@readers_required
 def target_from_concern(request: HttpRequest, concern_id: int) -> HttpResponse:
     from community.queries import concern_get_for_user
 

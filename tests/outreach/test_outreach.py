@@ -388,7 +388,7 @@ def test_the_statistics_of_a_hand_built_year(personas, world_a):
     a.stage_changes.filter(to_stage=Stage.HANDED_OVER).update(
         changed_on=start + datetime.timedelta(days=30)
     )
-    b = new_target(personas, found=1)
+    new_target(personas, found=1)  # B: found in the year, nothing else
     c = new_target(personas, found=(TODAY - start).days + 30)  # found before the year
     OutreachTarget.objects.filter(pk=c.pk).update(found_on=start - datetime.timedelta(days=30))
     c.stage_changes.update(changed_on=start - datetime.timedelta(days=30))
@@ -402,8 +402,6 @@ def test_the_statistics_of_a_hand_built_year(personas, world_a):
     assert summary["把握からつなぎまでの日数（中央値）"] == 30
     by_method = {(r[0], r[1]): r[2] for r in tables["outreach_contacts"].rows}
     assert by_method == {("訪問", "不在"): 1, ("電話", "会えた"): 1}
-    assert b.pk
-    assert c.pk
 
 
 # --- query counts -----------------------------------------------------------------------
@@ -443,3 +441,38 @@ def test_outreach_staff_land_on_their_visits(client, personas):
     assert response.status_code == 302
     assert response.url == reverse("outreach:home")
     assert client.get(response.url).status_code == 200
+
+
+def test_the_registration_and_hand_over_pages_refuse_bad_input(client, personas, world_a):
+    client.force_login(personas.outreach_a)
+    url = reverse("outreach:target_add")
+    good = {
+        "description": "○○地区の60代男性",
+        "source": "agency",
+        "source_agency": world_a.agency.pk,
+        "worker": personas.outreach_a.pk,
+        "found_on": TODAY,
+        "cadence_days": 14,
+    }
+    before = OutreachTarget.objects.count()
+    for change, message in (
+        ({"description": ""}, "必須"),
+        ({"source_agency": ""}, "情報提供元の関係機関を選んでください"),
+        ({"worker": personas.caseworker_a.pk}, "正しく選択"),  # not outreach staff
+        ({"found_on": TODAY + datetime.timedelta(days=1)}, "未来"),
+        ({"cadence_days": 0}, "1 以上"),
+        ({"source": "rumour"}, "正しく選択"),
+    ):
+        response = client.post(url, {**good, **change})
+        assert response.status_code == 400, change
+        assert message in response.content.decode(), change
+    assert OutreachTarget.objects.count() == before
+    assert client.post(url, good).status_code == 302
+    # The hand-over page: no agency and no case chosen.
+    target = new_target(personas)
+    OutreachTarget.objects.filter(pk=target.pk).update(stage=Stage.CONSENT, person=world_a.person)
+    response = client.post(reverse("outreach:hand_over", args=[target.pk]), {"lead_agency": ""})
+    assert response.status_code == 400
+    assert "引き継ぐ機関を選んでください" in response.content.decode()
+    target.refresh_from_db()
+    assert target.stage == Stage.CONSENT
