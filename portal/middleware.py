@@ -115,9 +115,18 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
         super().process_request(request)
 
 
-class AbsoluteSessionTimeoutMiddleware:
-    """Log out a session that is older than SESSION_ABSOLUTE_SECONDS since login, however
-    active (the idle timeout is the session cookie's age, renewed on every request)."""
+class SessionTimeoutMiddleware:
+    """The session's two timeouts.
+
+    Idle: the session (cookie and row) expires SESSION_COOKIE_AGE after it was last
+    renewed, and a request renews it when the last renewal is SESSION_RENEW_SECONDS or
+    more ago. Renewing on every request (``SESSION_SAVE_EVERY_REQUEST``) wrote the session
+    row on every page; now a page reads it and writes it at most once a minute, so the
+    idle timeout falls between SESSION_COOKIE_AGE − SESSION_RENEW_SECONDS and
+    SESSION_COOKIE_AGE after the last request.
+
+    Absolute: a session older than SESSION_ABSOLUTE_SECONDS since login is logged out,
+    however active."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -130,12 +139,19 @@ class AbsoluteSessionTimeoutMiddleware:
 
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            started = request.session.get("login_at")
+            session = request.session
+            started = session.get("login_at")
             now = int(time.time())
             if started is None:
-                request.session["login_at"] = now
+                session["login_at"] = now
             elif now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
+                return self.get_response(request)
+            renewed = session.get("renewed_at")
+            if renewed is None or now - int(renewed) >= settings.SESSION_RENEW_SECONDS:
+                # A change: the session middleware saves the row with a new expiry
+                # and sends the cookie again with a new max-age.
+                session["renewed_at"] = now
         return self.get_response(request)
 
 

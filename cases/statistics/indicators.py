@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Consultation, Meeting, MeetingCase, SupportPlan
+from cases.models import Case, Consultation, Meeting, MeetingCase, Referral, SupportPlan
 from cases.registry import Business, register_business, register_indicator
 from cases.statistics.queries import Period, batched, per_municipality_part, scoped
 
@@ -61,6 +61,15 @@ def _plans_made(ids: list[int] | None, p: Period) -> QuerySet:
     return per_municipality_part(scoped(qs, ids))
 
 
+def _handed_over(ids: list[int] | None, p: Period) -> QuerySet:
+    # The program key of the 多機関協働 team is the 事業's key (``cases.programs``).
+    start, end = p.datetimes()
+    qs = Referral.objects.filter(
+        to_program=MULTIAGENCY, created_at__gte=start, created_at__lt=end
+    ).exclude(status=Referral.Status.DECLINED)
+    return per_municipality_part(scoped(qs, ids))
+
+
 def _decided(decision: str) -> Callable[[list[int] | None, Period], QuerySet]:
     def query(ids: list[int] | None, p: Period) -> QuerySet:
         qs = MeetingCase.objects.filter(decision=decision, meeting__held_on__range=(p.start, p.end))
@@ -108,6 +117,18 @@ for indicator in (
         definition=_("支援会議 (法第106条の6) held in the period."),
     ),
     batched(
+        "multiagency_handovers",
+        _("Hand-overs to the multi-agency team"),
+        CONSULTATION,
+        _handed_over,
+        49,
+        business=MULTIAGENCY,
+        definition=_(
+            "Cases an agency handed over to the 多機関協働 team in the period (つなぎ), "
+            "waiting or accepted; declined hand-overs are not counted."
+        ),
+    ),
+    batched(
         "plans_made",
         _("Support plans made"),
         CONSULTATION,
@@ -126,11 +147,20 @@ for indicator in (
         definition=_("Cases a meeting in the period decided support for (支援決定)."),
     ),
     batched(
+        "plans_reviewed",
+        _("Plans reviewed by a multi-agency meeting"),
+        CONSULTATION,
+        _decided(MeetingCase.Decision.REVIEWED),
+        54,
+        business=MULTIAGENCY,
+        definition=_("Cases whose plan a meeting in the period reviewed (評価)."),
+    ),
+    batched(
         "plans_closed",
         _("Cases closed by a multi-agency meeting"),
         CONSULTATION,
         _decided(MeetingCase.Decision.CLOSE),
-        54,
+        55,
         business=MULTIAGENCY,
         definition=_("Cases a meeting in the period ended multi-agency work for (終結)."),
     ),

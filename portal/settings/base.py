@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.RequestContextMiddleware",
-    "portal.middleware.AbsoluteSessionTimeoutMiddleware",
+    "portal.middleware.SessionTimeoutMiddleware",
     # Sends a session that has not passed its second factor to the code step.
     "municipalities.middleware.SecondFactorMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -227,9 +227,11 @@ OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Idle timeout: the session expires 30 minutes after the last request …
+# Idle timeout: the session expires 30 minutes after the last request (to within a
+# minute: a request renews it when the last renewal is a minute old or more, so that a
+# page does not write the session row each time; portal.middleware.SessionTimeoutMiddleware) …
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 # … and at the latest this long after logging in, however active the user is.
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=10 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cases.collaboration import services as collaboration_services
-from cases.models import IndicatorTarget, Meeting, MeetingCase
+from cases.models import IndicatorTarget, Meeting, MeetingCase, Referral
 from cases.programs import CONSULTATION
 from cases.statistics import services as plan_services
 from cases.statistics.queries import Period, municipality_statistics
@@ -80,7 +80,9 @@ def year(personas, dataset):  # noqa: F811
       参加機関数 = 3 (社協 once), not the 9 heads;
     - providers: P1 hosting from May 2025 (counted), P2 hosting until March 2025 (the year
       before: not counted), P3 with a menu and nobody (not counted); 協力事業者数 = 1;
-    - 多機関協働: 2 重層的支援会議 and 1 支援会議; decisions 1 支援決定, 1 終結."""
+    - 多機関協働: 2 重層的支援会議 and 1 支援会議; decisions 1 支援決定, 1 評価, 1 終結;
+      hand-overs to the team: one accepted and one waiting in the year (2), one declined and
+      one the year before (not counted)."""
     d = datetime.date
     session(personas, d(2025, 4, 20), ["社協", "A社"], {"swc": 2, "company": 3})
     session(personas, d(2025, 6, 15), ["社協 ", "NPO法人B", "社協"], {"swc": 1, "npo": 3})
@@ -102,8 +104,27 @@ def year(personas, dataset):  # noqa: F811
 
     meeting(Meeting.Kind.MULTIAGENCY, d(2025, 5, 10), MeetingCase.Decision.DECIDE_PLAN)
     meeting(Meeting.Kind.MULTIAGENCY, d(2025, 8, 10), MeetingCase.Decision.CLOSE)
+    meeting(Meeting.Kind.MULTIAGENCY, d(2025, 11, 10), MeetingCase.Decision.REVIEWED)
     meeting(Meeting.Kind.SUPPORT, d(2025, 7, 1))
     meeting(Meeting.Kind.MULTIAGENCY, d(2025, 3, 10))  # the year before
+    for day, status in (
+        (d(2025, 6, 1), Referral.Status.ACCEPTED),
+        (d(2026, 3, 31), Referral.Status.PROPOSED),
+        (d(2025, 9, 1), Referral.Status.DECLINED),
+        (d(2025, 3, 31), Referral.Status.ACCEPTED),  # the year before
+    ):
+        referral = Referral.objects.create(
+            municipality=m,
+            case=dataset,
+            from_program=CONSULTATION,
+            to_program="multiagency",
+            reason="複合的な課題",
+            status=status,
+            acknowledge_by=day,
+            created_by=personas.caseworker_a,
+        )
+        noon = datetime.datetime.combine(day, datetime.time(12), datetime.UTC)
+        Referral.objects.filter(pk=referral.pk).update(created_at=noon)
     return dataset
 
 
@@ -134,10 +155,12 @@ def test_five_sections_each_with_its_figures_known_by_hand(personas, year):
         "outreach_handovers": 0,
     }
     assert by_business["multiagency"] == {
-        "multiagency_meetings": 2,
+        "multiagency_handovers": 2,
+        "multiagency_meetings": 3,
         "support_meetings": 1,
         "plans_made": 0,
         "plans_decided": 1,
+        "plans_reviewed": 1,
         "plans_closed": 1,
     }
     outreach = next(s for s in sections if s.key == "outreach")
@@ -309,9 +332,9 @@ def test_statistics_pages_keep_their_query_count_as_data_grow(
     page, trend = reverse("cases:statistics"), reverse("cases:statistics_trends")
     client.get(page, {"fiscal_year": FY})
     client.get(trend, {"fiscal_year": FY})
-    with django_assert_num_queries(10) as page_queries:
+    with django_assert_num_queries(7) as page_queries:
         client.get(page, {"fiscal_year": FY})
-    with django_assert_num_queries(7) as trend_queries:
+    with django_assert_num_queries(4) as trend_queries:
         client.get(trend, {"fiscal_year": FY, "business": "community"})
     for n in range(5):
         session(personas, datetime.date(2025, 9, 1 + n), [f"団体{n}", "社協"], {"npo": 2})
@@ -393,7 +416,7 @@ def test_api_query_count_does_not_grow(client, personas, year, django_assert_num
     url = api_url(personas)
     client.get(url, {"fiscal_year": FY})
     # session, user, membership, targets, plan, the statistics, the audit event (4), …
-    with django_assert_num_queries(12) as before:
+    with django_assert_num_queries(9) as before:
         client.get(url, {"fiscal_year": FY})
     for n in range(3):
         session(personas, datetime.date(2025, 10, 1 + n), [f"会{n}"], {"npo": 1})
@@ -473,10 +496,10 @@ def test_national_page_and_api_keep_their_query_count(
     page, api = reverse("cases:national_statistics"), reverse("api-statistics-national")
     client.get(page, {"fiscal_year": FY})
     client.get(api, {"fiscal_year": FY})
-    with django_assert_num_queries(8) as page_queries:
+    with django_assert_num_queries(5) as page_queries:
         client.get(page, {"fiscal_year": FY})
-    # session, user, membership (none), the roster, every count, session save, …
-    with django_assert_num_queries(7) as api_queries:
+    # session, user, membership (none), the roster, every count (no session write)
+    with django_assert_num_queries(4) as api_queries:
         client.get(api, {"fiscal_year": FY})
     for n in range(4):
         session(personas, datetime.date(2025, 11, 1 + n), [f"全国{n}"], {"npo": 1})
