@@ -48,8 +48,13 @@ class PlanForm(CleanTextMixin, forms.Form):
     """The 実施計画 of one fiscal year: period, policies, who runs each 事業, the targets."""
 
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    first_year = forms.IntegerField(label=_("Plan period from (fiscal year)"), min_value=2000)
-    last_year = forms.IntegerField(label=_("Plan period to (fiscal year)"), min_value=2000)
+    # Fiscal years named as 令和N年度; the values are the years they start in.
+    first_year = forms.TypedChoiceField(
+        label=_("Plan period from (fiscal year)"), coerce=int, choices=()
+    )
+    last_year = forms.TypedChoiceField(
+        label=_("Plan period to (fiscal year)"), coerce=int, choices=()
+    )
     adopted_on = forms.DateField(label=_("Adopted on"), required=False, widget=DateInput())
     policies = forms.CharField(
         label=_("Basic policies"),
@@ -66,7 +71,15 @@ class PlanForm(CleanTextMixin, forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        from django.utils import timezone
+
         from cases.models import PlanBusiness
+        from portal.fiscal import fiscal_year_of, reiwa_fiscal_year_label
+
+        # From the law's first year of the program (令和3年度) to ten years ahead.
+        years = range(2021, fiscal_year_of(timezone.localdate()) + 11)
+        for name in ("first_year", "last_year"):
+            self.fields[name].choices = [(y, reiwa_fiscal_year_label(y)) for y in years]
 
         self.business_keys = [b.key for b in businesses]
         for business in businesses:

@@ -52,6 +52,17 @@ def _blank(value: int | None) -> Any:
     return "" if value is None else value
 
 
+def _plan_years(plan: Any) -> dict[str, str]:
+    """The plan's period and version as 令和 fiscal years."""
+    if plan is None:
+        return {}
+    return {
+        "first": reiwa_fiscal_year_label(plan.first_year),
+        "last": reiwa_fiscal_year_label(plan.last_year),
+        "version": reiwa_fiscal_year_label(plan.fiscal_year),
+    }
+
+
 def _export(request: HttpRequest, membership: Any, period: Period, sections, tables):
     export = request.GET.get("export")
     audit_write(
@@ -125,6 +136,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "form": form,
             "period": period,
             "plan": plan,
+            "plan_years": _plan_years(plan),
             "sections": sections,
             "tables": stats.tables,
             "charts": charts,

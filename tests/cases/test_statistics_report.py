@@ -205,6 +205,7 @@ def test_plan_saves_targets_and_the_page_compares(client, personas, year):
     assert IndicatorTarget.objects.get(indicator="community_organisations").plan == plan
     html = client.get(reverse("cases:statistics"), {"fiscal_year": FY}).content.decode()
     assert "第1期実施計画" in html
+    assert "計画期間 令和7年度〜令和9年度（令和7年度版）" in html  # fiscal years as 令和
     assert "50%" in html  # 3 of 6 organisations
     assert "75%" in html  # 3 of 4 new cases
     assert "委託" in html
@@ -220,6 +221,9 @@ def test_plan_saves_targets_and_the_page_compares(client, personas, year):
         ({"first_year": FY, "last_year": FY, "consultations_received": "-3"}, "0以上の整数"),
         ({"first_year": FY + 1, "last_year": FY}, "終了年度が開始年度より前"),
         ({"first_year": FY, "last_year": FY, "op_participation": "contracted"}, "委託先"),
+        # Not a fiscal year offered (令和3年度 to ten years ahead), not a number.
+        ({"first_year": 1999, "last_year": FY}, "正しく選択してください"),
+        ({"first_year": "令和7", "last_year": FY}, "正しく選択してください"),
     ],
 )
 def test_bad_plan_input_is_refused_with_a_japanese_message(client, personas, fields, message):

@@ -18,7 +18,7 @@
           datasets: spec.series.map(function (s, i) {
             return { label: s.label, data: s.values, borderColor: i === 0 ? colour : previous,
                      backgroundColor: i === 0 ? colour : previous, borderDash: i === 0 ? [] : [6, 4],
-                     spanGaps: false, tension: 0.2 };
+                     spanGaps: false, tension: 0 };  // counts: straight lines, no overshoot
           })
         },
         options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
