@@ -648,6 +648,49 @@ TOYONAKA = Tenant(
                   "とのこと。社協の貸付について案内し、来所日を調整する。"),
             ),
         ),
+        # Last fiscal year's work, closed since: the trends compare the year with it.
+        Scenario(
+            key="last_year_debt", name="岡本 正樹", kana="オカモト マサキ", age=52, sex=M,
+            address="豊中市東豊中町2-7-1", phone="090-0000-1131",
+            route="self", categories=("debt", "income"), status=S.CLOSED,
+            close_reason="債務整理が終わり、家計が立て直せたため終結",
+            visits=(
+                V(560, "visit", "本人が来所。カードローン4社で約300万円の返済が続かない。"),
+                V(530, "accompany", "法テラスの無料相談に同行。任意整理を進めることになった。"),
+                V(470, "phone", "任意整理の和解が成立。家計表をつけ始めたとのこと。"),
+                V(400, "visit", "家計表を一緒に確認。毎月の返済と生活費が収まっている。"
+                  "終結を確認した。"),
+            ),
+        ),
+        Scenario(
+            key="last_year_job", name="川口 由紀", kana="カワグチ ユキ", age=29, sex=F,
+            address="豊中市庄内東町4-3-8", phone="090-0000-1132",
+            route="government", categories=("job_search", "health"), status=S.CLOSED,
+            close_reason="就職し、職場に定着したため終結",
+            visits=(
+                V(500, "visit", "市役所の窓口からの紹介で来所。体調を崩して退職し、半年"
+                  "仕事がない。"),
+                V(480, "phone", "ハローワークの担当者と面談日を調整した。"),
+                V(450, "accompany", "ハローワークに同行し、事務職の求人に応募した。"),
+                V(420, "visit", "採用が決まった。週4日の勤務から始める。"),
+                V(330, "phone", "本人に電話。仕事は続いており、体調も安定している。"
+                  "終結を確認した。"),
+            ),
+        ),
+        Scenario(
+            key="last_year_house", name="松田 勝", kana="マツダ マサル", age=71, sex=M,
+            address="豊中市服部本町1-9-2", phone="090-0000-1133",
+            route="minsei", categories=("housing", "isolation"), status=S.CLOSED,
+            close_reason="転居先で地域包括支援センターの見守りにつないだため終結",
+            visits=(
+                V(440, "home_visit", "民生委員と訪問。アパートの取り壊しで転居を迫られているが、"
+                  "保証人がいない。", ("村上 昭", "民生委員", "090-0000-1931")),
+                V(410, "accompany", "居住支援法人の物件の内覧に同行した。"),
+                V(380, "home_visit", "転居を終えた本人を訪問。近くの地域包括支援センターに"
+                  "見守りをお願いした。"),
+                V(300, "phone", "地域包括支援センターから、見守りが続いていると連絡があった。"),
+            ),
+        ),
     ),
     meetings=(
         MeetingSpec(
