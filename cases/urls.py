@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from cases.assessment import views as assessment_views
+from cases.collaboration import prints as collaboration_prints
 from cases.collaboration import views as collaboration_views
 from cases.consultation import views as consultation_views
 from cases.core import views as core_views
@@ -86,9 +87,21 @@ urlpatterns = [
     ),
     path("plans/<int:plan_id>/", collaboration_views.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/evaluate/", collaboration_views.plan_evaluate, name="plan_evaluate"),
+    # A4 prints (PDF): the plan as the national form, a 評価シート, a meeting's minutes.
+    path("plans/<int:plan_id>/print/", collaboration_prints.plan_print, name="plan_print"),
+    path(
+        "plans/<int:plan_id>/evaluations/<int:evaluation_id>/print/",
+        collaboration_prints.plan_evaluation_print,
+        name="plan_evaluation_print",
+    ),
     path("meetings/", collaboration_views.meeting_list, name="meeting_list"),
     path("meetings/new/", collaboration_views.meeting_add, name="meeting_add"),
     path("meetings/<int:meeting_id>/", collaboration_views.meeting_detail, name="meeting_detail"),
+    path(
+        "meetings/<int:meeting_id>/print/",
+        collaboration_prints.meeting_print,
+        name="meeting_print",
+    ),
     path("referrals/", collaboration_views.referral_inbox, name="referral_inbox"),
     path(
         "referrals/<int:referral_id>/", collaboration_views.referral_detail, name="referral_detail"

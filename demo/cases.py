@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 from django.apps import apps as django_apps
 from django.utils import timezone
 
-from cases.collaboration import AttendeeData, MeetingItemData
+from cases.collaboration import AttendeeData, EvaluationEntry, MeetingItemData, PlanItems
 from cases.collaboration import services as collaboration_services
+from cases.collaboration.plans import household_members
 from cases.consultation import ConsultationData
 from cases.consultation import services as consultation_services
 from cases.core import (
@@ -44,6 +45,7 @@ from cases.models import (
     Person,
     Relationship,
     SupportAgency,
+    SupportPlan,
 )
 from cases.programs import AGENCY, CONSULTATION, MULTIAGENCY
 from community.program import PROGRAM as COMMUNITY
@@ -116,6 +118,17 @@ class PlanSpec:
     lead: str | None = None
     uses_participation: bool = False
     uses_outreach: bool = False
+    # The national form's items (プラン兼事業等利用申込書), and the 評価シート recorded once
+    # a meeting has decided the plan: (goal, achievement, next step) per goal.
+    wishes: str = ""
+    issues: tuple[str, ...] = ()
+    long_term_goal: str = ""
+    short_term_goal: str = ""
+    period_days: int | None = None
+    agreed_days_ago: int | None = None
+    for_household: bool = False
+    evaluation: tuple[tuple[str, str, str], ...] = ()
+    evaluated_days_ago: int = 0
 
 
 @dataclass(frozen=True)
@@ -257,6 +270,26 @@ TOYONAKA = Tenant(
                  ("hikikomori", "長男への訪問面談（月2回）と居場所プログラムの紹介"),
                  (None, "世帯の家計の確認と、母の年金・長男の今後の収入についての相談")),
                 lead="hokatsu", uses_participation=True, uses_outreach=True,
+                wishes="「膝が痛くても、できるだけこの家で息子と暮らしたい。自分がいなくなった後の"
+                "息子のことが一番の心配」（本人）。「母の通院の付き添いが負担。人と話すのは苦手"
+                "だが、家でできることなら手伝いたい」（長男）",
+                issues=("本人の膝の痛みによる外出困難と、介護サービスが未利用であること",
+                        "長男が20年以上就労しておらず、社会との接点が夜間の買い物のみであること",
+                        "世帯の収入が本人の年金のみで、本人亡き後の長男の生活の見通しがないこと"),
+                long_term_goal="本人が在宅生活を続け、長男が地域の中に居場所と相談先を持って暮らせる"
+                "ようになる。",
+                short_term_goal="母のデイサービスを週2回利用して通院の負担を減らす。長男が月2回の"
+                "面談に参加し、居場所プログラムを一度見学する。",
+                period_days=180, agreed_days_ago=30, for_household=True,
+                evaluation=(
+                    ("母のデイサービスを週2回利用して通院の負担を減らす", "achieved",
+                     "利用を継続。送迎時の様子を地域包括が確認する。"),
+                    ("長男が月2回の面談に参加する", "partly",
+                     "1回は参加、1回は当日に辞退。訪問面談に切り替えて継続する。"),
+                    ("長男が居場所プログラムを見学する", "not",
+                     "本人の希望で時期を延期。次回評価までに見学日を一緒に決める。"),
+                ),
+                evaluated_days_ago=3,
             ),
         ),
         Scenario(
@@ -819,6 +852,19 @@ MATSUE = Tenant(
                  ("konkyu", "就労準備支援事業（在宅でのパソコン作業）の利用調整"),
                  (None, "本人とのメール・訪問による定期的な面談と家族への助言")),
                 lead="kikan", uses_participation=True, uses_outreach=True,
+                wishes="「人と会うのはまだ疲れるが、家でできる仕事から始めたい。体調を整えて、"
+                "いずれは前のようにプログラミングの仕事をしたい」",
+                issues=("精神科の通院が途切れ、体調の波が大きいこと",
+                        "3年間自宅で過ごし、家族以外との接点がメールのみであること"),
+                long_term_goal="体調を安定させ、本人の得意なパソコン作業を生かして働く。",
+                short_term_goal="通院を再開する。在宅でのパソコン作業に週1回取り組む。",
+                period_days=180, agreed_days_ago=15,
+                evaluation=(
+                    ("通院を再開する", "achieved", "2週に1回の通院を続ける。"),
+                    ("在宅でのパソコン作業に週1回取り組む", "partly",
+                     "体調の良い週は取り組めた。作業量を一緒に調整する。"),
+                ),
+                evaluated_days_ago=2,
             ),
         ),
         Scenario(
@@ -1055,9 +1101,12 @@ class _Seeder:
             visitor_phone=phone,
         )
 
-    def scenario(self, sc: Scenario) -> Case:
+    def opener(self, sc: Scenario) -> User:
         # The case is its opener's agency's (主担当機関); the managers' belong to the office.
-        user = self.user(sc.by or ("manager" if sc.by_manager else "caseworker"))
+        return self.user(sc.by or ("manager" if sc.by_manager else "caseworker"))
+
+    def scenario(self, sc: Scenario) -> Case:
+        user = self.opener(sc)
         visits = sorted(sc.visits, key=lambda v: -v.days_ago)
         last = len(visits) - 1
         follow = [sc.follow_up if i == last else None for i in range(len(visits))]
@@ -1136,8 +1185,29 @@ class _Seeder:
                 lead_agency=self.agencies[p.lead] if p.lead else None,
                 uses_participation=p.uses_participation,
                 uses_outreach=p.uses_outreach,
+                form=PlanItems(
+                    wishes=p.wishes,
+                    issues="\n".join(p.issues),
+                    long_term_goal=p.long_term_goal,
+                    short_term_goal=p.short_term_goal,
+                    period_to=self.day(p.days_ago - p.period_days) if p.period_days else None,
+                    agreed_on=self.day(p.agreed_days_ago) if p.agreed_days_ago else None,
+                    members=household_members(case) if p.for_household else [],
+                ),
             )
         return case
+
+    def evaluation(self, sc: Scenario) -> None:
+        """The 評価シート of the plan a meeting decided."""
+        plan = self.cases[sc.key].plans.filter(status=SupportPlan.Status.DECIDED).first()
+        if plan is None or not sc.plan.evaluation:
+            return
+        collaboration_services.plan_evaluate(
+            user=self.opener(sc),
+            plan=plan,
+            entries=[EvaluationEntry(*row) for row in sc.plan.evaluation],
+            evaluated_on=self.day(sc.plan.evaluated_days_ago),
+        )
 
     def consent(self, spec: ConsentSpec, user: User, person: Person, case: Case) -> None:
         consent = core_services.consent_record(
@@ -1221,6 +1291,9 @@ class _Seeder:
             self.cases[sc.key] = self.scenario(sc)
         for meeting in self.tenant.meetings:
             self.meeting(meeting)
+        for sc in self.tenant.scenarios:
+            if sc.plan is not None:
+                self.evaluation(sc)
         for referral in self.tenant.referrals:
             self.referral(referral)
         for by, case_key, reason in self.tenant.emergency_looks:

@@ -107,6 +107,7 @@ PERSONAL_IDS = frozenset(
         "consultation_id",
         "consent_id",
         "plan_id",
+        "evaluation_id",
         "meeting_id",
         "referral_id",
         "member_id",

@@ -28,6 +28,7 @@ from cases.models import (
     IssueCategory,
     Meeting,
     Person,
+    PlanEvaluation,
     Referral,
     Relationship,
     SupportAgency,
@@ -59,6 +60,7 @@ class World:
     consultation: Consultation
     consent: Consent
     plan: SupportPlan
+    evaluation: PlanEvaluation
     meeting: Meeting
     referral: Referral
     member: HouseholdMember
@@ -85,6 +87,7 @@ class World:
             "consultation_id": self.consultation.pk,
             "consent_id": self.consent.pk,
             "plan_id": self.plan.pk,
+            "evaluation_id": self.evaluation.pk,
             "meeting_id": self.meeting.pk,
             "referral_id": self.referral.pk,
             "member_id": self.member.pk,
@@ -254,6 +257,15 @@ def build_world(
         ],
     )
     plan.refresh_from_db()
+    # 評価シート of the decided plan, goal by goal.
+    evaluation = collaboration_services.plan_evaluate(
+        user=caseworker,
+        plan=plan,
+        entries=[
+            collaboration_services.EvaluationEntry("母の介護サービス利用", "achieved"),
+            collaboration_services.EvaluationEntry("息子の社会参加", "partly", "面談を続ける"),
+        ],
+    )[0]
     referral2 = collaboration_services.referral_create(
         user=caseworker,
         case=case2,
@@ -373,6 +385,7 @@ def build_world(
         consultation=consultation,
         consent=consent,
         plan=plan,
+        evaluation=evaluation,
         meeting=meeting,
         referral=referral,
         member=member,

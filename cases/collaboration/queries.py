@@ -3,9 +3,12 @@ of a referral sees the referral (with the person's name and contact), not the ca
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 
 from cases.core.queries import (
     can_see_cases,
@@ -25,6 +28,7 @@ from cases.models import (
     SupportPlan,
 )
 from cases.registry import program_of_role
+from municipalities.models import User
 from municipalities.scoping import active_membership, get_for_user_or_404
 
 
@@ -77,12 +81,48 @@ def plan_get_for_user(user: Any, plan_id: int) -> SupportPlan:
         "members__person",
         Prefetch(
             "evaluations",
-            queryset=PlanEvaluation.objects.select_related("review__meeting").order_by(
-                "-evaluated_on", "pk"
-            ),
+            queryset=PlanEvaluation.objects.select_related(
+                "review__meeting", "recorded_by"
+            ).order_by("-evaluated_on", "pk"),
         ),
     )
     return get_for_user_or_404(qs, user, pk=plan_id)
+
+
+@dataclass
+class EvaluationSheet:
+    """One 評価シート of a plan: the goals evaluated together — on the same day, by the
+    same person, for the same review at a meeting (or none) — named by its first row."""
+
+    evaluated_on: datetime.date
+    recorded_by: User
+    review: MeetingCase | None
+    rows: list[PlanEvaluation] = field(default_factory=list)
+
+    @property
+    def pk(self) -> int:
+        return self.rows[0].pk
+
+
+def evaluation_sheets(plan: SupportPlan) -> list[EvaluationSheet]:
+    """The plan's evaluations (as ``plan_get_for_user`` prefetched them, newest first)
+    gathered into their sheets."""
+    sheets: dict[tuple, EvaluationSheet] = {}
+    for row in plan.evaluations.all():
+        key = (row.evaluated_on, row.recorded_by_id, row.review_id)
+        if key not in sheets:
+            sheets[key] = EvaluationSheet(row.evaluated_on, row.recorded_by, row.review)
+        sheets[key].rows.append(row)
+    return list(sheets.values())
+
+
+def evaluation_sheet_get(plan: SupportPlan, evaluation_id: int) -> EvaluationSheet:
+    """The sheet of ``plan`` holding the evaluation ``evaluation_id``; 404 if the plan
+    (already read through the scoped layer) has none."""
+    for sheet in evaluation_sheets(plan):
+        if any(row.pk == evaluation_id for row in sheet.rows):
+            return sheet
+    raise Http404
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:

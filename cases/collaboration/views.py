@@ -102,7 +102,11 @@ def plan_add(request: HttpRequest, case_id: int) -> HttpResponse:
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = queries.plan_get_for_user(request.user, plan_id)
     audit_view(request, plan, case_id=plan.case_id, person_id=plan.case.person_id)
-    return render(request, "cases/plan_detail.html", {"plan": plan, "case": plan.case})
+    return render(
+        request,
+        "cases/plan_detail.html",
+        {"plan": plan, "case": plan.case, "sheets": queries.evaluation_sheets(plan)},
+    )
 
 
 @case_staff_required

@@ -18,8 +18,9 @@ Each municipality sets how many years closed cases are kept
   become the marker (or empty where a marker would be invalid, as for e-mail); the date of
   birth is reduced to 1 January of the birth year (no statistic reads it; the year still
   gives an age band). Free text about the person is replaced by the marker: consultation
-  notes and visitors, consents, plans and their actions, the case's reason for closing,
-  notes on meetings, referrals and flags, household notes, and the program apps' notes
+  notes and visitors, consents, plans (the national form's items too) with their actions
+  and evaluations, the case's reason for closing, notes on meetings, referrals and flags,
+  household notes, and the program apps' notes
   (each app registers an anonymiser in ``cases.registry``). A household's name, address
   and notes are blanked once every case and every member of it is anonymised, and a
   meeting's minutes once every case it discussed is.
@@ -61,6 +62,7 @@ from cases.models import (
     MeetingCase,
     Person,
     PlanAction,
+    PlanEvaluation,
     Referral,
     SupportPlan,
 )
@@ -196,9 +198,15 @@ def _anonymise_cases(municipality_id: int, case_ids: list[int], person_ids: list
     consents = Consent.objects.filter(Q(case_id__in=case_ids) | Q(person_id__in=person_ids))
     rows["consent"] = blank_text(consents, ["purpose", "scope", "witness", "withdrawal_note"])
     plans = SupportPlan.objects.filter(case_id__in=case_ids)
-    rows["plan"] = blank_text(plans, ["goals", "decision_note"])
+    rows["plan"] = blank_text(
+        plans,
+        ["goals", "decision_note", "wishes", "issues", "long_term_goal", "short_term_goal"],
+    )
     rows["plan_action"] = blank_text(
         PlanAction.objects.filter(plan__case_id__in=case_ids), ["action"]
+    )
+    rows["plan_evaluation"] = blank_text(
+        PlanEvaluation.objects.filter(plan__case_id__in=case_ids), ["goal", "next_step"]
     )
     rows["meeting_case"] = blank_text(MeetingCase.objects.filter(case_id__in=case_ids), ["note"])
     rows["referral"] = blank_text(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models.case import Case
 from cases.models.master import SupportAgency
@@ -262,7 +263,8 @@ class PlanEvaluation(TenantModel):
     between plans and attached to the 重層的支援会議's 評価 of the plan when there is one."""
 
     class Achievement(models.TextChoices):
-        ACHIEVED = "achieved", _("Achieved")  # 達成
+        # In context: the statistics' "Achieved" is a share (達成率).
+        ACHIEVED = "achieved", pgettext_lazy("goal", "Achieved")  # 達成
         PARTLY = "partly", _("Partly achieved")  # 一部達成
         NOT = "not", _("Not achieved")  # 未達成
 

@@ -135,6 +135,37 @@ def test_meetings_consents_and_plans(seeded):
     assert Consent.objects.filter(withdrawn_on__isnull=False).exists()
 
 
+@pytest.mark.parametrize(("code", "username"), [("272035", "a-hokatsu"), ("322016", "b-kikan")])
+def test_each_municipality_has_a_plan_its_evaluation_and_minutes_to_print(
+    client, seeded, code, username
+):
+    """The decided plan (with the national form's items), its 評価シート and the meeting
+    that decided it, printable by the agency on the case."""
+    from django.urls import reverse
+
+    from cases.models import PlanEvaluation
+    from municipalities.models import User
+
+    evaluation = PlanEvaluation.objects.filter(plan__municipality__code=code).first()
+    assert evaluation is not None
+    plan = evaluation.plan
+    assert plan.status == SupportPlan.Status.DECIDED
+    assert plan.wishes
+    assert plan.issue_list
+    assert plan.long_term_goal
+    assert plan.agreed_on
+    assert plan.evaluations.values("achievement").distinct().count() >= 2
+    client.force_login(User.objects.get(username=username))
+    for url in (
+        reverse("cases:plan_print", args=[plan.pk]),
+        reverse("cases:plan_evaluation_print", args=[plan.pk, evaluation.pk]),
+        reverse("cases:meeting_print", args=[plan.decided_at_meeting_id]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == "application/pdf"
+
+
 def test_referrals(seeded):
     assert Referral.objects.filter(
         from_program=CONSULTATION,

@@ -16,7 +16,7 @@ from cases.core import services as core_services
 from cases.core.retention import anonymise_expired, retention_cutoff
 from cases.core.tasks import anonymise_expired as anonymise_task
 from cases.core.tasks import anonymise_municipality
-from cases.models import Case, CaseEvent, ContactRoute, Household, Person
+from cases.models import Case, CaseEvent, ContactRoute, Household, Person, SupportPlan
 from cases.registry import indicators, sections
 from cases.statistics.queries import Period
 from municipalities.audit_chain import verify_chain
@@ -83,6 +83,13 @@ def test_cutoff_is_the_anniversary_and_handles_29_february():
 
 
 def test_just_inside_the_period_nothing_changes_and_just_past_it_is_anonymised(personas, world_a):
+    # The plan's national form items are free text about the family too.
+    SupportPlan.objects.filter(pk=world_a.plan.pk).update(
+        wishes="「次郎と暮らしたい」",
+        issues="息子の就労",
+        long_term_goal="山田家の生活の安定",
+        short_term_goal="次郎の通所",
+    )
     close_world(world_a, personas.caseworker_a)
     assert anonymise_expired(as_of=LAST_DAY_KEPT) == []
     assert Person.objects.get(pk=world_a.person.pk).name == "山田 花子"
