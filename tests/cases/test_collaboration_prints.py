@@ -469,16 +469,16 @@ def test_the_pages_link_their_prints(client, personas, world_a):
 
 # session, user, membership; the plan (+case, person, meeting, lead agency); its actions
 # and their agencies, its household members and their persons, its evaluations (+review,
-# meeting, evaluator): five prefetches; audit write (head moved on, event, head signed);
-# session save (savepoint, update, release)
-QUERIES_PLAN_PRINT = 15
+# meeting, evaluator): five prefetches; audit write (head moved on, event, head signed).
+# The session, renewed by the request before under a minute ago, is not written.
+QUERIES_PLAN_PRINT = 12
 # The same read (the sheet is gathered from the plan's prefetched evaluations), of the
 # world's plan, which concerns no household member: no person is read for them.
-QUERIES_EVALUATION_PRINT = 14
+QUERIES_EVALUATION_PRINT = 11
 # session, user, membership; the meeting (scoped: subqueries, one statement); its
 # attendees (+agency) and the cases the reader may see (+case, person, plan, lead agency):
-# two prefetches; audit write (three); session save (three)
-QUERIES_MEETING_PRINT = 12
+# two prefetches; audit write (three); no session write
+QUERIES_MEETING_PRINT = 9
 
 
 def test_the_plan_prints_cost_the_same_whatever_they_hold(
