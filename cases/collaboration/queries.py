@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from cases.assessment.domains import DOMAIN_KEYS
 from cases.core.queries import (
     can_see_cases,
     case_condition,
@@ -16,6 +17,8 @@ from cases.core.queries import (
     visible_case_ids,
 )
 from cases.models import (
+    Assessment,
+    Case,
     Meeting,
     MeetingAttendee,
     MeetingCase,
@@ -83,6 +86,29 @@ def plan_get_for_user(user: Any, plan_id: int) -> SupportPlan:
         ),
     )
     return get_for_user_or_404(qs, user, pk=plan_id)
+
+
+def plan_start_from_assessment(case: Case) -> dict[str, str]:
+    """What a first plan starts from (the national form's 本人の意向 and 課題 come from the
+    assessment): the latest assessment's wishes, and the 課題 written in its domains, one
+    a line in the sheet's order. Empty when the case has no assessment. One query; the
+    case was read through the scoped layer."""
+    latest = (
+        Assessment.objects.filter(case=case, municipality_id=case.municipality_id)
+        .order_by("-version")
+        .values("wishes", "domains")
+        .first()
+    )
+    if latest is None:
+        return {}
+    domains = latest["domains"] or {}
+    issues = [
+        line.strip()
+        for key in DOMAIN_KEYS
+        for line in str((domains.get(key) or {}).get("issues", "")).splitlines()
+        if line.strip()
+    ]
+    return {"wishes": latest["wishes"], "issues": "\n".join(issues)}
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:

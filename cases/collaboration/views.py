@@ -41,7 +41,9 @@ def plan_add(request: HttpRequest, case_id: int) -> HttpResponse:
     case = core_queries.case_get_for_user(request.user, case_id)
     latest = case.plans.order_by("-version").prefetch_related("actions").first()
     initial: dict[str, Any] = {"review_on": timezone.localdate() + datetime.timedelta(days=90)}
-    if latest is not None:  # a new version starts from the previous one
+    if latest is None:  # the first plan starts from the assessment
+        initial.update(queries.plan_start_from_assessment(case))
+    else:  # a new version starts from the previous one
         initial.update(
             goals=latest.goals,
             uses_participation=latest.uses_participation,
