@@ -26,7 +26,7 @@ from cases.collaboration.forms import (
 from cases.core import queries as core_queries
 from cases.core.pages import case_staff_required, form_page
 from cases.core.picker import case_from_reference
-from cases.models import MeetingCase, SupportAgency
+from cases.models import Meeting, MeetingCase, SupportAgency
 from cases.programs import CONSULTATION
 from cases.registry import get_program, program_of_role
 from municipalities.audit import audit_list, audit_view
@@ -182,6 +182,8 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
         except ValueError:
             raise Http404 from None
         initial["item_0_case"] = case.number
+    if request.GET.get("kind") in Meeting.Kind.values:  # e.g. a 支援会議 from a flag
+        initial["kind"] = request.GET["kind"]
     agencies = _agencies_by_name(municipality.pk)  # read once: attendees, rows and the list
     form = MeetingForm(
         request.POST or None,
