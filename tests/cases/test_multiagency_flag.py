@@ -159,3 +159,36 @@ def test_the_lead_agencys_queue_costs_what_it_did(
         html = client.get(url).content.decode()
     assert html.count("同意 あり") == 1
     assert html.count("同意 なし") == 1
+
+
+def test_consent_given_after_the_flag_turns_its_suggestion_into_the_hand_over(
+    personas, django_assert_num_queries
+):
+    """The flag raised while the person had not consented suggested a 支援会議; once they
+    consent, the same flag suggests the hand-over (the journey found it stuck)."""
+    case = tangled_case(personas, "後から 同意", consent=False)
+    evaluate(personas.municipality_a.pk, TODAY())
+    flag = Flag.objects.get(rule="needs_multiagency", case=case, resolved_at__isnull=True)
+    assert flag.detail["suggest"] == "support_meeting"
+    evaluate(personas.municipality_a.pk, TODAY(), case_ids=[case.pk])  # rules compiled
+    core_services.consent_record(
+        user=personas.caseworker_a,
+        person=case.person,
+        case=case,
+        agencies=[],
+        purpose="多機関協働での支援のため",
+        scope="相談内容",
+        method=Consent.Method.SIGNATURE,
+        given_on=TODAY(),
+    )
+    # What runs after the consent's commit: the rule settings, the case's unresolved
+    # flags, every case rule's query, one update of the changed details.
+    with django_assert_num_queries(4):
+        evaluate(personas.municipality_a.pk, TODAY(), case_ids=[case.pk])
+    refreshed = Flag.objects.get(rule="needs_multiagency", case=case, resolved_at__isnull=True)
+    assert refreshed.pk == flag.pk  # the same flag, still open since it was raised
+    assert refreshed.raised_at == flag.raised_at
+    assert refreshed.detail == {"fields": 2, "suggest": "handover"}
+    # Nothing changed: nothing written.
+    with django_assert_num_queries(3):
+        evaluate(personas.municipality_a.pk, TODAY(), case_ids=[case.pk])
