@@ -26,6 +26,7 @@ from cases.consultation import ConsultationData
 from cases.consultation import services as consultation_services
 from cases.core import (
     agencies_staff,
+    agency_of,
     case_agency_add,
     case_agency_assign,
     consent_covering,
@@ -519,8 +520,10 @@ TOYONAKA = Tenant(
                 V(26, "home_visit", "子ども家庭総合支援拠点の保健師と訪問。本人は夜泣きで眠れず、"
                   "頼れる親族が近くにいない。一時預かりの利用を勧めたが、費用面の不安を口にした。"),
                 V(11, "visit", "本人が子どもを連れて来所。一時預かりの利用料の減免制度を案内した。"
-                  "地域の子育てひろばの情報も伝えた。表情は前回より明るい。"),
+                  "地域の子育てひろばの情報も伝えた。表情は前回より明るい。子育てと家計の両方に"
+                  "ついて関係機関で支援を検討することに書面で同意を得た。"),
             ),
+            consent=ConsentSpec(11, ("shakyo", "kodomo", "konkyu")),
         ),
         Scenario(
             key="health", name="堀 正志", kana="ホリ マサシ", age=57, sex=M,
@@ -580,8 +583,13 @@ TOYONAKA = Tenant(
                 V(24, "phone", "本人に電話。夫の介護保険の申請を済ませたとの報告。介護者の集いに"
                   "ついて案内した。"),
                 V(6, "visit", "本人が来所。夫の要介護1の認定が出た。デイサービスの利用開始に"
-                  "向けて、地域包括支援センターとの面談日を調整する。"),
+                  "向けて、地域包括支援センターとの面談日を調整する。夫の介護と年金だけの家計の"
+                  "両方が心配とのことで、関係機関での情報共有と支援会議での検討に書面で同意を"
+                  "得た。"),
             ),
+            # Two fields (介護, 収入) and consent: the rule suggests the hand-over to the
+            # 多機関協働 team, waiting for the 社協 (the lead agency) to make it.
+            consent=ConsentSpec(6, ("shakyo", "hokatsu")),
         ),
         Scenario(
             key="tax", name="小川 隆", kana="オガワ タカシ", age=52, sex=M,
@@ -781,6 +789,12 @@ TOYONAKA = Tenant(
                      "父の介護と3歳の長男の育児が重なり、本人が仕事を続けられるか不安を抱えている。"
                      "高齢と子育ての両分野にまたがるため、多機関協働での役割分担の整理をお願い"
                      "したい。"),
+        # A hand-over the 多機関協働 team has accepted: it assesses next.
+        ReferralSpec("childrearing", CONSULTATION, MULTIAGENCY,
+                     "生後8か月の長女の育児と気分の落ち込み、夫の単身赴任後の家計の不安が重なって"
+                     "いる。子どもと生活困窮の両分野にまたがるため、多機関協働で役割分担を整理して"
+                     "ほしい。本人同意済み。", answered_by="multiagency",
+                     note="受け付けました。子ども家庭総合支援拠点と合同でアセスメントを行います。"),
         ReferralSpec("community", CONSULTATION, AGENCY,
                      "ごみの片付けは進んできたが、物忘れが気になる。介護保険の申請を含め、地域包括"
                      "支援センターでの継続相談につなぎたい。本人の同意済み。", to_agency="hokatsu"),
@@ -1272,12 +1286,15 @@ class _Seeder:
                 )
 
     def referral(self, spec: ReferralSpec) -> None:
+        user = self.user(spec.by)
         referral = collaboration_services.referral_create(
-            user=self.user(spec.by),
+            user=user,
             case=self.cases[spec.case],
             from_program=spec.from_program,
             to_program=spec.to_program,
             to_agency=self.agencies[spec.to_agency] if spec.to_agency else None,
+            # From the caseworker's agency, as a referral made on the case page is.
+            from_agency=agency_of(user) if spec.from_program == CONSULTATION else None,
             reason=spec.reason,
         )
         if spec.answered_by:
@@ -1324,6 +1341,8 @@ def seed_cases(command: Any) -> None:
         ).count()
         parts.append(f"{municipality.name} {count}")
     command.stdout.write("Demo cases: " + ", ".join(parts))
+    from demo.evaluation import seed_evaluations
     from demo.plan import seed_plans
 
     seed_plans(command)
+    seed_evaluations(command)

@@ -42,6 +42,16 @@ def _short(text: str, most: int = 10) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
+def _two_lines(text: str, most: int) -> list[str]:
+    """``text`` on one line, or on two of at most ``most`` characters (the second cut
+    short): an agency's full name (豊中市みどり台地域包括支援センター) is what tells it
+    from the others, and is cut only past two lines."""
+    if len(text) <= most:
+        return [text]
+    cut = min((len(text) + 1) // 2, most)  # halves, not a lone character on the second
+    return [text[:cut], _short(text[cut:], most)]
+
+
 def _text(x: float, y: float, text: str, size: int = 13, cls: str = "label") -> str:
     return (
         f'<text class="{cls}" x="{x:.0f}" y="{y:.0f}" font-size="{size}" '
@@ -215,7 +225,7 @@ def genogram_svg(maps: CaseMaps) -> SafeString:
 
 # --- ecomap ----------------------------------------------------------------------------
 
-ECO_W, ECO_H, ECO_R, NODE_W, NODE_H, CENTRE_R = 640, 520, 190, 150, 46, 52
+ECO_W, ECO_H, ECO_R, NODE_W, NODE_H, CENTRE_R = 640, 520, 190, 150, 58, 52
 LEGEND_H = 40
 
 
@@ -268,6 +278,14 @@ def _legend(y: float) -> list[str]:
     return out
 
 
+def _supporter_label(x: float, y: float, label: str, kind: str) -> str:
+    """A supporter's name (on two lines when long) and below it what it is."""
+    lines = _two_lines(label, 11)
+    top = y - 2 if len(lines) == 1 else y - 9
+    texts = [_text(x, top + 16 * i, line) for i, line in enumerate(lines)]
+    return "".join(texts) + _text(x, top + 16 * len(lines) + 2, _short(kind, 12), 10, "detail")
+
+
 def ecomap_svg(maps: CaseMaps) -> SafeString:
     """The person in the centre, the supporters linked to the case around them, each tie
     drawn as the caseworker marked it (thick: strong, dashed: weak, zigzag: strained)."""
@@ -288,8 +306,7 @@ def ecomap_svg(maps: CaseMaps) -> SafeString:
             f'<g class="supporter" data-key={quoteattr(s.key)}>'
             f'<rect x="{x - NODE_W / 2:.0f}" y="{y - NODE_H / 2:.0f}" width="{NODE_W}" '
             f'height="{NODE_H}" rx="8" fill="white" stroke="black"/>'
-            + _text(x, y - 3, _short(s.label, 11))
-            + _text(x, y + 15, _short(str(s.kind), 12), 10, "detail")
+            + _supporter_label(x, y, s.label, str(s.kind))
             + "</g>"
         )
     body += nodes

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from cases.assessment.domains import DOMAIN_KEYS
 from cases.core.queries import (
     can_see_cases,
     case_condition,
@@ -19,6 +20,8 @@ from cases.core.queries import (
     visible_case_ids,
 )
 from cases.models import (
+    Assessment,
+    Case,
     Meeting,
     MeetingAttendee,
     MeetingCase,
@@ -123,6 +126,29 @@ def evaluation_sheet_get(plan: SupportPlan, evaluation_id: int) -> EvaluationShe
         if any(row.pk == evaluation_id for row in sheet.rows):
             return sheet
     raise Http404
+
+
+def plan_start_from_assessment(case: Case) -> dict[str, str]:
+    """What a first plan starts from (the national form's 本人の意向 and 課題 come from the
+    assessment): the latest assessment's wishes, and the 課題 written in its domains, one
+    a line in the sheet's order. Empty when the case has no assessment. One query; the
+    case was read through the scoped layer."""
+    latest = (
+        Assessment.objects.filter(case=case, municipality_id=case.municipality_id)
+        .order_by("-version")
+        .values("wishes", "domains")
+        .first()
+    )
+    if latest is None:
+        return {}
+    domains = latest["domains"] or {}
+    issues = [
+        line.strip()
+        for key in DOMAIN_KEYS
+        for line in str((domains.get(key) or {}).get("issues", "")).splitlines()
+        if line.strip()
+    ]
+    return {"wishes": latest["wishes"], "issues": "\n".join(issues)}
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:

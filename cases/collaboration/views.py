@@ -26,7 +26,7 @@ from cases.collaboration.forms import (
 from cases.core import queries as core_queries
 from cases.core.pages import case_staff_required, form_page
 from cases.core.picker import case_from_reference
-from cases.models import MeetingCase, SupportAgency
+from cases.models import Meeting, MeetingCase, SupportAgency
 from cases.programs import CONSULTATION
 from cases.registry import get_program, program_of_role
 from municipalities.audit import audit_list, audit_view
@@ -41,7 +41,9 @@ def plan_add(request: HttpRequest, case_id: int) -> HttpResponse:
     case = core_queries.case_get_for_user(request.user, case_id)
     latest = case.plans.order_by("-version").prefetch_related("actions").first()
     initial: dict[str, Any] = {"review_on": timezone.localdate() + datetime.timedelta(days=90)}
-    if latest is not None:  # a new version starts from the previous one
+    if latest is None:  # the first plan starts from the assessment
+        initial.update(queries.plan_start_from_assessment(case))
+    else:  # a new version starts from the previous one
         initial.update(
             goals=latest.goals,
             uses_participation=latest.uses_participation,
@@ -184,6 +186,8 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
         except ValueError:
             raise Http404 from None
         initial["item_0_case"] = case.number
+    if request.GET.get("kind") in Meeting.Kind.values:  # e.g. a 支援会議 from a flag
+        initial["kind"] = request.GET["kind"]
     agencies = _agencies_by_name(municipality.pk)  # read once: attendees, rows and the list
     form = MeetingForm(
         request.POST or None,

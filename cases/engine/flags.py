@@ -88,15 +88,19 @@ def _evaluate_cases(
     """Re-evaluating a few cases (after a save) in a fixed number of statements, whatever
     the number of rules and of their matches: the cases' unresolved flags of every rule
     (one), every case rule's own query for the cases as one statement
-    (``cases.engine.combined``), then at most one insert of the new flags and one update
+    (``cases.engine.combined``), then at most one insert of the new flags, one update of
+    the details of flags whose rule now sees something else (the person consented since
+    the flag was raised: hand over rather than take it to a 支援会議), and one update
     closing those whose condition no longer holds (and one more for the flags of rules
     switched off)."""
     unresolved = Flag.objects.filter(
         municipality_id=municipality_id, case_id__in=case_ids, resolved_at__isnull=True
     )
-    known: dict[str, set[int]] = {}
-    for code, subject_id in unresolved.values_list("rule", "subject_id"):
-        known.setdefault(code, set()).add(subject_id)
+    known: dict[str, dict[int, tuple[int, Any]]] = {}
+    for pk, code, subject_id, detail in unresolved.values_list(
+        "pk", "rule", "subject_id", "detail"
+    ):
+        known.setdefault(code, {})[subject_id] = (pk, detail)
     outcomes: dict[str, RuleOutcome] = {}
     active, switched_off = [], []
     for rule in rules:
@@ -111,24 +115,47 @@ def _evaluate_cases(
         # else: not records of a case (a concern): the periodic scan covers them
     matches = case_matches(municipality_id, as_of, active, case_ids)
     new: list[Flag] = []
+    changed: list[Flag] = []
     stale: list[Q] = []
     for rule, _params in active:
-        rows = matches[rule.code]
-        existing = known.get(rule.code, set())
-        subjects = {row["flag_subject"] for row in rows}
-        fresh = [_new_flag(municipality_id, rule, row, as_of) for row in rows]
-        fresh = [flag for flag in fresh if flag.subject_id not in existing]
-        gone = existing - subjects
+        existing = known.get(rule.code, {})
+        outcome, fresh, seen_anew, gone = _compare(
+            municipality_id, rule, matches[rule.code], existing, as_of
+        )
         if gone:
             stale.append(Q(rule=rule.code, subject_type=rule.subject, subject_id__in=sorted(gone)))
         new += fresh
-        outcomes[rule.code] = RuleOutcome(
-            matched=len(subjects), raised=len(fresh), resolved=len(gone)
-        )
+        changed += seen_anew
+        outcomes[rule.code] = outcome
     if new:
         Flag.objects.bulk_create(new, ignore_conflicts=True)
+    if changed:
+        Flag.objects.bulk_update(changed, ["detail"])
     _close(unresolved, stale, switched_off)
     return outcomes
+
+
+def _compare(
+    municipality_id: int,
+    rule: Rule,
+    rows: list[dict],
+    existing: dict[int, tuple[int, Any]],
+    as_of: datetime.date,
+) -> tuple[RuleOutcome, list[Flag], list[Flag], set[int]]:
+    """One rule's rows for the cases against its unresolved flags: the outcome, the new
+    flags, the flags whose detail changed (only their id and new detail) and the subjects
+    that no longer match."""
+    fresh, seen_anew = [], []
+    for row in rows:
+        flag = _new_flag(municipality_id, rule, row, as_of)
+        if flag.subject_id not in existing:
+            fresh.append(flag)
+        elif existing[flag.subject_id][1] != flag.detail:
+            seen_anew.append(Flag(pk=existing[flag.subject_id][0], detail=flag.detail))
+    subjects = {row["flag_subject"] for row in rows}
+    gone = set(existing) - subjects
+    outcome = RuleOutcome(matched=len(subjects), raised=len(fresh), resolved=len(gone))
+    return outcome, fresh, seen_anew, gone
 
 
 def _close(unresolved: QuerySet, stale: list[Q], switched_off: list[str]) -> None:

@@ -9,24 +9,37 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cases.core.queries import OFFICE_ROLES, case_condition
-from cases.models import Flag
+from cases.models import Flag, SupportAgency
+from cases.registry import all_rules
 from municipalities.models import Role
 from municipalities.scoping import active_membership
 
 
 def flags_visible_to(user: Any) -> QuerySet[Flag]:
-    """Unresolved flags of the user's municipality for their role or assigned to them;
-    managers see all. Snoozed flags come back on their date."""
+    """Unresolved flags of the user's municipality for their role or assigned to them,
+    and for a caseworker those of the rules meant for the case's lead agency
+    (``Rule.lead_agency``) about cases their agency leads; the office sees all. Snoozed
+    flags come back on their date."""
     membership = active_membership(user)
     if membership is None or getattr(user, "is_system_admin", False):
         return Flag.objects.none()
     qs = Flag.objects.filter(municipality_id=membership.municipality_id, resolved_at__isnull=True)
     if membership.role not in OFFICE_ROLES:
-        qs = qs.filter(Q(audience=membership.role) | Q(assigned_to=user))
+        qs = qs.filter(Q(audience=membership.role) | Q(assigned_to=user) | _lead_agency(membership))
     if membership.role == Role.CASEWORKER:
         # Need to know: a flag about a case shows only to those who see the case.
         qs = qs.filter(Q(case__isnull=True) | case_condition(user, "case"))
     return qs
+
+
+def _lead_agency(membership: Any) -> Q:
+    """Flags of the rules meant for the lead agency, about the cases the caseworker's
+    agency leads (nothing for other roles or staff of no agency)."""
+    codes = [rule.code for rule in all_rules() if rule.lead_agency]
+    if membership.role != Role.CASEWORKER or membership.organisation_id is None or not codes:
+        return Q(pk__in=[])
+    agencies = SupportAgency.objects.filter(organisation_id=membership.organisation_id)
+    return Q(rule__in=codes, case__lead_agency_id__in=agencies.values("pk"))
 
 
 def flag_queue(user: Any, *, today: datetime.date | None = None) -> QuerySet[Flag]:

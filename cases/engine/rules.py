@@ -72,6 +72,10 @@ class Rule:
     # (from program, to program) when the flag can be turned into a referral.
     refer: tuple[str, str] | None = None
     order: int = 100
+    # The flag is also for the staff of the case's lead agency (主担当機関): the rule
+    # suggests what is theirs to do (a hand-over). Need to know still holds: a flag
+    # about a case shows only to those who see the case (``cases.engine.queries``).
+    lead_agency: bool = False
 
     def describe(self, params: dict[str, int]) -> str:
         try:
@@ -272,6 +276,9 @@ register_rule(
         query=_needs_multiagency,
         refer=("consultation", "multiagency"),
         order=70,
+        # The lead agency hands the case over (with consent) or brings it to a 支援会議;
+        # the office (managers, the 多機関協働 team) sees every flag anyway.
+        lead_agency=True,
     )
 )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.collaboration.services import referral_create
+from cases.core.queries import agency_of
 from cases.engine.rules import Rule
 from cases.models import Flag, Referral, RuleSetting
 from cases.registry import get_rule
@@ -94,6 +95,8 @@ def flag_refer(*, user: User, flag: Flag, reason: str) -> Referral:
         from_program=from_program,
         to_program=to_program,
         reason=reason,
+        # From the agency the user works in, as a referral made on the case page is.
+        from_agency=agency_of(user),
     )
     flag.state = Flag.State.REFERRED
     flag.referral = referral

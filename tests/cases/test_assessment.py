@@ -526,3 +526,22 @@ def test_every_relationship_finds_its_row_and_couples_are_joined():
     assert ("3", "6") in child_lines  # and so does the sibling
     assert ("1", "7") in child_lines  # the children from the person's couple
     assert ("5", "3") in child_lines  # the grandparent above the parents
+
+
+def test_a_long_agency_name_is_drawn_whole_on_two_lines(personas, world_a):
+    """On the ecomap an agency is told from the others by its full name: a long one goes
+    on two lines instead of being cut after eleven characters."""
+    record(personas, world_a.case)
+    root = parse_svg(str(ecomap_svg(case_maps(world_a.case))))
+    name = world_a.agency.name
+    assert len(name) > 11
+    (node,) = [
+        g for g in root.iter(f"{SVG}g") if g.get("data-key") == f"agency:{world_a.agency.pk}"
+    ]
+    lines = [t.text for t in node.iter(f"{SVG}text") if t.get("class") == "label"]
+    assert len(lines) == 2
+    assert "".join(lines) == name
+    (supporter,) = [g for g in root.iter(f"{SVG}g") if g.get("data-key") == "person:田中 一郎"]
+    assert [t.text for t in supporter.iter(f"{SVG}text") if t.get("class") == "label"] == [
+        "田中 一郎"
+    ]

@@ -295,3 +295,56 @@ def test_the_8050_household_is_assessed_twice_with_its_ties_marked(seeded):
     assert "Demo assessments" in seeded
     seed()  # again: nothing more
     assert Assessment.objects.count() == 2
+
+
+def test_the_multiagency_journey_has_each_of_its_pieces(seeded):
+    """What the 多機関協働 journey goes through is in the demo: a case waiting to be handed
+    over (flagged, the person consented), a hand-over the team accepted, an assessment
+    with its genogram, a decided plan applying for 参加支援, a meeting deciding its cases
+    differently and an evaluation sheet."""
+    from cases.assessment.drawing import genogram_svg
+    from cases.assessment.maps import case_maps
+    from cases.engine.flags import evaluate
+    from cases.engine.queries import flag_queue
+    from cases.models import Flag, PlanEvaluation
+    from municipalities.models import User
+
+    toyonaka = Municipality.objects.get(code="272035")
+    evaluate(toyonaka.pk)  # the scan `make run` runs after seeding
+    waiting = Flag.objects.get(
+        rule="needs_multiagency", case__person__name="原田 和子", resolved_at__isnull=True
+    )
+    assert waiting.detail["suggest"] == "handover"
+    # For the lead agency (the 社協) that makes the hand-over, and the office.
+    for username in ("a-caseworker", "a-multiagency"):
+        assert flag_queue(User.objects.get(username=username)).filter(pk=waiting.pk).exists()
+    assert not flag_queue(User.objects.get(username="a-konkyu")).filter(pk=waiting.pk).exists()
+
+    accepted = Referral.objects.get(
+        to_program="multiagency", status=Referral.Status.ACCEPTED, case__municipality=toyonaka
+    )
+    assert accepted.responded_by.username == "a-multiagency"
+    assert accepted.from_agency == accepted.case.lead_agency
+    assert not Flag.objects.filter(
+        rule="needs_multiagency", case=accepted.case, resolved_at__isnull=True
+    ).exists()
+
+    assessed = Case.objects.get(municipality=toyonaka, person__name="松岡 キヨ子")
+    assert assessed.assessments.exists()
+    assert 'class="member"' in str(genogram_svg(case_maps(assessed)))
+
+    assert SupportPlan.objects.filter(
+        case__municipality=toyonaka, status=SupportPlan.Status.DECIDED, uses_participation=True
+    ).exists()
+    decisions = MeetingCase.objects.filter(
+        meeting__municipality=toyonaka, meeting__kind=Meeting.Kind.MULTIAGENCY
+    ).values_list("decision", flat=True)
+    assert len(set(decisions)) >= 2
+
+    evaluations = PlanEvaluation.objects.filter(plan__case__person__name="浅野 大輝")
+    assert evaluations.count() == 3
+    assert set(evaluations.values_list("achievement", flat=True)) == {"achieved", "partly"}
+    assert evaluations.get(achievement="achieved").plan.status == SupportPlan.Status.DECIDED
+    assert "Demo evaluations" in seeded
+    seed()  # again: nothing more
+    assert PlanEvaluation.objects.count() == 3
