@@ -146,7 +146,12 @@ def test_each_municipality_has_a_plan_its_evaluation_and_minutes_to_print(
     from cases.models import PlanEvaluation
     from municipalities.models import User
 
-    evaluation = PlanEvaluation.objects.filter(plan__municipality__code=code).first()
+    evaluation = (
+        PlanEvaluation.objects.filter(plan__municipality__code=code)
+        .exclude(plan__wishes="")
+        .order_by("pk")
+        .first()
+    )
     assert evaluation is not None
     plan = evaluation.plan
     assert plan.status == SupportPlan.Status.DECIDED
@@ -346,5 +351,6 @@ def test_the_multiagency_journey_has_each_of_its_pieces(seeded):
     assert set(evaluations.values_list("achievement", flat=True)) == {"achieved", "partly"}
     assert evaluations.get(achievement="achieved").plan.status == SupportPlan.Status.DECIDED
     assert "Demo evaluations" in seeded
+    before = PlanEvaluation.objects.count()
     seed()  # again: nothing more
-    assert PlanEvaluation.objects.count() == 3
+    assert PlanEvaluation.objects.count() == before
