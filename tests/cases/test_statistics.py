@@ -265,3 +265,26 @@ def test_each_section_alone_gives_the_tables_of_the_page(personas, dataset):
     together = municipality_statistics(mid, period)
     assert alone == [(t.key, t.rows) for t in together.tables]
     assert together.counts == {i.code: i.count([mid], period).get(mid, 0) for i in indicators()}
+
+
+def test_a_count_is_distinct_only_where_a_join_can_repeat_rows(personas, dataset):
+    """A year's consultations are counted row by row (no DISTINCT, which sorts them all);
+    places filtered through their activity records (a reverse relation: one row per
+    record) are counted once each."""
+    from django.db.models import Q as Q_
+
+    from cases.models import Consultation
+    from cases.statistics.queries import per_municipality_part, run_parts
+    from community.models import Place
+
+    plain = per_municipality_part(Consultation.objects.filter(municipality=personas.municipality_a))
+    assert "DISTINCT" not in str(plain.query).upper()
+    through_records = per_municipality_part(
+        Place.objects.filter(Q_(records__isnull=False), municipality=personas.municipality_a)
+    )
+    assert "DISTINCT" in str(through_records.query).upper()
+    consultations = run_parts({"n": plain})["n"]
+    assert (
+        sum(row[4] for row in consultations)
+        == Consultation.objects.filter(municipality=personas.municipality_a).count()
+    )
