@@ -125,7 +125,14 @@ def _open(page, url: str) -> None:
     no_serious_violations(page)
 
 
-def test_agency_hands_over_and_the_team_assesses_plans_and_decides(page, live_server, demo, world):
+def test_agency_hands_over_and_the_team_assesses_plans_and_decides(
+    page, live_server, demo, world, monkeypatch
+):
+    # The re-evaluation after each save runs after commit in the server's thread, as
+    # without a broker: with one (CI) it would go to a worker this test does not wait for.
+    from portal.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
     mother, second = world
     base = live_server.url
     evaluate(mother.municipality_id)  # the hourly scan
