@@ -465,6 +465,21 @@ def other_agency(personas):
     )
 
 
+def consent_given(user: User, case: Case, agencies=(), *, days_ago: int = 1):
+    """The case's person's consent (signed ``days_ago`` days ago) to share with
+    ``agencies``, recorded by ``user``: enough for a 重層的支援会議 to take the case up."""
+    return core_services.consent_record(
+        user=user,
+        person=case.person,
+        case=case,
+        agencies=list(agencies),
+        purpose="支援のため",
+        scope="相談内容",
+        method=Consent.Method.SIGNATURE,
+        given_on=timezone.localdate() - datetime.timedelta(days=days_ago),
+    )
+
+
 def consent_naming(personas, world, agencies, **overrides):
     """The person's consent, recorded by caseworker A three days ago, naming ``agencies``
     for the world's case (``overrides``: other fields)."""
@@ -487,16 +502,7 @@ def consent_naming(personas, world, agencies, **overrides):
 def decide_participation_plan(user: User, case: Case, agencies=()) -> SupportPlan:
     """A plan of ``case`` that applies for 参加支援, decided at a 重層的支援会議 with the
     person's consent: what a participation assignment stems from."""
-    core_services.consent_record(
-        user=user,
-        person=case.person,
-        case=case,
-        agencies=list(agencies),
-        purpose="支援のため",
-        scope="相談内容",
-        method=Consent.Method.SIGNATURE,
-        given_on=timezone.localdate(),
-    )
+    consent_given(user, case, agencies, days_ago=0)
     plan = collaboration_services.plan_create(
         user=user,
         case=case,

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from cases.collaboration import services as collaboration_services
 from cases.core import services as core_services
-from cases.models import Consent, ContactRoute, Meeting
+from cases.models import ContactRoute, Meeting
 from municipalities.models import AuditEvent
 from portal.fiscal import reiwa_date
-from tests.worlds import master
+from tests.worlds import consent_given, master
 
 pytestmark = pytest.mark.django_db
 PDFTOTEXT, PDFINFO = shutil.which("pdftotext"), shutil.which("pdfinfo")
@@ -76,16 +76,7 @@ def new_case(personas, name: str, agencies=()):
     case = core_services.case_open(
         user=user, person=person, route=master(ContactRoute, "self"), assigned_to=user
     )
-    core_services.consent_record(
-        user=user,
-        person=person,
-        case=case,
-        agencies=list(agencies),
-        purpose="支援のため",
-        scope="相談内容",
-        method=Consent.Method.SIGNATURE,
-        given_on=TODAY() - D(days=1),
-    )
+    consent_given(user, case, agencies)
     return case
 
 

@@ -19,7 +19,6 @@ from cases.engine.flags import evaluate
 from cases.models import (
     Case,
     CaseEvent,
-    Consent,
     ContactRoute,
     Flag,
     IssueCategory,
@@ -32,7 +31,7 @@ from cases.programs import CONSULTATION, MULTIAGENCY
 from municipalities.models import AuditEvent
 from participation.models import Assignment
 from portal.errors import CaseRuleError
-from tests.worlds import decide_participation_plan, master
+from tests.worlds import consent_given, decide_participation_plan, master
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -55,16 +54,7 @@ def new_case(personas, name="多機 太郎", categories=(), days_ago=0):
 
 
 def consent_for(personas, case, agencies=()):
-    return core_services.consent_record(
-        user=personas.caseworker_a,
-        person=case.person,
-        case=case,
-        agencies=list(agencies),
-        purpose="支援のため",
-        scope="相談内容",
-        method=Consent.Method.SIGNATURE,
-        given_on=TODAY() - D(days=1),
-    )
+    return consent_given(personas.caseworker_a, case, agencies)
 
 
 def meeting_post(**rows):

@@ -17,12 +17,12 @@ from cases.core import services as core_services
 from cases.core.sharing import case_agency_add
 from cases.engine.flags import evaluate
 from cases.engine.queries import flag_queue
-from cases.models import Consent, ContactRoute, Flag, IssueCategory, Referral
+from cases.models import ContactRoute, Flag, IssueCategory, Referral
 from cases.programs import MULTIAGENCY
 from municipalities.models import Role
 from municipalities.scoping import active_membership
 from tests.factories import MembershipFactory
-from tests.worlds import master
+from tests.worlds import consent_given, master
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -46,16 +46,7 @@ def tangled_case(personas, name: str, *, consent: bool, agencies=()):
         assigned_to=user,
     )
     if consent:
-        core_services.consent_record(
-            user=user,
-            person=person,
-            case=case,
-            agencies=list(agencies),
-            purpose="多機関協働での支援のため",
-            scope="相談内容",
-            method=Consent.Method.SIGNATURE,
-            given_on=TODAY() - D(days=2),
-        )
+        consent_given(user, case, agencies, days_ago=2)
     return case
 
 
@@ -171,16 +162,7 @@ def test_consent_given_after_the_flag_turns_its_suggestion_into_the_hand_over(
     flag = Flag.objects.get(rule="needs_multiagency", case=case, resolved_at__isnull=True)
     assert flag.detail["suggest"] == "support_meeting"
     evaluate(personas.municipality_a.pk, TODAY(), case_ids=[case.pk])  # rules compiled
-    core_services.consent_record(
-        user=personas.caseworker_a,
-        person=case.person,
-        case=case,
-        agencies=[],
-        purpose="多機関協働での支援のため",
-        scope="相談内容",
-        method=Consent.Method.SIGNATURE,
-        given_on=TODAY(),
-    )
+    consent_given(personas.caseworker_a, case, days_ago=0)
     # What runs after the consent's commit: the rule settings, the case's unresolved
     # flags, every case rule's query, one update of the changed details.
     with django_assert_num_queries(4):
