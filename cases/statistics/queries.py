@@ -206,20 +206,29 @@ def _joins_many(qs: QuerySet) -> bool:
 
 
 def run_parts(parts: Parts) -> Rows:
-    """Run the parts as one statement; the rows of each part by its key."""
+    """Run the parts as one statement; the rows of each part by its key. A part asked
+    for twice (an indicator that is also a section's table, as the consultations by
+    method and month) is run once and its rows given to both."""
     rows: Rows = {key: [] for key in parts}
     if not parts:
         return rows
-    keys = list(parts)
+    # {compiled part: the keys that asked for it}, in the order they were first asked.
+    alike: dict[tuple[str, str], list[str]] = {}
+    for key, qs in parts.items():
+        sql, params = qs.query.sql_with_params()
+        alike.setdefault((sql, repr(params)), []).append(key)
+    groups = list(alike.values())
     tagged = [
-        parts[key]
+        parts[keys[0]]
         .annotate(k=Value(i, output_field=IntegerField()))
         .values_list("k", "m", "d0", "d1", "d2", "n0", "n1", "x")
-        for i, key in enumerate(keys)
+        for i, keys in enumerate(groups)
     ]
     query = tagged[0].union(*tagged[1:], all=True) if len(tagged) > 1 else tagged[0]
     for k, m, d0, d1, d2, n0, n1, x in query:
-        rows[keys[k]].append((m, d0 or "", d1 or "", d2 or "", n0 or 0, n1 or 0, int(x or 0)))
+        row = (m, d0 or "", d1 or "", d2 or "", n0 or 0, n1 or 0, int(x or 0))
+        for key in groups[k]:
+            rows[key].append(row)
     return rows
 
 
@@ -302,6 +311,23 @@ def municipality_statistics(mid: int, p: Period) -> MunicipalityStatistics:
 # --- detailed sections of consultation support ------------------------------------------------
 
 
+def consultations_by_method_month(ids: list[int] | None, p: Period) -> QuerySet:
+    """The consultations of the period per municipality, method and month: the indicator
+    of consultations (summed per municipality) and, for one municipality, the table by
+    method and the chart by month. Both ask for this same part, which then runs once."""
+    start, end = p.datetimes()
+    qs = Consultation.objects.filter(
+        deleted_at__isnull=True, occurred_at__gte=start, occurred_at__lt=end
+    )
+    return part(
+        scoped(qs, ids),
+        municipality=True,
+        dims=("method__name",),
+        counts=(Count("pk"),),
+        number=ExtractMonth("occurred_at"),
+    )
+
+
 def consultation_parts(mid: int, p: Period) -> Parts:
     start, end = p.datetimes()
     # Status at the end of the period, from the append-only history.
@@ -336,18 +362,9 @@ def consultation_parts(mid: int, p: Period) -> Parts:
             counts=(Count("case_id", distinct=True),),
             number="category__sort_order",
         ),
-        # One pass over the consultations: by method and month (the table and the chart).
-        "consultations_by_method_month": part(
-            Consultation.objects.filter(
-                municipality_id=mid,
-                deleted_at__isnull=True,
-                occurred_at__gte=start,
-                occurred_at__lt=end,
-            ),
-            dims=("method__name",),
-            counts=(Count("pk"),),
-            number=ExtractMonth("occurred_at"),
-        ),
+        # One pass over the consultations: by method and month (the table and the chart,
+        # and the indicator of consultations, which asks for the same part).
+        "consultations_by_method_month": consultations_by_method_month([mid], p),
         "referrals": part(
             Referral.objects.filter(municipality_id=mid, created_at__gte=start, created_at__lt=end),
             dims=("from_program", "to_program", "status"),

@@ -254,6 +254,37 @@ def test_run_parts_gives_each_part_its_rows(personas, dataset):
         assert sorted(together[key]) == sorted(run_parts({key: qs})[key])
 
 
+def test_a_part_asked_for_twice_runs_once(personas, dataset):
+    """The indicator of consultations and the table by method and month ask for the same
+    grouped count: the statement reads the consultations once and both get its rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.statistics.queries import (
+        consultation_parts,
+        consultations_by_method_month,
+        indicator_key,
+        municipality_statistics,
+        run_parts,
+    )
+
+    mid = personas.municipality_a.pk
+    period = Period.of(FY)
+    parts = consultation_parts(mid, period)
+    alone = run_parts({"n": consultations_by_method_month([mid], period)})["n"]
+    assert alone, "the data set has consultations in the year"
+    with CaptureQueriesContext(connection) as ctx:
+        rows = run_parts({**parts, "again": consultations_by_method_month([mid], period)})
+    (statement,) = ctx.captured_queries
+    assert statement["sql"].upper().count("UNION ALL") == len(parts) - 1
+    assert sorted(rows["again"]) == sorted(rows["consultations_by_method_month"]) == sorted(alone)
+
+    stats = municipality_statistics(mid, period)
+    logged = stats.rows[indicator_key("consultations_logged")]
+    assert logged == stats.rows["consultations_by_method_month"]
+    assert stats.counts["consultations_logged"] == sum(row[4] for row in alone)
+
+
 def test_each_section_alone_gives_the_tables_of_the_page(personas, dataset):
     """A section called alone runs its own parts (and the page runs them with the rest)."""
     from cases.registry import sections
