@@ -195,10 +195,16 @@ def writes_table(writes: dict) -> list[str]:
     return lines
 
 
+# The p95 a page is held to: 100 ms, but the statistics pages, which count a year of
+# records, have targets of their own (one municipality ≤ 1 s, the nation ≤ 10 s).
+P95_TARGET_MS = {"statistics (municipality)": 1_000, "statistics (national)": 10_000}
+
+
 def split_table(pages: dict) -> list[str]:
     """Where each page's time goes (ms per request), and the page target of the
-    performance work: ≤ 12 queries, p95 ≤ 100 ms, and a median ≤ 3× its own SQL or ≤ its
-    SQL plus 2× the bare logged-in page, whichever is larger."""
+    performance work: ≤ 12 queries, p95 ≤ 100 ms (``P95_TARGET_MS`` for the statistics),
+    and a median ≤ 3× its own SQL or ≤ its SQL plus 2× the bare logged-in page, whichever
+    is larger."""
     if not any("split_ms" in p for p in pages.values()):
         return []
     bare = pages.get("bare logged-in page", {}).get("median_ms")
@@ -217,7 +223,7 @@ def split_table(pages: dict) -> list[str]:
         missed = []
         if p["queries"] > 12:
             missed.append("queries")
-        if p["p95_ms"] > 100:
+        if p["p95_ms"] > P95_TARGET_MS.get(name, 100):
             missed.append("p95")
         if limit is not None and p["median_ms"] > limit:
             missed.append("limit")

@@ -1,5 +1,5 @@
 """What the genogram and the ecomap of a case are drawn from, read in one statement
-(``cases.core.timeline.read_rows``): the household's members, the agencies on the case,
+(``cases.core.timeline.read_case_rows``): the household's members, the agencies on the case,
 the supporters the programs link to it (``cases.registry.supporter_providers``), the
 latest assessment's named supporters and deceased members, its versions and the
 caseworker's marks on the relationships."""
@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.core.timeline import Row, RowKind, as_text, read_rows
+from cases.core.timeline import Row, RowKind, as_text, read_case_rows
 from cases.models import Assessment, Case, CaseAgency, HouseholdMember, RelationshipMark
 from cases.registry import Supporter, supporter_providers
 
@@ -173,11 +173,16 @@ def _named(latest: dict[str, Any]) -> list[Supporter]:
 def case_maps(case: Case) -> CaseMaps:
     """The genogram's and the ecomap's data of ``case`` (read through the scoped layer
     by the caller), in one query."""
-    kinds = _kinds(case)
-    own = {k.key for k in kinds}
-    for provider in supporter_providers():
-        kinds.extend(provider(case))
-    rows = read_rows(kinds)
+    own: set[str] = set()
+
+    def kinds_of(case: Case) -> list[RowKind]:
+        kinds = _kinds(case)
+        own.update(k.key for k in kinds)
+        for provider in supporter_providers():
+            kinds.extend(provider(case))
+        return kinds
+
+    rows = read_case_rows(case, kinds_of, "case maps")
     latest = rows["latest"][0] if rows["latest"] else {}
     deceased = set(latest.get("deceased", []))
     members = sorted(rows["member"], key=lambda m: m.person_id)

@@ -19,7 +19,7 @@ from cases.core.timeline import (
     as_text,
     at_hour,
     newest,
-    read_rows,
+    read_case_rows,
     user_fields,
     user_from,
 )
@@ -388,11 +388,16 @@ def case_page(
         timeline_page = max(1, timeline_page)
     # One page more than shown tells whether there are older entries.
     limit = None if timeline_page is None else timeline_page * TIMELINE_PAGE + 1
-    kinds = _case_row_kinds(case, limit)
-    own = {k.key for k in kinds}
-    for provider in timeline_providers():
-        kinds.extend(provider(case, limit))
-    rows = read_rows(kinds)
+    own: set[str] = set()
+
+    def kinds_of(case: Case) -> list[RowKind]:
+        kinds = _case_row_kinds(case, limit)
+        own.update(k.key for k in kinds)
+        for provider in timeline_providers():
+            kinds.extend(provider(case, limit))
+        return kinds
+
+    rows = read_case_rows(case, kinds_of, ("case page", limit))
 
     categories = sorted(
         rows["category"], key=lambda c: (not c.is_primary, c.category.sort_order, c.pk)

@@ -15,12 +15,13 @@ same column types on PostgreSQL and the first branch gives SQLite the right conv
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Expression, F, QuerySet, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast
@@ -211,21 +212,155 @@ def _branch(kind: RowKind, columns: dict[str, str]) -> QuerySet:
     return kind.rows.order_by().values(**select)
 
 
-def read_rows(kinds: list[RowKind]) -> dict[str, list[Any]]:
-    """All kinds in one statement: {key: [built row, …]} in the database's order."""
-    built: dict[str, list[Any]] = {k.key: [] for k in kinds}
-    if not kinds:
-        return built
-    by_key: dict[str, tuple[RowKind, list[tuple[str, str]]]] = {}
+def _union(kinds: list[RowKind]) -> tuple[QuerySet, dict[str, list[tuple[str, str]]]]:
+    """The one ``UNION ALL`` of ``kinds``, and each kind's [(column, named field)]."""
+    named: dict[str, list[tuple[str, str]]] = {}
     branches = []
     for kind in kinds:
         columns = _columns(kind)
-        by_key[kind.key] = kind, [(_PREFIX + column, name) for column, name in columns.items()]
+        named[kind.key] = [(_PREFIX + column, name) for column, name in columns.items()]
         branches.append(_branch(kind, columns))
     first, *others = branches
-    qs = first.union(*others, all=True) if others else first
-    for raw in qs:
-        kind, named = by_key[raw[_PREFIX + "kind"]]
-        row = Row(pk=raw[_PREFIX + "pk"], **{name: raw[column] for column, name in named})
-        built[kind.key].append(kind.build(row))
+    return (first.union(*others, all=True) if others else first), named
+
+
+def _built(
+    kinds: list[RowKind], named: dict[str, list[tuple[str, str]]], raws: Iterable[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """Each raw row of the union built by its kind: {key: [built row, …]}."""
+    by_key = {kind.key: kind for kind in kinds}
+    built: dict[str, list[Any]] = {k.key: [] for k in kinds}
+    for raw in raws:
+        key = raw[_PREFIX + "kind"]
+        row = Row(pk=raw[_PREFIX + "pk"], **{name: raw[column] for column, name in named[key]})
+        built[key].append(by_key[key].build(row))
     return built
+
+
+def read_rows(kinds: list[RowKind]) -> dict[str, list[Any]]:
+    """All kinds in one statement: {key: [built row, …]} in the database's order."""
+    if not kinds:
+        return {}
+    qs, named = _union(kinds)
+    return _built(kinds, named, qs)
+
+
+# --- one case's rows, the statement compiled once per shape ----------------------------
+#
+# Building the union's branches and compiling them cost the case page more than running
+# the statement (bench/README.md). A case's kinds differ from another case's only in the
+# case's own ids, so the statement is compiled once for a stand-in case whose ids are
+# marks no row has, and every later case of the same shape runs it with its ids in their
+# places. A kind that read anything else of the case (its status, a date) would make a
+# statement that does not suit every case: the stand-in has nothing else loaded and reading
+# it fails, and the first case of each shape is compiled both ways and compared, so such a
+# shape is never cached (each of its requests compiles, as ``read_rows``).
+
+# The case's fields a kind may filter by; each is a mark in the stand-in (None stays None).
+CASE_IDS = ("id", "municipality_id", "household_id", "person_id")
+_MARKS = {name: -7_200_000_000_000_000 - i for i, name in enumerate(CASE_IDS)}
+_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    marks: dict[int, str]  # parameter position: the case field whose value goes there
+    names: tuple[str, ...]  # the union's columns, in order
+    converters: dict[int, tuple[list[Any], Any]]  # as the union's own compiler's
+    named: dict[str, list[tuple[str, str]]]
+
+
+_compiled: dict[tuple, _Compiled | None] = {}
+log = logging.getLogger(__name__)
+
+
+def read_case_rows(
+    case: models.Model, kinds_of: Callable[[Any], list[RowKind]], key: Any
+) -> dict[str, list[Any]]:
+    """``read_rows(kinds_of(case))``, with the statement compiled once per ``key`` (what
+    else the kinds depend on, e.g. how many rows a page shows), day and shape of the case
+    (which of its ids are empty)."""
+    kinds = kinds_of(case)
+    if not kinds:
+        return {}
+    shape = (
+        connection.alias,
+        key,
+        timezone.localdate(),
+        tuple(getattr(case, name) is None for name in CASE_IDS),
+        tuple(k.key for k in kinds),
+    )
+    if shape not in _compiled:
+        if len(_compiled) >= _CACHE_SIZE:
+            _compiled.pop(next(iter(_compiled)))
+        _compiled[shape] = _compile_for_any_case(case, kinds_of, kinds)
+    compiled = _compiled[shape]
+    if compiled is None:
+        return read_rows(kinds)
+    params = list(compiled.params)
+    for position, name in compiled.marks.items():
+        params[position] = getattr(case, name)
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        rows = cursor.fetchall()
+    raws = []
+    for row in rows:
+        values = list(row)
+        for position, (converters, expression) in compiled.converters.items():
+            for convert in converters:
+                values[position] = convert(values[position], expression, connection)
+        raws.append(dict(zip(compiled.names, values, strict=True)))
+    return _built(kinds, compiled.named, raws)
+
+
+def _compile(qs: QuerySet) -> tuple[str, list[Any], Any]:
+    compiler = qs.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    return sql, list(params), compiler
+
+
+def _compile_for_any_case(
+    case: models.Model, kinds_of: Callable[[Any], list[RowKind]], kinds: list[RowKind]
+) -> _Compiled | None:
+    """The union compiled for a stand-in of ``case``, checked against ``case``'s own; None
+    when the kinds depend on more of the case than its ids."""
+    model = type(case)
+    ids = {name: None if getattr(case, name) is None else mark for name, mark in _MARKS.items()}
+    # ``from_db`` takes the values in the order of the model's fields.
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in ids]
+    stand_in = model.from_db(connection.alias, names, [ids[name] for name in names])
+    if any(getattr(stand_in, name) != value for name, value in ids.items()):
+        raise ValueError(f"{model.__name__} has no field for every one of {CASE_IDS}")
+    try:
+        stand_in_kinds = kinds_of(stand_in)
+    except model.DoesNotExist:  # a kind read a field the stand-in does not have
+        log.info("case rows of %s read more of the case than its ids: not cached", model)
+        return None
+    qs, named = _union(stand_in_kinds)
+    sql, params, compiler = _compile(qs)
+    marks = {
+        position: name
+        for position, value in enumerate(params)
+        for name, mark in _MARKS.items()
+        if isinstance(value, int) and value == mark
+    }
+    own_sql, own_params, _compiler = _compile(_union(kinds)[0])
+    as_case = list(params)
+    for position, name in marks.items():
+        as_case[position] = getattr(case, name)
+    if own_sql != sql or own_params != as_case:
+        log.info("case rows of %s depend on more than the case's ids: not cached", model)
+        return None
+    fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+    query = qs.query
+    columns = (*query.extra_select, *query.values_select, *query.annotation_select)
+    return _Compiled(
+        sql=sql,
+        params=tuple(params),
+        marks=marks,
+        names=tuple(columns),
+        converters=compiler.get_converters(fields),
+        named=named,
+    )

@@ -3,9 +3,19 @@ stay inside ``cases.core.timeline``."""
 
 from __future__ import annotations
 
+import dataclasses
+import io
+
 import pytest
 
-from cases.core.timeline import RowKind, as_text, read_rows, user_fields, user_from
+from cases.core.timeline import (
+    RowKind,
+    as_text,
+    read_case_rows,
+    read_rows,
+    user_fields,
+    user_from,
+)
 from cases.models import CaseEvent, Consultation, HouseholdMember
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +76,110 @@ def test_a_field_cannot_take_the_rows_own_names(world_a, name):
     kind = RowKind("odd", Consultation.objects.all(), {name: "summary"}, lambda row: row)
     with pytest.raises(ValueError, match="cannot name a field"):
         read_rows([kind])
+
+
+# --- one case's rows, compiled once per shape (read_case_rows) --------------------------
+
+
+def _as_dicts(kinds: list[RowKind]) -> list[RowKind]:
+    """The kinds with every row given as its fields, to compare reads."""
+    return [dataclasses.replace(kind, build=_fields) for kind in kinds]
+
+
+def _fields(row) -> dict:
+    return dict(vars(row))
+
+
+def _sorted(rows: dict) -> dict:
+    return {key: sorted(items, key=lambda r: r["pk"]) for key, items in rows.items()}
+
+
+def _case_page_kinds(limit):
+    from cases.core.casepage import _case_row_kinds
+    from cases.registry import timeline_providers
+
+    def kinds_of(case):
+        kinds = _case_row_kinds(case, limit)
+        for provider in timeline_providers():
+            kinds.extend(provider(case, limit))
+        return _as_dicts(kinds)
+
+    return kinds_of
+
+
+def _maps_kinds(case):
+    from cases.assessment.maps import _kinds
+    from cases.registry import supporter_providers
+
+    kinds = _kinds(case)
+    for provider in supporter_providers():
+        kinds.extend(provider(case))
+    return _as_dicts(kinds)
+
+
+@pytest.fixture
+def seeded(settings):
+    from django.core.management import call_command
+
+    from tests.conftest import ROSTER_FY2022
+
+    call_command("load_roster", str(ROSTER_FY2022), "--fiscal-year", "2022", verbosity=0)
+    settings.DEBUG = True  # seed_demo refuses to create known passwords otherwise
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_a_statement_compiled_for_one_case_reads_every_other_case_as_its_own(seeded):
+    """Compiled with the first case of a shape (each of the first few in turn), the case
+    page's and the maps' statement gives every demo case of both municipalities exactly
+    the rows its own compiled statement gives: each id goes to its own place."""
+    from cases.core import timeline
+    from cases.models import Case
+
+    cases = list(Case.objects.order_by("pk"))
+    assert len(cases) >= 25
+    assert len({c.municipality_id for c in cases}) == 2
+    assert any(c.household_id is None for c in cases)
+    assert any(c.household_id for c in cases)
+    reads = [(_case_page_kinds(51), "page"), (_case_page_kinds(None), "all"), (_maps_kinds, "maps")]
+    for first in cases[:4]:
+        for kinds_of, key in reads:
+            timeline._compiled.clear()
+            read_case_rows(first, kinds_of, key)
+            for case in cases:
+                assert _sorted(read_case_rows(case, kinds_of, key)) == _sorted(
+                    read_rows(kinds_of(case))
+                ), (first.pk, case.pk, key)
+            assert timeline._compiled
+            assert None not in timeline._compiled.values()
+
+
+def test_a_compiled_statement_runs_as_one_query(seeded, django_assert_num_queries):
+    from cases.models import Case
+
+    first, second = Case.objects.exclude(household=None).order_by("pk")[:2]
+    kinds_of = _case_page_kinds(51)
+    read_case_rows(first, kinds_of, "page")
+    with django_assert_num_queries(1):
+        read_case_rows(second, kinds_of, "page")
+
+
+def test_kinds_that_read_more_of_the_case_than_its_ids_are_compiled_each_time(seeded):
+    """A kind filtering by the case's status would be wrong for a case of another status
+    if its statement were kept: it is not kept, and each case reads its own rows."""
+    from cases.core import timeline
+    from cases.models import Case
+
+    def by_status(case):
+        same_status = Case.objects.filter(municipality_id=case.municipality_id, status=case.status)
+        return _as_dicts([RowKind("same", same_status, {"status": "status"}, _fields)])
+
+    timeline._compiled.clear()
+    one = Case.objects.exclude(status=Case.Status.CLOSED).order_by("pk").first()
+    other = Case.objects.filter(
+        municipality_id=one.municipality_id, status=Case.Status.CLOSED
+    ).first()
+    for case in (one, other, one):
+        rows = read_case_rows(case, by_status, "status")["same"]
+        assert rows
+        assert {r["status"] for r in rows} == {case.status}
+    assert list(timeline._compiled.values()) == [None]
