@@ -549,3 +549,38 @@ def test_the_dashboard_counts_open_flags_up_to_99(client, personas, world_a):
         as_of=TODAY,
     )
     assert f"{DASHBOARD_FLAGS}+" in client.get(reverse("cases:dashboard")).content.decode()
+
+
+def test_what_a_rule_saw_is_labelled_and_escaped():
+    """Each detail a rule records shows under its label (the outreach rules' too, which
+    showed their raw keys), nothing for a false or empty value, and a value is text."""
+    from django.template import engines
+    from django.utils import translation
+
+    template = engines["django"].from_string(
+        "{% load flag_badges %}{% flag_detail_badges detail %}"
+    )
+    detail = {
+        "last_contact_on": "2026-05-01",
+        "next_contact_on": "2026-06-01",
+        "failed_in_a_row": 3,
+        "stage_since": "2026-04-01",
+        "suggest": "handover",
+        "p8050": True,
+        "double_care": False,
+        "review_on": None,
+        "received": "2026-05-02T10:00:00+09:00",
+        "note": "<script>alert(1)</script>",
+    }
+    with translation.override("ja"):
+        html = template.render({"detail": detail})
+    assert html == (
+        '<span class="badge">最終連絡日 2026-05-01</span>'
+        '<span class="badge">次回接触予定 2026-06-01</span>'
+        '<span class="badge">連続した不成立の回数 3</span>'
+        '<span class="badge">この段階になった日 2026-04-01</span>'
+        '<span class="badge">同意あり：多機関協働につなぐ</span>'
+        '<span class="badge">8050</span>'
+        '<span class="badge">受付日 2026-05-02</span>'
+        '<span class="badge">note &lt;script&gt;alert(1)&lt;/script&gt;</span>'
+    )
