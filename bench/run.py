@@ -145,11 +145,16 @@ def table(results: dict) -> str:
     )
     first_limit = scan.get("hand_written_first_run")
     if first_limit:
+        before = first_limit.get("seconds_before_commit", first_limit["seconds"])
         lines.append(
-            f"| hand-written INSERT … SELECT of the first run's flags | "
-            f"{first_limit['seconds']:.2f} s ({first_limit['rows']:,} rows) |"
+            f"| hand-written INSERT … SELECT of the first run's flags, committed | "
+            f"{first_limit['seconds']:.2f} s ({before:.2f} s before its commit; "
+            f"{first_limit['rows']:,} rows) |"
         )
-        lines.append(f"| first scan ÷ that | {scan['ratio_first_to_first_run_limit']}× |")
+        lines.append(
+            f"| first scan ÷ that | {scan['ratio_first_to_first_run_limit']}× "
+            f"({scan.get('ratio_first_to_uncommitted_limit')}× before its commit) |"
+        )
     lines.append(
         f"| scan ÷ the faster SQL ({scan['sql_limit_seconds']:.2f} s) | "
         f"first {scan['ratio_first_to_limit']}×, second {scan['ratio_second_to_limit']}× |"
