@@ -64,6 +64,7 @@ def evaluate(
     if case_ids is not None:
         return _evaluate_cases(municipality_id, as_of, case_ids, rules or all_rules(), settings)
     outcomes: dict[str, RuleOutcome] = {}
+    unresolved = _unresolved_subjects(municipality_id)
     for rule in rules or all_rules():
         enabled, params = settings[rule.code]
         if not enabled:
@@ -74,8 +75,22 @@ def evaluate(
             )
             outcomes[rule.code] = outcome
             continue
-        outcomes[rule.code] = _evaluate_rule(municipality_id, rule, params, as_of)
+        existing = unresolved.get((rule.code, rule.subject), set())
+        outcomes[rule.code] = _evaluate_rule(municipality_id, rule, params, as_of, existing)
     return outcomes
+
+
+def _unresolved_subjects(municipality_id: int) -> dict[tuple[str, str], set[int]]:
+    """{(rule, subject type): subjects with an unresolved flag} of every rule of the
+    municipality, in one statement (read from the index of
+    flag_one_unresolved_per_subject, whose leading column is the municipality) rather than
+    one per rule: the steady-state scan is two statements per rule, and this was one of
+    them (bench/README.md)."""
+    subjects: dict[tuple[str, str], set[int]] = {}
+    rows = Flag.objects.filter(municipality_id=municipality_id, resolved_at__isnull=True)
+    for rule, subject_type, subject_id in rows.values_list("rule", "subject_type", "subject_id"):
+        subjects.setdefault((rule, subject_type), set()).add(subject_id)
+    return subjects
 
 
 def _evaluate_cases(
@@ -188,19 +203,21 @@ def _new_flag(municipality_id: int, rule: Rule, row: dict, as_of: datetime.date)
 
 
 def _evaluate_rule(
-    municipality_id: int, rule: Rule, params: dict[str, int], as_of: datetime.date
+    municipality_id: int,
+    rule: Rule,
+    params: dict[str, int],
+    as_of: datetime.date,
+    existing: set[int],
 ) -> RuleOutcome:
-    """One rule over the whole municipality (the scan)."""
-    # With subject_type, the conditions of flag_one_unresolved_per_subject exactly: the
-    # rule's flags are read from that index alone, not picked out of every flag of the
-    # municipality by its municipality index.
+    """One rule over the whole municipality (the scan); ``existing``: the subjects with an
+    unresolved flag of the rule, read before (``_unresolved_subjects``)."""
+    # With subject_type, the conditions of flag_one_unresolved_per_subject exactly.
     unresolved = Flag.objects.filter(
         municipality_id=municipality_id,
         rule=rule.code,
         subject_type=rule.subject,
         resolved_at__isnull=True,
     )
-    existing = set(unresolved.values_list("subject_id", flat=True))
     if not existing and connection.vendor == "postgresql":
         # No flag of this rule yet (a new municipality, a national import, a rule just
         # switched on): every match becomes a flag, inserted by the database itself.
