@@ -64,8 +64,9 @@ def evaluate(
     if case_ids is not None:
         return _evaluate_cases(municipality_id, as_of, case_ids, rules or all_rules(), settings)
     outcomes: dict[str, RuleOutcome] = {}
-    unresolved = _unresolved_subjects(municipality_id)
-    for rule in rules or all_rules():
+    chosen = rules or all_rules()
+    unresolved = _unresolved_subjects(municipality_id, [r.code for r in rules] if rules else None)
+    for rule in chosen:
         enabled, params = settings[rule.code]
         if not enabled:
             # A switched-off rule raises nothing; its open flags are resolved.
@@ -80,14 +81,20 @@ def evaluate(
     return outcomes
 
 
-def _unresolved_subjects(municipality_id: int) -> dict[tuple[str, str], set[int]]:
+def _unresolved_subjects(
+    municipality_id: int, codes: list[str] | None = None
+) -> dict[tuple[str, str], set[int]]:
     """{(rule, subject type): subjects with an unresolved flag} of every rule of the
     municipality, in one statement (read from the index of
     flag_one_unresolved_per_subject, whose leading column is the municipality) rather than
     one per rule: the steady-state scan is two statements per rule, and this was one of
     them (bench/README.md)."""
     subjects: dict[tuple[str, str], set[int]] = {}
-    rows = Flag.objects.filter(municipality_id=municipality_id, resolved_at__isnull=True)
+    rows = Flag.objects.filter(
+        municipality_id=municipality_id, resolved_at__isnull=True
+    ).order_by()  # no sort of them all by the model's ordering
+    if codes is not None:
+        rows = rows.filter(rule__in=codes)
     for rule, subject_type, subject_id in rows.values_list("rule", "subject_type", "subject_id"):
         subjects.setdefault((rule, subject_type), set()).add(subject_id)
     return subjects

@@ -584,3 +584,28 @@ def test_what_a_rule_saw_is_labelled_and_escaped():
         '<span class="badge">受付日 2026-05-02</span>'
         '<span class="badge">note &lt;script&gt;alert(1)&lt;/script&gt;</span>'
     )
+
+
+def test_a_scan_reads_every_rules_flags_at_once(personas, world_a):
+    """A scan reads every rule's unresolved flags of the municipality in one statement,
+    unsorted: no statement per rule for its flags, however many flags there are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(3):
+        open_case(personas, categories=["isolation", "debt", "care"], days_ago=80, name=f"走査 {i}")
+    first = scan(personas)
+    assert sum(o.raised for o in first.values()) >= 6
+    with CaptureQueriesContext(connection) as ctx:
+        again = scan(personas)
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "cases_flag"' in q["sql"]
+    ]
+    assert len(reads) == 1
+    assert "ORDER BY" not in reads[0]
+    assert sum(o.raised for o in again.values()) == sum(o.resolved for o in again.values()) == 0
+    assert {code: o.matched for code, o in again.items()} == {
+        code: o.matched for code, o in first.items()
+    }
