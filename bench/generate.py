@@ -316,6 +316,9 @@ STATUS_WEIGHTS = [
     ("monitoring", 13),
     ("closed", 25),
 ]
+# The order a case goes through (``cases.models.Case.Status``); a closed case is closed
+# from 支援中.
+STATUS_PATH = ("intake", "assessment", "planning", "support", "monitoring", "closed")
 
 
 # --- the generator ---------------------------------------------------------------------
@@ -420,6 +423,9 @@ class _Municipality:
         self.mid = item.municipality.pk
         self.n = item.cases
         self.rng = random.Random(f"{seed}:{item.municipality.code}")
+        # The status history draws from a stream of its own, so that adding it left every
+        # other record of a seed as it was.
+        self.history_rng = random.Random(f"{seed}:{item.municipality.code}:status")
         self.today = today
         self.names = names
         self.categories = masters["categories"]
@@ -432,9 +438,43 @@ class _Municipality:
     def row(self, **values: Any) -> dict[str, Any]:
         return {"municipality_id": self.mid, **values}
 
-    def day_between(self, start: datetime.date, end: datetime.date) -> datetime.date:
+    def day_between(
+        self, start: datetime.date, end: datetime.date, rng: random.Random | None = None
+    ) -> datetime.date:
         span = (end - start).days
-        return start + datetime.timedelta(days=self.rng.randint(0, max(span, 0)))
+        return start + datetime.timedelta(days=(rng or self.rng).randint(0, max(span, 0)))
+
+    def status_history(
+        self, case_id: int, worker: int, opened_on: datetime.date, last: datetime.date, status: str
+    ) -> list[dict[str, Any]]:
+        """The status changes that brought a case from 受付 to ``status``, in order, on days
+        between its opening and ``last`` (its closing, or today), as the status service
+        records them: what the statistics read for a case's status at a period's end."""
+        path = STATUS_PATH[: STATUS_PATH.index(status) + 1]
+        if status == "closed":
+            path = [*STATUS_PATH[: STATUS_PATH.index("support") + 1], "closed"]
+        rng = self.history_rng
+        days = sorted(self.day_between(opened_on, last, rng) for _ in path[1:])
+        if status == "closed" and days:
+            days[-1] = last
+        rows = []
+        for before, after, day in zip(path[:-1], path[1:], days, strict=True):
+            at = _at(day, rng)
+            rows.append(
+                self.row(
+                    id=None,
+                    case_id=case_id,
+                    actor_id=worker,
+                    kind="status_changed",
+                    data={
+                        "before": before,
+                        "after": after,
+                        "reason": "目標を達成したため終結" if after == "closed" else "",
+                    },
+                    at=min(at, self.now - datetime.timedelta(minutes=1)),
+                )
+            )
+        return rows
 
     def person_name(self, sex: str, surname: tuple[str, str] | None = None) -> tuple[str, str]:
         s = surname or self.rng.choice(self.names.surnames)
@@ -734,6 +774,7 @@ class _Municipality:
                     at=_at(opened_on, rng),
                 )
             )
+            events += self.status_history(cid, worker, opened_on, closed_on or today, status)
             has_consent = status != "intake" and rng.random() < 0.85
             if has_consent:
                 lead = self.agency_of_worker[worker]

@@ -83,6 +83,29 @@ def test_generated_records_keep_the_rules_of_the_services(municipalities):
         membership = case.assigned_to.memberships.get(is_active=True)
         assert case.lead_agency.organisation_id == membership.organisation_id
     assert Case.objects.values("lead_agency").distinct().count() > len(municipalities)
+    # The status history leads each case to its status, as the status service records it:
+    # what the statistics read for a case's status at a period's end.
+    from cases.models import CaseEvent
+
+    for case in Case.objects.all():
+        changes = list(
+            CaseEvent.objects.filter(case=case, kind="status_changed").order_by("at", "pk")
+        )
+        after = [e.data["after"] for e in changes]
+        assert [e.data["before"] for e in changes] == ["intake", *after[:-1]][: len(after)]
+        assert (after[-1] if after else "intake") == case.status
+        assert all(case.opened_on <= e.at.date() <= (case.closed_on or TODAY) for e in changes)
+    from cases.statistics.queries import Period, consultation_sections
+
+    for m in municipalities:
+        # The period ends after today: the status at its end is each case's status now.
+        (table,) = [
+            t for t in consultation_sections(m.pk, Period.of(2026)) if t.key == "cases_by_status"
+        ]
+        by_status = dict(table.rows)
+        cases = Case.objects.filter(municipality=m)
+        assert sum(by_status.values()) == cases.count()
+        assert by_status[str(Case.Status.CLOSED.label)] == cases.filter(status="closed").count()
 
 
 def test_cases_are_spread_by_size_and_add_up():
