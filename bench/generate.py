@@ -444,6 +444,11 @@ class _Municipality:
         span = (end - start).days
         return start + datetime.timedelta(days=(rng or self.rng).randint(0, max(span, 0)))
 
+    def event_row(
+        self, case_id: int, worker: int, kind: str, data: dict[str, Any], at: datetime.datetime
+    ) -> dict[str, Any]:
+        return self.row(id=None, case_id=case_id, actor_id=worker, kind=kind, data=data, at=at)
+
     def status_history(
         self, case_id: int, worker: int, opened_on: datetime.date, last: datetime.date, status: str
     ) -> list[dict[str, Any]]:
@@ -460,18 +465,14 @@ class _Municipality:
         rows = []
         for before, after, day in zip(path[:-1], path[1:], days, strict=True):
             at = _at(day, rng)
+            reason = "目標を達成したため終結" if after == "closed" else ""
             rows.append(
-                self.row(
-                    id=None,
-                    case_id=case_id,
-                    actor_id=worker,
-                    kind="status_changed",
-                    data={
-                        "before": before,
-                        "after": after,
-                        "reason": "目標を達成したため終結" if after == "closed" else "",
-                    },
-                    at=min(at, self.now - datetime.timedelta(minutes=1)),
+                self.event_row(
+                    case_id,
+                    worker,
+                    "status_changed",
+                    {"before": before, "after": after, "reason": reason},
+                    min(at, self.now - datetime.timedelta(minutes=1)),
                 )
             )
         return rows
@@ -765,13 +766,12 @@ class _Municipality:
                     )
                 )
             events.append(
-                self.row(
-                    id=None,
-                    case_id=cid,
-                    actor_id=worker,
-                    kind="opened",
-                    data={"categories": [c.code for c in cats]},
-                    at=_at(opened_on, rng),
+                self.event_row(
+                    cid,
+                    worker,
+                    "opened",
+                    {"categories": [c.code for c in cats]},
+                    _at(opened_on, rng),
                 )
             )
             events += self.status_history(cid, worker, opened_on, closed_on or today, status)
