@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models
 from django.db.models import Expression, F, QuerySet, Value
 from django.db.models.constants import LOOKUP_SEP
@@ -335,7 +336,9 @@ def _compile_for_any_case(
         raise ValueError(f"{model.__name__} has no field for every one of {CASE_IDS}")
     try:
         stand_in_kinds = kinds_of(stand_in)
-    except model.DoesNotExist:  # a kind read a field the stand-in does not have
+    except ObjectDoesNotExist:
+        # A kind read a field the stand-in does not have, or a record through one of its
+        # ids (``case.person``), which no row has.
         log.info("case rows of %s read more of the case than its ids: not cached", model)
         return None
     qs, named = _union(stand_in_kinds)
