@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     CharField,
     Count,
@@ -205,30 +207,39 @@ def _joins_many(qs: QuerySet) -> bool:
     return False
 
 
+_COLUMNS = ", ".join(f'"{c}"' for c in ("m", "d0", "d1", "d2", "n0", "n1", "x"))
+
+
 def run_parts(parts: Parts) -> Rows:
-    """Run the parts as one statement; the rows of each part by its key. A part asked
-    for twice (an indicator that is also a section's table, as the consultations by
-    method and month) is run once and its rows given to both."""
+    """Run the parts as one statement; the rows of each part by its key. Each part is
+    compiled once, and a part asked for twice (an indicator that is also a section's
+    table, as the consultations by method and month) is run once with its rows given to
+    both: the same SQL and parameters."""
     rows: Rows = {key: [] for key in parts}
     if not parts:
         return rows
+    using = next(iter(parts.values())).db
     # {compiled part: the keys that asked for it}, in the order they were first asked.
-    alike: dict[tuple[str, str], list[str]] = {}
+    alike: dict[tuple[str, str], tuple[list[Any], list[str]]] = {}
     for key, qs in parts.items():
-        sql, params = qs.query.sql_with_params()
-        alike.setdefault((sql, repr(params)), []).append(key)
-    groups = list(alike.values())
-    tagged = [
-        parts[keys[0]]
-        .annotate(k=Value(i, output_field=IntegerField()))
-        .values_list("k", "m", "d0", "d1", "d2", "n0", "n1", "x")
-        for i, keys in enumerate(groups)
-    ]
-    query = tagged[0].union(*tagged[1:], all=True) if len(tagged) > 1 else tagged[0]
-    for k, m, d0, d1, d2, n0, n1, x in query:
-        row = (m, d0 or "", d1 or "", d2 or "", n0 or 0, n1 or 0, int(x or 0))
-        for key in groups[k]:
-            rows[key].append(row)
+        try:
+            sql, params = qs.query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:  # a part that can match nothing (e.g. an empty IN list)
+            continue
+        alike.setdefault((sql, repr(params)), (list(params), []))[1].append(key)
+    if not alike:
+        return rows
+    groups, branches, params = [], [], []
+    for i, ((sql, _repr), (part_params, keys)) in enumerate(alike.items()):
+        branches.append(f"SELECT {i} AS k, {_COLUMNS} FROM ({sql}) AS part{i}")  # noqa: S608
+        params.extend(part_params)
+        groups.append(keys)
+    with connections[using].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        for k, m, d0, d1, d2, n0, n1, x in cursor.fetchall():
+            row = (m, d0 or "", d1 or "", d2 or "", n0 or 0, n1 or 0, int(x or 0))
+            for key in groups[k]:
+                rows[key].append(row)
     return rows
 
 

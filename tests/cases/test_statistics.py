@@ -285,6 +285,25 @@ def test_a_part_asked_for_twice_runs_once(personas, dataset):
     assert stats.counts["consultations_logged"] == sum(row[4] for row in alone)
 
 
+def test_a_part_that_can_match_nothing_gives_no_rows(personas, dataset, django_assert_num_queries):
+    """A part with an empty IN list compiles to nothing: it has no rows, the others run;
+    only such parts: no statement at all."""
+    from cases.models import Consultation
+    from cases.statistics.queries import per_municipality_part, run_parts
+
+    nothing = per_municipality_part(Consultation.objects.filter(pk__in=[]))
+    some = per_municipality_part(Consultation.objects.filter(municipality=personas.municipality_a))
+    rows = run_parts({"nothing": nothing, "some": some})
+    assert rows["nothing"] == []
+    assert (
+        sum(r[4] for r in rows["some"])
+        == Consultation.objects.filter(municipality=personas.municipality_a).count()
+        > 0
+    )
+    with django_assert_num_queries(0):
+        assert run_parts({"nothing": nothing}) == {"nothing": []}
+
+
 def test_each_section_alone_gives_the_tables_of_the_page(personas, dataset):
     """A section called alone runs its own parts (and the page runs them with the rest)."""
     from cases.registry import sections
