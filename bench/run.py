@@ -287,6 +287,9 @@ def main() -> None:
     _create_database(url, name, args.fresh)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+    # As in production: with DEBUG on, every statement is also logged and the templates
+    # keep their debugging information, which a page pays and the bare page hardly does.
+    os.environ.setdefault("DJANGO_DEBUG", "0")
     import logging
 
     import django

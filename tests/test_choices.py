@@ -27,3 +27,11 @@ def test_an_unknown_value_and_choices_read_from_the_registry():
     field = Referral._meta.get_field("to_program")
     with translation.override("ja"):
         assert referral.get_to_program_display() == Model._get_FIELD_display(referral, field)
+    for language in ("ja", "en"):
+        with translation.override(language):
+            for program in ("consultation", "participation", "community", "no-such-program"):
+                referral = Referral(to_program=program)
+                assert referral.get_to_program_display() == Model._get_FIELD_display(
+                    referral, field
+                )
+    assert Referral(to_program="no-such-program").get_to_program_display() == "no-such-program"

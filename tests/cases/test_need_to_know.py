@@ -447,3 +447,35 @@ def test_only_the_office_reviews_emergency_looks(client, personas, world_a, othe
         assert response.status_code == 404, persona
     client.force_login(personas.multiagency_a)
     assert client.post(f"/cases/emergency/{world_a.look.pk}/review/").status_code == 302
+
+
+def test_the_visible_cases_statement_is_each_user_s_and_reads_the_time_now_each_time(
+    personas, world_a, other_agency
+):
+    """``visible_case_ids`` is compiled once per user's ids and reused: it must still be
+    that user's cases, and an emergency look must end when it expires."""
+    from cases.core.queries import _visible_case_ids_sql, visible_case_ids
+    from cases.models import EmergencyAccess
+
+    def visible(user) -> set[int]:
+        return set(Case.objects.filter(pk__in=visible_case_ids(user)).values_list("pk", flat=True))
+
+    assert world_a.case.pk in visible(personas.caseworker_a)
+    assert world_a.case.pk not in visible(personas.other_agency_a)
+    hits = _visible_case_ids_sql.cache_info().hits
+    assert world_a.case.pk in visible(personas.caseworker_a)
+    assert world_a.case.pk not in visible(personas.other_agency_a)
+    assert _visible_case_ids_sql.cache_info().hits == hits + 2
+
+    look = EmergencyAccess.objects.create(
+        municipality=personas.municipality_a,
+        case=world_a.case,
+        user=personas.other_agency_a,
+        reason="本人が自宅で倒れているとの通報。",
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    assert world_a.case.pk in visible(personas.other_agency_a)
+    EmergencyAccess.objects.filter(pk=look.pk).update(expires_at=timezone.now())
+    assert world_a.case.pk not in visible(personas.other_agency_a)
+    # Another municipality's staff: none of these cases.
+    assert world_a.case.pk not in visible(personas.caseworker_b)

@@ -1,0 +1,132 @@
+"""The template engine's faster ``{% url %}`` and ``|date`` (portal/templatetags/quick.py)
+write what Django's tag and filter write, for every route that takes one number and for
+the dates list pages show, and leave everything else to Django's."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Iterator
+
+import pytest
+from django.template import Context, Template, engines
+from django.template.defaultfilters import date as django_date
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone, translation
+
+from portal.templatetags import quick
+
+
+def _one_number_routes(patterns=None, namespace: str = "") -> Iterator[str]:
+    """The names (with their namespaces) of every route that takes one number."""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            inner = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _one_number_routes(p.url_patterns, inner)
+        elif isinstance(p, URLPattern) and p.name:
+            converters = p.pattern.converters
+            if len(converters) == 1 and type(next(iter(converters.values()))).__name__ == (
+                "IntConverter"
+            ):
+                yield f"{namespace}{p.name}"
+
+
+def _render(source: str, **context) -> str:
+    return engines["django"].from_string(source).render(context)
+
+
+def test_the_engine_uses_the_quick_tag_and_filter():
+    template = engines["django"].from_string("{% url 'cases:case_detail' 1 %}")
+    assert isinstance(template.template.nodelist[0], quick.QuickURLNode)
+
+
+def test_every_route_with_one_number_gives_django_s_url():
+    names = sorted(set(_one_number_routes()))
+    assert "cases:case_detail" in names
+    assert "participation:menu_detail" in names
+    assert len(names) > 50
+    for name in names:
+        for number in (0, 7, 1234567, 7_318_204_659):
+            assert _render("{% url name n %}", name=name, n=number) == reverse(
+                name, args=[number]
+            ), name
+
+
+def test_anything_else_is_django_s_tag():
+    # A string, a negative number, two arguments, ``as``: Django's own, errors included.
+    assert _render("{% url 'cases:case_detail' '12' %}") == "/cases/12/"
+    with pytest.raises(Exception, match="Reverse"):
+        _render("{% url 'cases:case_detail' -1 %}")
+    with pytest.raises(Exception, match="Reverse"):
+        _render("{% url 'cases:case_detail' None %}")
+    assert _render("{% url 'cases:no_such_page' 1 as u %}[{{ u }}]") == "[]"
+    assert _render("{% url 'cases:dashboard' %}") == reverse("cases:dashboard")
+    assert _render("{% url 'cases:case_detail' case_id=5 %}") == "/cases/5/"
+
+
+def test_the_url_follows_the_url_configuration_and_script_prefix():
+    from django.urls import set_script_prefix
+
+    assert _render("{% url 'cases:case_detail' 3 %}") == "/cases/3/"
+    set_script_prefix("/portal/")
+    try:
+        assert _render("{% url 'cases:case_detail' 3 %}") == "/portal/cases/3/"
+    finally:
+        set_script_prefix("/")
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        assert _render("{% url 'cases:case_detail' 3 %}") == "/cases/3/"
+
+
+def test_a_url_that_does_not_write_its_number_as_is_is_never_cached(monkeypatch):
+    # A route whose URL pads its number: the URL of a short number is not the long
+    # number's with the number swapped, so every call goes to Django's tag.
+    def padded(name, args=None, kwargs=None, current_app=None):
+        return f"/x/{args[0]:012d}/"
+
+    monkeypatch.setattr(quick, "reverse", padded)
+    monkeypatch.setattr(quick, "_urls", {})
+    calls = []
+    monkeypatch.setattr(
+        quick.URLNode, "render", lambda self, context: calls.append(1) or "django's"
+    )
+    assert _render("{% url 'padded' 5 %}") == "django's"
+    assert _render("{% url 'padded' 6 %}") == "django's"
+    assert len(calls) == 2
+
+
+def test_a_template_made_directly_uses_it_too():
+    with translation.override("ja"):
+        out = Template("{% url 'cases:case_detail' 9 %}").render(Context({}))
+    assert out == "/cases/9/"
+
+
+DATES = [
+    datetime.date(2026, 4, 1),
+    datetime.date(999, 1, 2),
+    datetime.datetime(2026, 3, 31, 23, 59, 58),
+    datetime.datetime(2026, 3, 31, 15, 0, 1, tzinfo=datetime.UTC),  # 翌日 00:00 in Japan
+    datetime.datetime(2026, 12, 1, 9, 5, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")),
+]
+FORMATS = ["Y-m-d", "Y-m-d H:i", "Y-m-d H:i:s", "Y年n月j日", "DATE_FORMAT", "r", None]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_dates_are_django_s_in_every_format_and_language(language):
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        for value in [*DATES, None, "", "not a date"]:
+            # The template converts an aware datetime to local time before the filter.
+            local = (
+                timezone.localtime(value)
+                if isinstance(value, datetime.datetime) and timezone.is_aware(value)
+                else value
+            )
+            for fmt in FORMATS:
+                source = "{{ v|date }}" if fmt is None else f'{{{{ v|date:"{fmt}" }}}}'
+                try:
+                    expected = django_date(local, fmt)
+                except TypeError:  # a time format of a date: Django's error, as is
+                    with pytest.raises(TypeError):
+                        _render(source, v=value)
+                    continue
+                assert _render(source, v=value) == expected, (value, fmt)
