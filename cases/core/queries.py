@@ -15,15 +15,13 @@ Python, so a page costs the same number of queries whoever reads it."""
 from __future__ import annotations
 
 import datetime
-import functools
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
-from django.utils import timezone
 
+from cases.core.compiled import NOW_MARK, OUTER_MARK, compiled_exists, compiled_subselect
 from cases.models import (
     Case,
     CaseAgency,
@@ -58,81 +56,99 @@ def visible_case_ids(user: Any) -> QuerySet | RawSQL:
     """The ids of the cases a caseworker may see, as a sub-select (not evaluated): the
     union of five index reads — led by their agency, their agency involved, an
     emergency look in force, assigned to them, opened by them — which PostgreSQL hashes
-    once for the query that uses it.
-
-    The statement is compiled once per user (``_visible_case_ids_sql``: a pure function
-    of the ids it is given) and the time now put in its place; a list page uses it in
-    several of its queries."""
+    once for the query that uses it. Compiled once per user's ids
+    (``cases.core.compiled``); a list page uses it in several of its queries."""
     membership = active_membership(user)
     if membership is None:
         return Case.objects.none().values("pk")
-    sql, params = _visible_case_ids_sql(
-        connections[DEFAULT_DB_ALIAS].vendor,
+    return compiled_subselect(
+        _visible_case_ids,
         membership.organisation_id,
         membership.municipality_id,
         user.pk,
+        NOW_MARK,
     )
-    now = connections[DEFAULT_DB_ALIAS].ops.adapt_datetimefield_value(timezone.now())
-    # The ORM's own statement, every value a parameter.
-    return RawSQL(sql, tuple(now if p is _NOW else p for p in params))  # noqa: S611
 
 
-# Stands for the time now in the compiled statement (a moment no row is stamped with).
-_NOW_MARK = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
-_NOW = object()
-
-
-@functools.lru_cache(maxsize=4096)
-def _visible_case_ids_sql(
-    vendor: str, organisation_id: int, municipality_id: int, user_id: int
-) -> tuple[str, tuple[Any, ...]]:
-    """The statement of ``visible_case_ids`` for these ids, with ``_NOW`` where the time
-    now goes. Everything it depends on is in its arguments, so the cache can never give
-    one user's statement to another."""
-    agencies = SupportAgency.objects.filter(organisation_id=organisation_id)
+def _visible_case_ids(
+    organisation_id: int, municipality_id: int, user_id: int, now: datetime.datetime
+) -> QuerySet:
+    agencies = _agencies(organisation_id)
     mine = Case.objects.filter(municipality_id=municipality_id).order_by()
     parts = [
         # An agency is of one municipality: read by (lead_agency, id) alone.
-        Case.objects.filter(lead_agency_id__in=agencies.values("pk")).order_by().values("pk"),
-        CaseAgency.objects.filter(agency_id__in=agencies.values("pk")).order_by().values("case_id"),
-        EmergencyAccess.objects.filter(user_id=user_id, expires_at__gt=_NOW_MARK)
+        Case.objects.filter(lead_agency_id__in=agencies).order_by().values("pk"),
+        CaseAgency.objects.filter(agency_id__in=agencies).order_by().values("case_id"),
+        EmergencyAccess.objects.filter(user_id=user_id, expires_at__gt=now)
         .order_by()
         .values("case_id"),
         mine.filter(assigned_to_id=user_id).values("pk"),
         mine.filter(created_by_id=user_id).values("pk"),
     ]
-    union = parts[0].union(*parts[1:], all=True)
-    sql, params = union.query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
-    mark = connections[DEFAULT_DB_ALIAS].ops.adapt_datetimefield_value(_NOW_MARK)
-    if [p == mark for p in params].count(True) != 1:
-        raise AssertionError("the time now must be in the statement once")
-    return sql, tuple(_NOW if p == mark else p for p in params)
+    return parts[0].union(*parts[1:], all=True)
 
 
-def _agency_condition(user: Any, case: str = "") -> Q:
-    """The cases of the user's agency, or theirs, for a caseworker (not the office).
-    ``case`` is the path from the queried model to its case ("" for Case itself).
+def _agency_condition(user: Any) -> Q:
+    """The cases (rows of Case) of the user's agency, or theirs, for a caseworker (not
+    the office).
 
     Each part is read by index for the row at hand (``EXISTS`` on the case's id), so a
     search or a list pays for the rows it looks at, not for every case the agency holds:
     PostgreSQL hashes a sub-select only while it fits in memory, and an agency of a
-    large city holds tens of thousands of cases."""
+    large city holds tens of thousands of cases. Its sub-selects are compiled once per
+    user's ids (``cases.core.compiled``)."""
     membership = active_membership(user)
     if membership is None:
         return Q(pk__in=[])
-    prefix = f"{case}__" if case else ""
-    case_id = OuterRef(f"{case}_id" if case else "pk")
-    agencies = SupportAgency.objects.filter(organisation_id=membership.organisation_id)
-    on_case = CaseAgency.objects.filter(case_id=case_id, agency_id__in=agencies.values("pk"))
-    emergency = EmergencyAccess.objects.filter(
-        case_id=case_id, user_id=user.pk, expires_at__gt=timezone.now()
-    )
+    organisation_id, user_id = membership.organisation_id, user.pk
     return (
-        Q(**{f"{prefix}lead_agency_id__in": agencies.values("pk")})
-        | Q(Exists(on_case))
-        | Q(Exists(emergency))
-        | Q(**{f"{prefix}assigned_to_id": user.pk})
-        | Q(**{f"{prefix}created_by_id": user.pk})
+        Q(lead_agency_id__in=compiled_subselect(_agencies, organisation_id))
+        | Q(compiled_exists(_agency_on_case, "pk", organisation_id, OUTER_MARK))
+        | Q(compiled_exists(_emergency_look, "pk", user_id, NOW_MARK, OUTER_MARK))
+        | Q(assigned_to_id=user_id)
+        | Q(created_by_id=user_id)
+    )
+
+
+# The statements compiled once per user's ids: each reads nothing but its arguments.
+
+
+def _agencies(organisation_id: int) -> QuerySet:
+    return SupportAgency.objects.filter(organisation_id=organisation_id).order_by().values("pk")
+
+
+def _agency_on_case(organisation_id: int, case_id: int) -> QuerySet:
+    return CaseAgency.objects.filter(case_id=case_id, agency_id__in=_agencies(organisation_id))
+
+
+def _emergency_look(user_id: int, now: datetime.datetime, case_id: int) -> QuerySet:
+    return EmergencyAccess.objects.filter(case_id=case_id, user_id=user_id, expires_at__gt=now)
+
+
+def _agency_q(organisation_id: int, user_id: int, now: datetime.datetime) -> Q:
+    """``_agency_condition`` as the ORM writes it, inside the statements below."""
+    case_id = OuterRef("pk")
+    return (
+        Q(lead_agency_id__in=_agencies(organisation_id))
+        | Q(Exists(_agency_on_case(organisation_id, case_id)))
+        | Q(Exists(_emergency_look(user_id, now, case_id)))
+        | Q(assigned_to_id=user_id)
+        | Q(created_by_id=user_id)
+    )
+
+
+def _cases_of_person(
+    organisation_id: int, user_id: int, now: datetime.datetime, person_id: int
+) -> QuerySet:
+    return Case.objects.filter(_agency_q(organisation_id, user_id, now), person_id=person_id)
+
+
+def _households_of_person(
+    organisation_id: int, user_id: int, now: datetime.datetime, person_id: int
+) -> QuerySet:
+    visible = Case.objects.filter(_agency_q(organisation_id, user_id, now))
+    return HouseholdMember.objects.filter(person_id=person_id).filter(
+        Exists(visible.filter(household_id=OuterRef("household_id")))
     )
 
 
@@ -170,16 +186,21 @@ def case_scoped(user: Any, qs: QuerySet, case: str = "case") -> QuerySet:
 def person_condition(user: Any, person: str = "") -> Q:
     """Persons an agency's staff may see: those of a case they see, the other members of
     those cases' households, and persons they registered themselves. ``EXISTS`` on the
-    person's id, read by index for each person the query looks at."""
+    person's id, read by index for each person the query looks at; compiled once per
+    user's ids (``cases.core.compiled``)."""
     if sees_whole_municipality(user):
         return Q()
-    key = OuterRef(f"{person}_id" if person else "pk")
-    visible = Case.objects.filter(_agency_condition(user))
-    in_household = HouseholdMember.objects.filter(person_id=key).filter(
-        Exists(visible.filter(household_id=OuterRef("household_id")))
-    )
+    membership = active_membership(user)
+    if membership is None:
+        return Q(pk__in=[])
+    key = f"{person}_id" if person else "pk"
+    ids = (membership.organisation_id, user.pk, NOW_MARK, OUTER_MARK)
     registered = {f"{person}__created_by_id" if person else "created_by_id": user.pk}
-    return Q(Exists(visible.filter(person_id=key))) | Q(Exists(in_household)) | Q(**registered)
+    return (
+        Q(compiled_exists(_cases_of_person, key, *ids))
+        | Q(compiled_exists(_households_of_person, key, *ids))
+        | Q(**registered)
+    )
 
 
 def case_roles_only(user: Any, qs: QuerySet) -> QuerySet:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -454,7 +455,8 @@ def test_the_visible_cases_statement_is_each_user_s_and_reads_the_time_now_each_
 ):
     """``visible_case_ids`` is compiled once per user's ids and reused: it must still be
     that user's cases, and an emergency look must end when it expires."""
-    from cases.core.queries import _visible_case_ids_sql, visible_case_ids
+    from cases.core.compiled import _compile
+    from cases.core.queries import visible_case_ids
     from cases.models import EmergencyAccess
 
     def visible(user) -> set[int]:
@@ -462,10 +464,10 @@ def test_the_visible_cases_statement_is_each_user_s_and_reads_the_time_now_each_
 
     assert world_a.case.pk in visible(personas.caseworker_a)
     assert world_a.case.pk not in visible(personas.other_agency_a)
-    hits = _visible_case_ids_sql.cache_info().hits
+    hits = _compile.cache_info().hits
     assert world_a.case.pk in visible(personas.caseworker_a)
     assert world_a.case.pk not in visible(personas.other_agency_a)
-    assert _visible_case_ids_sql.cache_info().hits == hits + 2
+    assert _compile.cache_info().hits == hits + 2
 
     look = EmergencyAccess.objects.create(
         municipality=personas.municipality_a,
@@ -479,3 +481,68 @@ def test_the_visible_cases_statement_is_each_user_s_and_reads_the_time_now_each_
     assert world_a.case.pk not in visible(personas.other_agency_a)
     # Another municipality's staff: none of these cases.
     assert world_a.case.pk not in visible(personas.caseworker_b)
+
+
+def test_the_compiled_conditions_are_those_of_the_orm_wherever_they_are_used(
+    personas, world_a, world_b, other_agency
+):
+    """The need-to-know conditions compiled once (``cases.core.compiled``) keep the same
+    rows as the ORM's own, also inside a query of the same table they read (a case's
+    person seen from a query of cases) and inside another sub-select."""
+    from django.db.models import Exists, OuterRef
+
+    from cases.core.queries import (
+        _agency_condition,
+        _agency_q,
+        _cases_of_person,
+        _households_of_person,
+        person_condition,
+    )
+    from cases.models import Household, HouseholdMember, Person
+    from tests.worlds import case_of_new_person
+
+    # A case of the other agency, which the first agency's caseworker may not see.
+    theirs = case_of_new_person(
+        personas.other_agency_a, personas.municipality_a, "他機関 太郎", "タキカン タロウ"
+    )
+    for user in (personas.caseworker_a, personas.other_agency_a, personas.caseworker_b):
+        membership = active_membership(user)
+        ids = (membership.organisation_id, user.pk, timezone.now())
+        orm_cases = set(Case.objects.filter(_agency_q(*ids)).values_list("pk", flat=True))
+        assert set(Case.objects.filter(_agency_condition(user)).values_list("pk", flat=True)) == (
+            orm_cases
+        )
+        orm_persons = set(
+            Person.objects.filter(
+                Exists(_cases_of_person(*ids, OuterRef("pk")))
+                | Exists(_households_of_person(*ids, OuterRef("pk")))
+                | Q(created_by_id=user.pk)
+            ).values_list("pk", flat=True)
+        )
+        assert set(Person.objects.filter(person_condition(user)).values_list("pk", flat=True)) == (
+            orm_persons
+        )
+        # A query of cases by their person's visibility: the inner cases are not the outer.
+        assert set(
+            Case.objects.filter(person_condition(user, "person")).values_list("pk", flat=True)
+        ) == set(Case.objects.filter(person_id__in=orm_persons).values_list("pk", flat=True))
+        # Inside another sub-select (households with a visible case).
+        households = Household.objects.filter(
+            Exists(Case.objects.filter(_agency_condition(user), household_id=OuterRef("pk")))
+        )
+        assert set(households.values_list("pk", flat=True)) == set(
+            Case.objects.filter(pk__in=orm_cases).values_list("household_id", flat=True)
+        ) - {None}
+        assert HouseholdMember.objects.filter(person_condition(user, "person")).count() == (
+            HouseholdMember.objects.filter(person_id__in=orm_persons).count()
+        )
+    assert world_a.case.pk in set(
+        Case.objects.filter(_agency_condition(personas.caseworker_a)).values_list("pk", flat=True)
+    )
+    assert world_a.case.pk not in set(
+        Case.objects.filter(_agency_condition(personas.other_agency_a)).values_list("pk", flat=True)
+    )
+    mine = Case.objects.filter(person_condition(personas.caseworker_a, "person"))
+    assert world_a.case in mine
+    assert theirs not in mine
+    assert world_b.case not in mine
