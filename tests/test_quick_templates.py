@@ -130,3 +130,40 @@ def test_dates_are_django_s_in_every_format_and_language(language):
                         _render(source, v=value)
                     continue
                 assert _render(source, v=value) == expected, (value, fmt)
+
+
+# Django's select with the project's option template included per option, as it was.
+SELECT_WITH_INCLUDES = (
+    '<select name="{{ widget.name }}"{% include "django/forms/widgets/attrs.html" %}>'
+    "{% for group_name, group_choices, group_index in widget.optgroups %}{% if group_name %}\n"
+    '  <optgroup label="{{ group_name }}">{% endif %}{% for option in group_choices %}\n'
+    '  {% include "django/forms/widgets/select_option.html" with widget=option '
+    "required=widget.attrs.required %}{% endfor %}{% if group_name %}\n"
+    "  </optgroup>{% endif %}{% endfor %}\n</select>"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_select_boxes_write_each_option_as_the_option_template_does(language):
+    """The select template writes its options itself (not an include per option): the
+    same markup, empty choice wording, selection, groups and escaping."""
+    from django import forms
+
+    class Filters(forms.Form):
+        required = forms.ChoiceField(choices=[("", "---------"), ("x", "A&B <i>"), ("y", "Y")])
+        optional = forms.ChoiceField(choices=[("", "---------"), ("x", "X")], required=False)
+        grouped = forms.MultipleChoiceField(
+            choices=[("g1", [("1", "一"), ("2", "二")]), ("3", "三")], required=False
+        )
+        numbers = forms.TypedChoiceField(choices=[(1, "one"), (2, "two")], coerce=int)
+
+    reference = engines["django"].from_string("{% load i18n %}" + SELECT_WITH_INCLUDES)
+    with translation.override(language):
+        for data in (None, {"required": "x", "grouped": ["1", "3"], "numbers": "2"}):
+            form = Filters(data)
+            for field in form:
+                attrs = field.build_widget_attrs({})
+                attrs["id"] = field.auto_id
+                widget = field.field.widget
+                context = widget.get_context(field.html_name, field.value(), attrs)
+                assert str(field) == reference.render(context), field.name
