@@ -167,3 +167,13 @@ def test_select_boxes_write_each_option_as_the_option_template_does(language):
                 widget = field.field.widget
                 context = widget.get_context(field.html_name, field.value(), attrs)
                 assert str(field) == reference.render(context), field.name
+
+
+def test_a_url_written_in_python_is_reverse_s():
+    for number in (0, 5, 1234567):
+        assert quick.number_url("cases:case_detail", number) == reverse(
+            "cases:case_detail", args=[number]
+        )
+    assert quick.number_url("cases:case_detail", "12") == "/cases/12/"
+    with pytest.raises(Exception, match="Reverse"):
+        quick.number_url("cases:case_detail", -1)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from portal.templatetags.quick import number_url
 
 register = template.Library()
 
@@ -46,7 +47,7 @@ def flag_about(flag: Any, can_see_cases: bool) -> SafeString:
     if flag.case_id:
         case = flag.case
         if can_see_cases:
-            url = reverse("cases:case_detail", args=[flag.case_id])
+            url = number_url("cases:case_detail", flag.case_id)
             return format_html('<a href="{}">{}</a> {}', url, case.number, case.person.name)
         return format_html(
             "{} {}（{}: {}）", _("Case"), case.number, _("caseworker"), case.assigned_to or "—"
@@ -55,7 +56,7 @@ def flag_about(flag: Any, can_see_cases: bool) -> SafeString:
     if not subject:
         return SafeString("")
     if can_see_cases and subject.url_name:
-        url = reverse(subject.url_name, args=[flag.subject_id])
+        url = number_url(subject.url_name, flag.subject_id)
         return format_html('<a href="{}">{} #{}</a>', url, subject.label, flag.subject_id)
     return format_html("{} #{}", subject.label, flag.subject_id)
 
