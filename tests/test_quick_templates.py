@@ -62,6 +62,9 @@ def test_anything_else_is_django_s_tag():
         _render("{% url 'cases:case_detail' None %}")
     assert _render("{% url 'cases:no_such_page' 1 as u %}[{{ u }}]") == "[]"
     assert _render("{% url 'cases:dashboard' %}") == reverse("cases:dashboard")
+    assert _render("{% url 'cases:dashboard' %}") == reverse("cases:dashboard")  # cached
+    with pytest.raises(Exception, match="Reverse"):
+        _render("{% url 'cases:no_such_page' %}")
     assert _render("{% url 'cases:case_detail' case_id=5 %}") == "/cases/5/"
 
 
@@ -74,8 +77,14 @@ def test_the_url_follows_the_url_configuration_and_script_prefix():
         assert _render("{% url 'cases:case_detail' 3 %}") == "/portal/cases/3/"
     finally:
         set_script_prefix("/")
+    set_script_prefix("/portal/")
+    try:
+        assert _render("{% url 'cases:dashboard' %}") == "/portal/cases/"
+    finally:
+        set_script_prefix("/")
     with override_settings(ROOT_URLCONF="bench.urls"):
         assert _render("{% url 'cases:case_detail' 3 %}") == "/cases/3/"
+        assert _render("{% url 'bench_bare' %}") == "/bench/bare/"
 
 
 def test_a_url_that_does_not_write_its_number_as_is_is_never_cached(monkeypatch):

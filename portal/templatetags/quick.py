@@ -7,9 +7,10 @@ A list page links each row to its record and shows its dates: on the dashboard t
 half of its template's time (bench/README.md). Here:
 
 - ``{% url "name" pk %}`` with one whole number and no ``as`` is the URL reversed once per
-  name, URL configuration and script prefix, with the number put in its place; anything
-  else is Django's tag as it is. The first reversal is checked with numbers of other
-  lengths: a URL whose number is not written as is (or twice) is never cached.
+  name, URL configuration and script prefix, with the number put in its place. The
+  first reversal is checked with numbers of other lengths: a URL whose number is not
+  written as is (or twice) is never cached. ``{% url "name" %}`` is reversed once
+  likewise. Anything else is Django's tag as it is.
 - ``|date:"Y-m-d"`` (and ``"Y-m-d H:i"``, ``"Y-m-d H:i:s"``) of a date or datetime is
   written directly; these formats have no names or words in them, so no language
   changes them. Any other format or value goes to Django's filter.
@@ -69,28 +70,54 @@ def number_url(view_name: str, number: int) -> str:
     return reverse(view_name, args=[number])
 
 
+# (URL configuration, script prefix, view name, current app) -> the URL of a route
+# without arguments.
+_plain_urls: dict[tuple[Any, ...], str] = {}
+
+
+def _plain_url(view_name: str, current_app: str | None) -> str:
+    key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), view_name, current_app)
+    try:
+        return _plain_urls[key]
+    except KeyError:
+        url = _plain_urls[key] = reverse(view_name, current_app=current_app)
+        return url
+
+
+def _current_app(context: template.Context) -> str | None:
+    try:
+        return context.request.current_app
+    except AttributeError:
+        try:
+            return context.request.resolver_match.namespace
+        except AttributeError:
+            return None
+
+
 class QuickURLNode(URLNode):
     def render(self, context: template.Context) -> str:
-        if self.asvar or self.kwargs or len(self.args) != 1:
+        if self.asvar or self.kwargs or len(self.args) > 1:
             return super().render(context)
+        url = self._url(context)
+        if url is None:
+            return super().render(context)
+        return conditional_escape(url) if context.autoescape else url
+
+    def _url(self, context: template.Context) -> str | None:
+        """The URL without ``reverse()``, or None where Django's tag must write it."""
+        if not self.args:
+            try:
+                return _plain_url(self.view_name.resolve(context), _current_app(context))
+            except NoReverseMatch:
+                return None
         number = self.args[0].resolve(context)
         if type(number) is not int or number < 0:
-            return super().render(context)
+            return None
         try:
-            current_app = context.request.current_app
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace
-            except AttributeError:
-                current_app = None
-        try:
-            parts = _url_parts(self.view_name.resolve(context), current_app)
+            parts = _url_parts(self.view_name.resolve(context), _current_app(context))
         except NoReverseMatch:
-            parts = None
-        if parts is None:
-            return super().render(context)
-        url = f"{parts[0]}{number}{parts[1]}"
-        return conditional_escape(url) if context.autoescape else url
+            return None
+        return None if parts is None else f"{parts[0]}{number}{parts[1]}"
 
 
 @register.tag
