@@ -60,6 +60,8 @@ def test_anything_else_is_django_s_tag():
         _render("{% url 'cases:case_detail' -1 %}")
     with pytest.raises(Exception, match="Reverse"):
         _render("{% url 'cases:case_detail' None %}")
+    with pytest.raises(Exception, match="Reverse"):
+        _render("{% url 'cases:case_detail' True %}")  # a bool is not taken for 1
     assert _render("{% url 'cases:no_such_page' 1 as u %}[{{ u }}]") == "[]"
     assert _render("{% url 'cases:dashboard' %}") == reverse("cases:dashboard")
     assert _render("{% url 'cases:dashboard' %}") == reverse("cases:dashboard")  # cached
@@ -105,9 +107,12 @@ def test_a_url_that_does_not_write_its_number_as_is_is_never_cached(monkeypatch)
 
 
 def test_a_template_made_directly_uses_it_too():
+    template = Template("{% url 'cases:case_detail' 9 %}{{ d|date:'Y-m-d' }}")
+    assert isinstance(template.nodelist[0], quick.QuickURLNode)
+    assert template.nodelist[1].filter_expression.filters[0][0] is quick.date
     with translation.override("ja"):
-        out = Template("{% url 'cases:case_detail' 9 %}").render(Context({}))
-    assert out == "/cases/9/"
+        out = template.render(Context({"d": datetime.date(2026, 4, 1)}))
+    assert out == "/cases/9/2026-04-01"
 
 
 DATES = [
