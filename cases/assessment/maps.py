@@ -106,6 +106,10 @@ def _mark(row: Row) -> tuple[str, str]:
     return row.target, row.strength
 
 
+# The keys of the maps' own kinds of rows (``_kinds``); the programs add their supporters.
+OWN_KINDS = frozenset(("member", "lead", "agency", "latest", "version", "mark"))
+
+
 def _kinds(case: Case) -> list[RowKind]:
     mine = {"municipality_id": case.municipality_id}
     members = HouseholdMember.objects.none()
@@ -173,11 +177,9 @@ def _named(latest: dict[str, Any]) -> list[Supporter]:
 def case_maps(case: Case) -> CaseMaps:
     """The genogram's and the ecomap's data of ``case`` (read through the scoped layer
     by the caller), in one query."""
-    own: set[str] = set()
 
     def kinds_of(case: Case) -> list[RowKind]:
         kinds = _kinds(case)
-        own.update(k.key for k in kinds)
         for provider in supporter_providers():
             kinds.extend(provider(case))
         return kinds
@@ -193,7 +195,7 @@ def case_maps(case: Case) -> CaseMaps:
     for s in [*[r for r in rows["lead"] if r], *rows["agency"]]:
         supporters.setdefault(s.key, s)  # the lead agency once, as the lead
     for key, items in rows.items():
-        if key not in own:
+        if key not in OWN_KINDS:
             for s in items:
                 supporters.setdefault(s.key, s)
     for s in _named(latest):

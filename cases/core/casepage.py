@@ -170,9 +170,19 @@ def _agency(row: Row) -> SupportAgency:
     return SupportAgency(pk=row.agency_id, name=row.name or "", field=row.field or "")
 
 
+# The keys of the case page's own kinds of rows; the programs' kinds are added to the
+# timeline as they are.
+OWN_KINDS = frozenset(
+    {
+        "consultation", "plan", "meeting", "referral", "status", "member", "flag",
+        "category", "agency",
+    }
+)  # fmt: skip
+
+
 def _case_row_kinds(case: Case, limit: int | None) -> list[RowKind]:
-    """The case page's own kinds of rows (see ``cases.core.timeline``); ``limit``: most rows
-    of a growing timeline kind (None: all)."""
+    """The case page's own kinds of rows (see ``cases.core.timeline``), ``OWN_KINDS``;
+    ``limit``: most rows of a growing timeline kind (None: all)."""
     mine = {"municipality_id": case.municipality_id}
     consultations = newest(Consultation.objects.filter(case=case, **mine), "occurred_at", limit)
     status_events = newest(
@@ -388,11 +398,9 @@ def case_page(
         timeline_page = max(1, timeline_page)
     # One page more than shown tells whether there are older entries.
     limit = None if timeline_page is None else timeline_page * TIMELINE_PAGE + 1
-    own: set[str] = set()
 
     def kinds_of(case: Case) -> list[RowKind]:
         kinds = _case_row_kinds(case, limit)
-        own.update(k.key for k in kinds)
         for provider in timeline_providers():
             kinds.extend(provider(case, limit))
         return kinds
@@ -419,7 +427,7 @@ def case_page(
 
     timeline = _own_timeline(consultations, plans, meeting_items, referrals, status_events)
     for key, entries in rows.items():
-        if key not in own:
+        if key not in OWN_KINDS:
             timeline.extend(entries)  # what the programs add
     timeline.sort(key=lambda t: t.at, reverse=True)
     timeline, timeline_older = _timeline_page(timeline, timeline_page)

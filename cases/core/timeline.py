@@ -118,13 +118,12 @@ def at_hour(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-_USER_NAMES = ("display_name", "first_name", "last_name", "username")
-
-
 def user_fields(path: str) -> dict[str, str]:
     """The fields ``<path>_display_name`` … that ``str(user)`` needs of the user at
     ``path``; the kind names ``<path>_id`` itself (see ``user_from``)."""
-    return {f"{path}_{name}": f"{path}{LOOKUP_SEP}{name}" for name in _USER_NAMES}
+    from municipalities.models import User
+
+    return {f"{path}_{name}": f"{path}{LOOKUP_SEP}{name}" for name in User.NAME_FIELDS}
 
 
 def user_from(row: Row, path: str) -> Any:
@@ -135,7 +134,7 @@ def user_from(row: Row, path: str) -> Any:
     pk = getattr(row, f"{path}_id")
     if pk is None:
         return None
-    names = {name: getattr(row, f"{path}_{name}") or "" for name in _USER_NAMES}
+    names = {name: getattr(row, f"{path}_{name}") or "" for name in User.NAME_FIELDS}
     return User(pk=pk, **names)
 
 
@@ -226,16 +225,22 @@ def _union(kinds: list[RowKind]) -> tuple[QuerySet, dict[str, list[tuple[str, st
 
 
 def _built(
-    kinds: list[RowKind], named: dict[str, list[tuple[str, str]]], raws: Iterable[dict[str, Any]]
+    builds: dict[str, Callable[[Row], Any]],
+    named: dict[str, list[tuple[str, str]]],
+    raws: Iterable[dict[str, Any]],
 ) -> dict[str, list[Any]]:
-    """Each raw row of the union built by its kind: {key: [built row, …]}."""
-    by_key = {kind.key: kind for kind in kinds}
-    built: dict[str, list[Any]] = {k.key: [] for k in kinds}
+    """Each raw row of the union built by its kind's ``build`` ({key: build}, in the
+    kinds' order): {key: [built row, …]}, every key present."""
+    built: dict[str, list[Any]] = {key: [] for key in builds}
     for raw in raws:
         key = raw[_PREFIX + "kind"]
         row = Row(pk=raw[_PREFIX + "pk"], **{name: raw[column] for column, name in named[key]})
-        built[key].append(by_key[key].build(row))
+        built[key].append(builds[key](row))
     return built
+
+
+def _builds(kinds: list[RowKind]) -> dict[str, Callable[[Row], Any]]:
+    return {kind.key: kind.build for kind in kinds}
 
 
 def read_rows(kinds: list[RowKind]) -> dict[str, list[Any]]:
@@ -243,7 +248,7 @@ def read_rows(kinds: list[RowKind]) -> dict[str, list[Any]]:
     if not kinds:
         return {}
     qs, named = _union(kinds)
-    return _built(kinds, named, qs)
+    return _built(_builds(kinds), named, qs)
 
 
 # --- one case's rows, the statement compiled once per shape ----------------------------
@@ -252,10 +257,12 @@ def read_rows(kinds: list[RowKind]) -> dict[str, list[Any]]:
 # the statement (bench/README.md). A case's kinds differ from another case's only in the
 # case's own ids, so the statement is compiled once for a stand-in case whose ids are
 # marks no row has, and every later case of the same shape runs it with its ids in their
-# places. A kind that read anything else of the case (its status, a date) would make a
-# statement that does not suit every case: the stand-in has nothing else loaded and reading
-# it fails, and the first case of each shape is compiled both ways and compared, so such a
-# shape is never cached (each of its requests compiles, as ``read_rows``).
+# places, without building its kinds again. A kind that read anything else of the case
+# (its status, a date) would make a statement that does not suit every case: the stand-in
+# has nothing else loaded and reading it fails, and the first case of each shape is
+# compiled both ways and compared (the statement, and each kind's key and ``build``), so
+# such a shape is never cached (each of its requests builds and compiles, as
+# ``read_rows``).
 
 # The case's fields a kind may filter by; each is a mark in the stand-in (None stays None).
 CASE_IDS = ("id", "municipality_id", "household_id", "person_id")
@@ -271,6 +278,7 @@ class _Compiled:
     names: tuple[str, ...]  # the union's columns, in order
     converters: dict[int, tuple[list[Any], Any]]  # as the union's own compiler's
     named: dict[str, list[tuple[str, str]]]
+    builds: dict[str, Callable[[Row], Any]]  # each kind's key and build, in order
 
 
 _compiled: dict[tuple, _Compiled | None] = {}
@@ -282,24 +290,23 @@ def read_case_rows(
 ) -> dict[str, list[Any]]:
     """``read_rows(kinds_of(case))``, with the statement compiled once per ``key`` (what
     else the kinds depend on, e.g. how many rows a page shows), day and shape of the case
-    (which of its ids are empty)."""
-    kinds = kinds_of(case)
-    if not kinds:
-        return {}
+    (which of its ids are empty). ``kinds_of`` is called only when the shape's statement
+    is not kept: it may depend on nothing of the case but its ids."""
     shape = (
         connection.alias,
         key,
         timezone.localdate(),
         tuple(getattr(case, name) is None for name in CASE_IDS),
-        tuple(k.key for k in kinds),
     )
+    kinds = None
     if shape not in _compiled:
+        kinds = kinds_of(case)
         if len(_compiled) >= _CACHE_SIZE:
             _compiled.pop(next(iter(_compiled)))
-        _compiled[shape] = _compile_for_any_case(case, kinds_of, kinds)
+        _compiled[shape] = _compile_for_any_case(case, kinds_of, kinds) if kinds else None
     compiled = _compiled[shape]
     if compiled is None:
-        return read_rows(kinds)
+        return read_rows(kinds if kinds is not None else kinds_of(case))
     params = list(compiled.params)
     for position, name in compiled.marks.items():
         params[position] = getattr(case, name)
@@ -313,7 +320,7 @@ def read_case_rows(
             for convert in converters:
                 values[position] = convert(values[position], expression, connection)
         raws.append(dict(zip(compiled.names, values, strict=True)))
-    return _built(kinds, compiled.named, raws)
+    return _built(compiled.builds, compiled.named, raws)
 
 
 def _compile(qs: QuerySet) -> tuple[str, list[Any], Any]:
@@ -353,7 +360,9 @@ def _compile_for_any_case(
     as_case = list(params)
     for position, name in marks.items():
         as_case[position] = getattr(case, name)
-    if own_sql != sql or own_params != as_case:
+    builds = _builds(stand_in_kinds)
+    same_builds = list(builds.items()) == list(_builds(kinds).items())
+    if own_sql != sql or own_params != as_case or not same_builds:
         log.info("case rows of %s depend on more than the case's ids: not cached", model)
         return None
     fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
@@ -366,4 +375,5 @@ def _compile_for_any_case(
         names=tuple(columns),
         converters=compiler.get_converters(fields),
         named=named,
+        builds=builds,
     )

@@ -186,3 +186,67 @@ def test_kinds_that_read_more_of_the_case_than_its_ids_are_compiled_each_time(se
         assert rows
         assert {r["status"] for r in rows} == {case.status}
     assert list(timeline._compiled.values()) == [None]
+
+
+def test_a_kept_statement_does_not_build_the_kinds_again(seeded):
+    """After the first case of a shape, the kinds are not built for the next case (that
+    was the case page's largest Python cost) and its rows are still its own."""
+    from cases.core import timeline
+    from cases.models import Case
+
+    calls = []
+    page_kinds = _case_page_kinds(51)
+
+    def kinds_of(case):
+        calls.append(case.pk)
+        return page_kinds(case)
+
+    timeline._compiled.clear()
+    first, *others = Case.objects.exclude(household=None).order_by("pk")[:4]
+    read_case_rows(first, kinds_of, "page")
+    assert len(calls) == 2  # the case and the stand-in, to compare
+    for case in others:
+        assert _sorted(read_case_rows(case, kinds_of, "page")) == _sorted(
+            read_rows(page_kinds(case))
+        )
+    assert len(calls) == 2
+
+
+def test_kinds_whose_build_holds_the_case_are_built_each_time(seeded):
+    """A kind's ``build`` made for each case (here it writes the case's number into each
+    row) is not kept from the first case: each case's rows carry its own number."""
+    from cases.core import timeline
+    from cases.models import Case
+
+    def kinds_of(case):
+        def build(row):
+            return {"pk": row.pk, "case": case.pk}
+
+        consultations = Consultation.objects.filter(case_id=case.pk)
+        return [RowKind("consultation", consultations, {"summary": "summary"}, build)]
+
+    timeline._compiled.clear()
+    cases = list(Case.objects.filter(consultations__isnull=False).distinct().order_by("pk")[:3])
+    assert len(cases) == 3
+    for case in cases:
+        rows = read_case_rows(case, kinds_of, "holds")["consultation"]
+        assert rows
+        assert {r["case"] for r in rows} == {case.pk}
+    assert list(timeline._compiled.values()) == [None]
+
+
+def test_the_pages_own_kinds_are_named_where_the_programs_kinds_are_told_apart(world_a):
+    """The case page and the maps tell their own kinds from the programs' by a fixed set
+    of keys (their kinds are not built for a kept statement): the set is every key."""
+    from cases.assessment import maps
+    from cases.core import casepage
+
+    case = world_a.case
+    assert {k.key for k in casepage._case_row_kinds(case, 51)} == casepage.OWN_KINDS
+    assert {k.key for k in maps._kinds(case)} == maps.OWN_KINDS
+    from cases.registry import supporter_providers, timeline_providers
+
+    program_keys = {k.key for p in timeline_providers() for k in p(case, 51)}
+    program_keys |= {k.key for p in supporter_providers() for k in p(case)}
+    assert program_keys
+    assert not program_keys & (casepage.OWN_KINDS | maps.OWN_KINDS)
