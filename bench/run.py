@@ -297,6 +297,10 @@ def main() -> None:
     django.setup()
     logging.getLogger("axes").setLevel(logging.WARNING)
     from bench import suite
+    from portal.runtime import settle_after_start
+
+    # As a web worker does once it has loaded the application (deploy/gunicorn.conf.py).
+    settle_after_start()
 
     def log(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

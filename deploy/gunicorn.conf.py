@@ -77,3 +77,11 @@ else:
 # writable by the service and shared with the Celery worker of the same machine; empty it
 # only when neither runs (it lives under /run, which a reboot empties). Counters only, so
 # a worker that exits leaves nothing stale behind.
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the worker has loaded the application: freeze what it loaded out of the
+    garbage collector's full collections (``portal.runtime``)."""
+    from portal.runtime import settle_after_start
+
+    settle_after_start()

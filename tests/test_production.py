@@ -196,6 +196,22 @@ def test_logs_are_json_lines_with_ids_and_no_query_or_user(server):
     assert LOGS["access"].read_text() == ""
 
 
+def test_each_worker_freezes_what_it_loaded_out_of_the_garbage_collector(server):
+    """gunicorn's hook (deploy/gunicorn.conf.py) settles the collector in each of the two
+    workers once the application is loaded (``portal.runtime``)."""
+    for _ in range(50):
+        lines = [json.loads(line) for line in LOGS["app"].read_text().splitlines() if line]
+        settled = [line for line in lines if line["logger"] == "portal.runtime"]
+        if len(settled) >= 2:
+            break
+        time.sleep(0.1)
+    assert len(settled) == 2
+    for line in settled:
+        frozen = re.search(r"(\d+) start-up objects frozen, first threshold 10000", line["message"])
+        assert frozen, line
+        assert int(frozen.group(1)) > 10_000, line
+
+
 def test_metrics_add_up_every_worker_and_need_the_token(server):
     """Two workers each count their own requests in files of PROMETHEUS_MULTIPROC_DIR;
     the scrape, answered by one of them, counts every request."""
