@@ -38,6 +38,9 @@ class User(AbstractUser):
     # ("log out everywhere", a reset second factor).
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 
+    # The fields ``str()`` reads: a list that shows staff names reads only these.
+    NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
+
     class Meta:
         verbose_name = _("staff account")
         verbose_name_plural = _("staff accounts")

@@ -41,7 +41,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     start = (page - 1) * FLAG_PAGE_SIZE
     # One row more than a page tells whether there is a next page without a COUNT.
-    rows = list(queries.flag_queue(request.user)[start : start + FLAG_PAGE_SIZE + 1])
+    rows = queries.flag_queue_page(request.user, start, FLAG_PAGE_SIZE + 1)
     flags = rows[:FLAG_PAGE_SIZE]
     audit_list(request, "flags", [f.case_id for f in flags if f.case_id])
     return render(

@@ -441,6 +441,31 @@ def test_flag_pages_and_counts(client, personas, world_a, django_assert_num_quer
     assert html.count("連絡 途絶") == 3
 
 
+def test_the_flag_queue_shows_each_flag_in_a_fixed_number_of_queries_to_every_role(
+    client, personas, django_assert_num_queries
+):
+    """The queue reads only what it shows of a flag, its case, person and caseworker
+    (``FLAG_QUEUE_FIELDS``): nothing it shows is read again row by row, whether the
+    reader may open cases (the number and the person) or not (the number and the
+    caseworker)."""
+    personas.caseworker_a.display_name = "相談 花子"
+    personas.caseworker_a.save()
+    for i in range(3):
+        open_case(personas, categories=["isolation"], days_ago=80, name=f"連絡 途絶{i}")
+    scan(personas)
+    url = reverse("cases:flag_queue")
+    for user, shown in (
+        (personas.caseworker_a, "連絡 途絶"),
+        (personas.community_worker_a, "相談 花子"),
+    ):
+        client.force_login(user)
+        client.get(url)
+        with django_assert_num_queries(7):
+            html = client.get(url).content.decode()
+        assert html.count(shown) >= 3, user
+    assert "連絡 途絶" not in html  # the community worker sees no person's name
+
+
 def test_flag_queue_pages_without_counting(
     client, personas, monkeypatch, django_assert_num_queries
 ):
