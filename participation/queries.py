@@ -59,6 +59,21 @@ def menus_visible_to(user: Any) -> QuerySet[Menu]:
     return with_places(Menu.objects.for_user(user).select_related("provider", "made_for"))
 
 
+# What the catalogue shows of a menu (participation/templates/participation/catalogue.html):
+# not its description, which can be long, nor the record it was made for.
+CATALOGUE_FIELDS = (
+    "name",
+    "kind",
+    "status",
+    "made_for_id",
+    "area",
+    "schedule",
+    "capacity",
+    "accommodations",
+    "provider__name",
+)
+
+
 def catalogue(
     user: Any,
     *,
@@ -79,6 +94,7 @@ def catalogue(
         qs = qs.filter(kind=kind)
     if area:
         qs = qs.filter(area=area)
+    qs = qs.select_related(None).select_related("provider").only(*CATALOGUE_FIELDS)
     menus = list(qs.order_by("name", "pk")[:500])
     if accommodation:  # JSON containment differs between SQLite and PostgreSQL
         menus = [m for m in menus if accommodation in m.accommodations]

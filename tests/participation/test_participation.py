@@ -276,9 +276,16 @@ def test_catalogue_query_count_is_constant(client, personas, world_a, django_ass
             capacity=3,
             area=f"地区{i}",
         )
+    # Everything a row shows comes with the menus' one statement: a made-to-order menu,
+    # its accommodations, its provider and the places in use.
+    Menu.objects.filter(name="追加メニュー0").update(
+        made_for=world_a.case, accommodations=["short_hours"]
+    )
     with django_assert_num_queries(5):
         html = client.get(url).content.decode()
     assert html.count("追加メニュー") >= 5
+    assert "オーダーメイド" in html
+    assert html.count(world_a.provider.name) >= 6
 
 
 def test_inbox_query_count_is_constant(client, personas, world_a, django_assert_num_queries):
@@ -440,3 +447,33 @@ def test_inbox_offers_matching_only_for_referrals_a_menu_can_be_proposed_for(
         services.assignment_propose(
             user=personas.coordinator_a, referral=waiting, menu=world_a.menu
         )
+
+
+# The markup of the ``{% include %}`` the tag replaced, to compare with.
+OLD_MENU_BADGES = (
+    '{% load i18n %}<span class="badge">{{ menu.get_kind_display }}</span>'
+    '{% if menu.made_for_id %}<span class="badge primary">{% translate "made to order" %}'
+    '</span>{% endif %}{% if menu.status != "active" %}<span class="badge warn">'
+    "{{ menu.get_status_display }}</span>{% endif %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_menu_badges_are_the_markup_of_the_include_they_replaced(world_a, language):
+    from django.template import engines
+    from django.utils import translation
+
+    engine = engines["django"]
+    old = engine.from_string(OLD_MENU_BADGES)
+    new = engine.from_string("{% load menu_badges %}{% menu_badges menu %}")
+    menu = world_a.menu
+    seen = set()
+    with translation.override(language):
+        for kind in Menu.Kind.values:
+            for status in Menu.Status.values:
+                for made_for_id in (None, world_a.case.pk):
+                    menu.kind, menu.status, menu.made_for_id = kind, status, made_for_id
+                    rendered = new.render({"menu": menu})
+                    assert rendered == old.render({"menu": menu})
+                    seen.add(rendered.count("<span"))
+    assert seen == {1, 2, 3}
