@@ -14,6 +14,8 @@ from django.template.defaultfilters import date as django_date
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from portal.templatetags import quick
 
@@ -170,10 +172,20 @@ def test_select_boxes_write_each_option_as_the_option_template_does(language):
             choices=[("g1", [("1", "一"), ("2", "二")]), ("3", "三")], required=False
         )
         numbers = forms.TypedChoiceField(choices=[(1, "one"), (2, "two")], coerce=int)
+        labels = forms.ChoiceField(
+            choices=[
+                ("a", gettext_lazy("Choose…")),
+                ("b", mark_safe("<b>safe</b>")),
+                (3, 1234567),
+                ('"q"', datetime.date(2026, 4, 1)),
+            ],
+            required=False,
+        )
 
     reference = engines["django"].from_string("{% load i18n %}" + SELECT_WITH_INCLUDES)
     with translation.override(language):
-        for data in (None, {"required": "x", "grouped": ["1", "3"], "numbers": "2"}):
+        data_sets = (None, {"required": "x", "grouped": ["1", "3"], "numbers": "2", "labels": 3})
+        for data in data_sets:
             form = Filters(data)
             for field in form:
                 attrs = field.build_widget_attrs({})
