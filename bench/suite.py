@@ -354,11 +354,8 @@ def pages(
     ]
     # The fixed cost every page pays, measured first (bench/urls.py).
     page_list.insert(0, Page("bare logged-in page", caseworker, "/bench/bare/", repeat))
-    results = {}
     with override_settings(ROOT_URLCONF="bench.urls"):
-        for page in page_list:
-            if only is None or page.name in only:
-                results[page.name] = measure_page(page)
+        results = measure_pages([p for p in page_list if only is None or p.name in only])
     figures = {
         "municipality_id": mid,
         "case_id": case.pk,
@@ -391,42 +388,71 @@ def _login(client: Client, user: Any) -> None:
         session.save()
 
 
-def measure_page(page: Page) -> dict[str, Any]:
-    client = Client()
-    _login(client, page.user)
-    client.get(page.url)  # warm up: templates, translations, the session
-    times = []
-    for _ in range(page.repeat):
-        start = time.perf_counter()
-        response = client.get(page.url)
-        times.append(time.perf_counter() - start)
-        if response.status_code != 200:
-            raise RuntimeError(f"{page.name}: HTTP {response.status_code} for {page.url}")
-    # The captured request's writes are rolled back, so that its statements replay as
-    # they ran (its audit event takes the same place in the municipality's chain).
+def measure_pages(pages: list[Page]) -> dict[str, dict[str, Any]]:
+    """Each page's server time, query count, SQL replayed and profile split.
+
+    The pages are timed in turns, one request of each page per round, and their SQL
+    replayed the same way: a machine whose speed changes from one minute to the next
+    (a shared virtual machine's does by half) then slows every page of a round alike,
+    and a page is compared with the bare page and its own SQL of the same minutes."""
+    clients = {}
+    for page in pages:
+        clients[page.name] = client = Client()
+        _login(client, page.user)
+        client.get(page.url)  # warm up: templates, translations, the session
+    times: dict[str, list[float]] = {page.name: [] for page in pages}
+    for round_ in range(max((page.repeat for page in pages), default=0)):
+        for page in pages:
+            if round_ < page.repeat:
+                times[page.name].append(_timed_get(page, clients[page.name]))
+    statements = {page.name: _statements(page, clients[page.name]) for page in pages}
+    sql_times: dict[str, list[float]] = {page.name: [] for page in pages}
+    for round_ in range(max((_sql_repeat(page) for page in pages), default=0)):
+        for page in pages:
+            if round_ < _sql_repeat(page):
+                sql_times[page.name].append(_replay(statements[page.name][1]))
+    results = {}
+    for page in pages:
+        server = _median(times[page.name])
+        sql = _median(sql_times[page.name])
+        results[page.name] = {
+            "url": page.url,
+            "requests": len(times[page.name]),
+            "median_ms": _ms(server),
+            "p95_ms": _ms(_p95(times[page.name])),
+            "queries": statements[page.name][0],
+            "sql_median_ms": _ms(sql),
+            "ratio_to_sql": round(server / sql, 2) if sql else None,
+            # Where the time goes, per request (bench/profile.py).
+            "split_ms": profile_requests(clients[page.name], page.url, min(page.repeat, 10)),
+        }
+    return results
+
+
+def _sql_repeat(page: Page) -> int:
+    return max(3, page.repeat // 2)
+
+
+def _timed_get(page: Page, client: Client) -> float:
+    start = time.perf_counter()
+    response = client.get(page.url)
+    seconds = time.perf_counter() - start
+    if response.status_code != 200:
+        raise RuntimeError(f"{page.name}: HTTP {response.status_code} for {page.url}")
+    return seconds
+
+
+def _statements(page: Page, client: Client) -> tuple[int, list[str]]:
+    """The number of queries of one request of ``page`` and the statements to replay.
+    The captured request's writes are rolled back, so that its statements replay as they
+    ran (its audit event takes the same place in the municipality's chain)."""
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:
         client.get(page.url)
         transaction.set_rollback(True)
-    # Read now: a later request (the profile below) clears the connection's query log.
-    queries = len(captured.captured_queries)
     statements = [
         q["sql"] for q in captured.captured_queries if not q["sql"].startswith(SKIP_ON_REPLAY)
     ]
-    sql_times = [_replay(statements) for _ in range(max(3, page.repeat // 2))]
-    server = _median(times)
-    sql = _median(sql_times)
-    split = profile_requests(client, page.url, min(page.repeat, 10))
-    return {
-        "url": page.url,
-        "requests": len(times),
-        "median_ms": _ms(server),
-        "p95_ms": _ms(_p95(times)),
-        "queries": queries,
-        "sql_median_ms": _ms(sql),
-        "ratio_to_sql": round(server / sql, 2) if sql else None,
-        # Where the time goes, per request (bench/profile.py).
-        "split_ms": split,
-    }
+    return len(captured.captured_queries), statements
 
 
 def _replay(statements: list[str]) -> float:
