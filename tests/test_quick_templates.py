@@ -203,3 +203,73 @@ def test_a_url_written_in_python_is_reverse_s():
     assert quick.number_url("cases:case_detail", "12") == "/cases/12/"
     with pytest.raises(Exception, match="Reverse"):
         quick.number_url("cases:case_detail", -1)
+
+
+# --- {% translate %} kept per language (portal/templatetags/quick_i18n.py) ----------------
+
+TRANSLATE_SOURCES = [
+    '{% translate "Flags" %}',
+    '{% trans "Flags" %}',
+    "{% translate 'Flags' %}",
+    '{% translate "A & B <i>" %}',
+    '{% translate "100%% done" %}',
+    "{% translate label %}",
+    '{% translate "Flags"|upper %}',
+    '{% translate "May" context "month name" %}',
+    '{% translate "Flags" as x %}[{{ x }}]',
+    '{% translate "Flags" noop %}',
+    "{% blocktranslate %}Page {{ page }}{% endblocktranslate %}",
+]
+
+
+def _django_i18n_engine():
+    """The project's engine, but with Django's own i18n library."""
+    from django.template import Engine
+
+    engine = engines["django"].engine
+    return Engine(
+        dirs=engine.dirs,
+        app_dirs=engine.app_dirs,
+        context_processors=engine.context_processors,
+        builtins=["portal.templatetags.quick"],
+        libraries={"i18n": "django.templatetags.i18n"},
+    )
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_translate_gives_django_s_text_in_every_form(autoescape):
+    from portal.templatetags.quick_i18n import KeptTranslateNode
+
+    reference_engine = _django_i18n_engine()
+    for source in TRANSLATE_SOURCES:
+        body = "{% load i18n %}" + source
+        if not autoescape:
+            body = "{% autoescape off %}" + body + "{% endautoescape %}"
+        ours = Template(body)
+        reference = reference_engine.from_string(body)
+        for language in ("ja", "en", "ja"):  # back to the first: kept per language
+            with translation.override(language):
+                context = {"label": "Flags", "page": 3}
+                assert ours.render(Context(context)) == reference.render(Context(context)), (
+                    source,
+                    language,
+                )
+    kept = Template("{% load i18n %}" + TRANSLATE_SOURCES[0]).nodelist[-1]
+    assert isinstance(kept, KeptTranslateNode)
+    for source in TRANSLATE_SOURCES[5:10]:
+        node = Template("{% load i18n %}" + source).nodelist[1]
+        assert not isinstance(node, KeptTranslateNode), source
+
+
+def test_a_kept_translation_follows_the_language_and_its_settings(settings):
+    template = Template('{% load i18n %}{% translate "Flags" %}')
+    with translation.override("ja"):
+        assert template.render(Context()) == "フラグ"
+    with translation.override("en"):
+        assert template.render(Context()) == "Flags"
+    with translation.override("ja"):
+        assert template.render(Context()) == "フラグ"
+        # Without the project's catalogue the message has no Japanese: not the kept one.
+        with override_settings(LOCALE_PATHS=[]):
+            assert template.render(Context()) == "Flags"
+        assert template.render(Context()) == "フラグ"

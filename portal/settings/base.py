@@ -115,6 +115,9 @@ TEMPLATES = [
         "OPTIONS": {
             # {% url %} and |date as Django's, faster on list pages (portal/templatetags).
             "builtins": ["portal.templatetags.quick"],
+            # {% load i18n %}: Django's library, its {% translate "literal" %} kept per
+            # language (portal/templatetags/quick_i18n.py).
+            "libraries": {"i18n": "portal.templatetags.quick_i18n"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
