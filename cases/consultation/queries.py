@@ -137,6 +137,7 @@ DASHBOARD_CASE_FIELDS = (
     "route__name",
     "route__name_en",
 )
+DASHBOARD_FOLLOW_UP_FIELDS = ("case_id", "follow_up_on", "case__number", "case__person__name")
 DASHBOARD_REFERRAL_FIELDS = (
     "case_id",
     "from_program",
@@ -183,7 +184,8 @@ def dashboard(user: User) -> dict[str, Any]:
             # user's own by index instead of hashing every open case in the database.
             .filter(Q(case_id__in=[c.pk for c in my_open]) | Q(staff=user))
             .exclude(case__status=Case.Status.CLOSED)
-            .select_related("case", "case__person")
+            .select_related("case__person")
+            .only(*DASHBOARD_FOLLOW_UP_FIELDS)
             .order_by("follow_up_on")
         )
         if can_see_cases(user)
