@@ -273,3 +273,24 @@ def test_a_kept_translation_follows_the_language_and_its_settings(settings):
         with override_settings(LOCALE_PATHS=[]):
             assert template.render(Context()) == "Flags"
         assert template.render(Context()) == "フラグ"
+
+
+def test_the_replaced_i18n_library_is_not_a_warning_but_another_clash_is(settings):
+    """The engine's i18n library is replaced on purpose: the system check says nothing
+    about it, and still warns of any other library name with two modules."""
+    from django.core import checks
+
+    assert not [m for m in checks.run_checks(tags=["templates"]) if m.id == "templates.W003"]
+    # Another library name taken twice (the engines are made again from the settings).
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "libraries": {"static": "portal.templatetags.quick"},
+            },
+        }
+    ]
+    clashes = [m for m in checks.run_checks(tags=["templates"]) if m.id == "templates.W003"]
+    assert len(clashes) == 1
+    assert "'static'" in clashes[0].msg

@@ -109,15 +109,15 @@ WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, with {% load i18n %} loading portal/templatetags/quick_i18n.py: its
+        # {% translate "literal" %} keeps its text per language.
+        "BACKEND": "portal.template_backend.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "portal" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             # {% url %} and |date as Django's, faster on list pages (portal/templatetags).
             "builtins": ["portal.templatetags.quick"],
-            # {% load i18n %}: Django's library, its {% translate "literal" %} kept per
-            # language (portal/templatetags/quick_i18n.py).
-            "libraries": {"i18n": "portal.templatetags.quick_i18n"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
