@@ -33,11 +33,16 @@ from cases.programs import AGENCY, CONSULTATION
 from municipalities.models import User
 from municipalities.scoping import get_for_user_or_404
 
+# What the search's list shows of a person (cases/person_search.html); not their
+# address, contacts or notes.
+SEARCH_FIELDS = ("name", "name_kana", "birth_date")
+
 
 def person_search(
     user: Any, query: str, birth_date: datetime.date | None = None, limit: int = 50
 ) -> list[Person]:
-    """Persons whose name or kana contains the query in any script or width."""
+    """Persons whose name or kana contains the query in any script or width, with what
+    the search's list shows (``SEARCH_FIELDS``)."""
     condition = search_condition(query, birth_date)
     if condition is None:
         return []
@@ -51,9 +56,9 @@ def person_search(
         .order_by("-opened_on", "-pk")
     )
     return list(
-        qs.prefetch_related(
-            Prefetch("cases", queryset=open_cases, to_attr="open_case_list")
-        ).order_by("search_kana", "pk")[:limit]
+        qs.only(*SEARCH_FIELDS)
+        .prefetch_related(Prefetch("cases", queryset=open_cases, to_attr="open_case_list"))
+        .order_by("search_kana", "pk")[:limit]
     )
 
 

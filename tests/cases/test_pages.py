@@ -107,10 +107,12 @@ def test_search_query_count_is_constant(client, personas, world_a, django_assert
             municipality=personas.municipality_a,
             name=f"山本 {i}",
             name_kana=f"ヤマモト {'イロハニホ'[i]}",
+            birth_date=datetime.date(1950 + i, 4, 1),
         )
     with django_assert_num_queries(8):
         html = client.get(url, {"q": "やま"}).content.decode()
     assert html.count("山本") >= 5
+    assert "1954-04-01" in html  # each with its date of birth and age, in the same reads
 
 
 # --- intake -------------------------------------------------------------------------
