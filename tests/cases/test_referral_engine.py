@@ -634,3 +634,65 @@ def test_a_scan_reads_every_rules_flags_at_once(personas, world_a):
     assert {code: o.matched for code, o in again.items()} == {
         code: o.matched for code, o in first.items()
     }
+
+
+# The flag queue's row as its template wrote it before ``flag_row``, to compare with.
+OLD_FLAG_ROW = (
+    "{% load i18n flag_badges %}<tr>\n"
+    "  <td><a href=\"{% url 'cases:flag_detail' flag.pk %}\">{{ flag.rule_title }}</a>"
+    '{% if flag.state == "snoozed" %} <span class="badge">{% translate "back from snooze" %}'
+    "</span>{% endif %}</td>\n"
+    "  <td>{% flag_about flag can_see_cases %}</td>\n"
+    "  <td>{% flag_detail_badges flag.detail %}</td>\n"
+    '  <td>{{ flag.raised_at|date:"Y-m-d" }}</td>\n'
+    "</tr>"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_flag_row_is_the_markup_of_the_template_it_replaced(language):
+    """Flags about a case (with and without a caseworker), about another record, of an
+    unknown rule, snoozed or open, with details that need escaping: the row written in
+    Python is the row the template wrote, for those who may open cases and those who
+    may not."""
+    from django.template import engines
+    from django.utils import translation
+
+    from cases.models import Case, Person
+    from municipalities.models import User
+
+    engine = engines["django"]
+    old = engine.from_string(OLD_FLAG_ROW)
+    new = engine.from_string("{% load flag_badges %}{% flag_row flag can_see_cases %}")
+    raised = timezone.make_aware(datetime.datetime(2026, 3, 31, 23, 30))
+    caseworker = User(pk=7, username="kw", display_name="相談 <花子>")
+    case = Case(pk=3, number="2026-00003", person=Person(pk=4, name="山田 & 花子"))
+    flags = [
+        Flag(pk=11, rule="isolation_no_place", state="open", case=case, raised_at=raised),
+        Flag(
+            pk=12,
+            rule="out_of_touch",
+            state="snoozed",
+            case=Case(pk=5, number="2026-00005", person=Person(pk=6, name="森")),
+            raised_at=raised,
+            detail={"last_contact": "2026-01-02", "note": "<b>x</b>", "p8050": True},
+        ),
+        Flag(pk=13, rule="no_such_rule", state="open", raised_at=raised, detail={}),
+        Flag(
+            pk=14,
+            rule="referral_not_acknowledged",
+            state="snoozed",
+            subject_type="referral",
+            subject_id=99,
+            raised_at=raised,
+            detail={"acknowledge_by": "2026-04-03"},
+        ),
+        Flag(pk=15, rule="concern_open", state="open", subject_type="concern", subject_id=8),
+    ]
+    flags[0].case.assigned_to = caseworker
+    flags[4].raised_at = raised
+    with translation.override(language):
+        for flag in flags:
+            for can_see_cases in (True, False):
+                context = {"flag": flag, "can_see_cases": can_see_cases}
+                assert new.render(context) == old.render(context), (flag.pk, can_see_cases)
