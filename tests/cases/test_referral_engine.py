@@ -466,6 +466,27 @@ def test_the_flag_queue_shows_each_flag_in_a_fixed_number_of_queries_to_every_ro
     assert "連絡 途絶" not in html  # the community worker sees no person's name
 
 
+def test_a_queued_flag_shows_as_the_flag_itself(personas):
+    """The queue reads its flags as values (``QueuedFlag``): each row is the row of the
+    flag read as a model, with its case, person and caseworker, to every reader."""
+    from cases.engine.queries import flag_queue_page
+    from cases.templatetags.flag_badges import flag_row
+
+    personas.caseworker_a.display_name = "相談 <花子>"
+    personas.caseworker_a.save()
+    for i in range(3):
+        open_case(personas, categories=["isolation"], days_ago=80, name=f"連絡 & 途絶{i}")
+    scan(personas)
+    flags("out_of_touch").update(state="snoozed", snoozed_until=TODAY - D(days=1))
+    queued = flag_queue_page(personas.caseworker_a, 0, 50)
+    assert len(queued) >= 6
+    assert {f.state for f in queued} == {"open", "snoozed"}
+    for flag in queued:
+        model = Flag.objects.select_related("case__person", "case__assigned_to").get(pk=flag.pk)
+        for can_see_cases in (True, False):
+            assert flag_row(flag, can_see_cases) == flag_row(model, can_see_cases)
+
+
 def test_flag_queue_pages_without_counting(
     client, personas, monkeypatch, django_assert_num_queries
 ):
