@@ -477,3 +477,57 @@ def test_menu_badges_are_the_markup_of_the_include_they_replaced(world_a, langua
                     assert rendered == old.render({"menu": menu})
                     seen.add(rendered.count("<span"))
     assert seen == {1, 2, 3}
+
+
+# The catalogue's row as its template wrote it before ``menu_row``, to compare with.
+OLD_MENU_ROW = (
+    "{% load i18n %}{% for menu in menus %}\n"
+    "      <tr>\n"
+    "        <td><a href=\"{% url 'participation:menu_detail' menu.pk %}\">{{ menu.name }}</a> "
+    + OLD_MENU_BADGES.removeprefix("{% load i18n %}")
+    + "</td>\n"
+    '        <td>{{ menu.provider }}</td><td>{{ menu.area|default:"—" }}</td>'
+    '<td>{{ menu.schedule|default:"—" }}</td>\n'
+    "        <td>{{ menu.in_use }}/{{ menu.capacity }}{% if menu.in_use >= menu.capacity %} "
+    '<span class="badge warn">{% translate "full" %}</span>{% endif %}</td>\n'
+    "        <td>{% for label in menu.accommodation_labels %}"
+    '<span class="badge ok">{{ label }}</span>{% endfor %}</td>\n'
+    "      </tr>\n    {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_catalogue_row_is_the_markup_of_the_template_it_replaced(world_a, language):
+    """Menus full or with places, with and without accommodations, area or schedule,
+    made to order or not, with names that need escaping: the row written in Python is
+    the row the template wrote."""
+    from django.template import engines
+    from django.utils import translation
+
+    from participation.models import Provider
+
+    engine = engines["django"]
+    old = engine.from_string(OLD_MENU_ROW)
+    new = engine.from_string(
+        "{% load menu_badges %}{% for menu in menus %}{% menu_row menu %}{% endfor %}"
+    )
+    provider = Provider(pk=3, name="NPO <とよなか> & 仲間")
+    menus = []
+    for i, (in_use, capacity) in enumerate([(0, 3), (3, 3), (4, 3)]):
+        for accommodations in ([], ["short_hours", "wheelchair"]):
+            menu = Menu(
+                pk=10 + len(menus),
+                name=f"パン & <工房> {i}",
+                kind=Menu.Kind.values[i % len(Menu.Kind.values)],
+                status=Menu.Status.values[i % len(Menu.Status.values)],
+                provider=provider,
+                area="" if i == 0 else "庄内",
+                schedule="" if accommodations else "13:00〜16:00 <午後>",
+                capacity=capacity,
+                accommodations=accommodations,
+            )
+            menu.in_use = in_use
+            menu.made_for_id = world_a.case.pk if i == 1 else None
+            menus.append(menu)
+    with translation.override(language):
+        assert new.render({"menus": menus}) == old.render({"menus": menus})
