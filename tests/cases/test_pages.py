@@ -665,3 +665,49 @@ def test_meeting_page_reviews_the_decided_plan_while_a_newer_draft_exists(
     assert item.plan == decided
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+# The dashboard's row of an open case as its template wrote it before ``open_case_row``.
+OLD_OPEN_CASE_ROW = (
+    "{% load i18n %}{% for case in cases %}\n"
+    "      <tr><td><a href=\"{% url 'cases:case_detail' case.pk %}\">{{ case.number }}</a></td>"
+    '<td>{{ case.person.name }}{% if case.is_sensitive %} <span class="badge warn">'
+    '{% translate "sensitive" %}</span>{% endif %}</td><td><span class="status '
+    'status-{{ case.status }}">{{ case.get_status_display }}</span></td>'
+    '<td>{{ case.route }}</td><td>{{ case.opened_on|date:"Y-m-d" }}</td></tr>\n'
+    "    {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_an_open_case_row_is_the_markup_of_the_template_it_replaced(language):
+    """Cases of every status, sensitive or not, with a route named in both languages or
+    in Japanese only, and names that need escaping."""
+    from django.template import engines
+    from django.utils import translation
+
+    from cases.models import Person
+
+    engine = engines["django"]
+    old = engine.from_string(OLD_OPEN_CASE_ROW)
+    new = engine.from_string(
+        "{% load case_rows %}{% for case in cases %}{% open_case_row case %}{% endfor %}"
+    )
+    routes = [
+        ContactRoute(pk=1, name="民生委員 & <児童委員>", name_en="Welfare <volunteer>"),
+        ContactRoute(pk=2, name="本人", name_en=""),
+    ]
+    cases = [
+        Case(
+            pk=100 + i,
+            number=f"2026-{i:05d}",
+            status=status,
+            is_sensitive=i % 2 == 1,
+            opened_on=datetime.date(2026, 4, 1) + datetime.timedelta(days=i),
+            person=Person(pk=200 + i, name=f"山田 & <花子> {i}"),
+            route=routes[i % 2],
+        )
+        for i, status in enumerate(Case.Status.values)
+    ]
+    with translation.override(language):
+        assert new.render({"cases": cases}) == old.render({"cases": cases})
