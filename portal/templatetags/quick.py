@@ -95,6 +95,12 @@ def _plain_url(view_name: str, current_app: str | None) -> str:
         return url
 
 
+def plain_url(view_name: str) -> str:
+    """``reverse(view_name)`` of a route without arguments, as ``{% url %}`` here writes
+    it, for template tags written in Python."""
+    return _plain_url(view_name, None)
+
+
 def _current_app(context: template.Context) -> str | None:
     try:
         return context.request.current_app

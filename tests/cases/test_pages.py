@@ -711,3 +711,48 @@ def test_an_open_case_row_is_the_markup_of_the_template_it_replaced(language):
     ]
     with translation.override(language):
         assert new.render({"cases": cases}) == old.render({"cases": cases})
+
+
+# The name search's row of a person as its template wrote it before ``person_row``.
+OLD_PERSON_ROW = (
+    "{% load i18n %}{% for p in results %}\n"
+    "      <tr><td><a href=\"{% url 'cases:person_detail' p.pk %}\">{{ p.name }}</a></td>"
+    '<td>{{ p.name_kana }}</td><td>{{ p.birth_date|date:"Y-m-d"|default:"—" }}'
+    '{% if p.age is not None %}（{{ p.age }}{% translate "yrs" %}）{% endif %}</td>'
+    "<td>{% for c in p.open_case_list %}<a href=\"{% url 'cases:case_detail' c.pk %}\" "
+    'class="nowrap">{{ c.number }}</a>{% if not forloop.last %} {% endif %}{% empty %}—'
+    "{% endfor %}</td>\n"
+    "      <td><a href=\"{% url 'cases:intake' %}?person={{ p.pk }}\">"
+    '{% translate "New intake for this person" %}</a></td></tr>\n'
+    "    {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_person_row_is_the_markup_of_the_template_it_replaced(language):
+    """Persons with and without a date of birth, with no, one or two open cases, and
+    names that need escaping."""
+    from django.template import engines
+    from django.utils import translation
+
+    from cases.models import Person
+
+    engine = engines["django"]
+    old = engine.from_string(OLD_PERSON_ROW)
+    new = engine.from_string(
+        "{% load case_rows %}{% for p in results %}{% person_row p %}{% endfor %}"
+    )
+    results = []
+    for i in range(6):
+        person = Person(
+            pk=300 + i,
+            name=f"山田 & <花子> {i}",
+            name_kana=f"ヤマダ <ハナコ> {i}" if i % 2 else "",
+            birth_date=datetime.date(1950 + i, 2, 28) if i % 3 else None,
+        )
+        person.open_case_list = [
+            Case(pk=400 + i * 10 + n, number=f"2026-{i:03d}{n:02d}") for n in range(i % 3)
+        ]
+        results.append(person)
+    with translation.override(language):
+        assert new.render({"results": results}) == old.render({"results": results})
