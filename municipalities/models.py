@@ -6,6 +6,8 @@ user is inside it (``Membership``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -47,6 +49,25 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    @classmethod
+    def from_names(cls, pk: int | None, names: Iterable[str | None]) -> User | None:
+        """The account of ``pk`` holding only its ``NAME_FIELDS`` (in that order), for
+        ``str()`` in a list read as values; None without a ``pk``."""
+        if pk is None:
+            return None
+        return cls(pk=pk, **{f: v or "" for f, v in zip(cls.NAME_FIELDS, names, strict=True)})
+
+    @classmethod
+    def unnamed_fields(cls, path: str) -> tuple[str, ...]:
+        """The paths through ``path`` of every column but the key and ``NAME_FIELDS``, to
+        leave out of a read that shows the account by name: its password hash, its dates
+        and flags are then never read for a list."""
+        return tuple(
+            f"{path}__{field.name}"
+            for field in cls._meta.concrete_fields
+            if not field.primary_key and field.name not in cls.NAME_FIELDS
+        )
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """The password hash and the session generation: a session stays valid only while

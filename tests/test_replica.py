@@ -162,7 +162,7 @@ def test_the_replica_is_never_migrated():
 # --- pages ------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, databases=[PRIMARY, REPLICA])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=[PRIMARY, REPLICA])
 @pytest.mark.usefixtures("statistics_data")
 def test_the_statistics_page_and_its_export_read_their_counts_from_the_replica(client, personas):
     """The counts come from the replica; the session, the user, the targets and the
@@ -186,7 +186,7 @@ def test_the_statistics_page_and_its_export_read_their_counts_from_the_replica(c
     assert PIN_COOKIE not in response.cookies
 
 
-@pytest.mark.django_db(transaction=True, databases=[PRIMARY, REPLICA])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=[PRIMARY, REPLICA])
 @pytest.mark.usefixtures("statistics_data")
 def test_after_saving_targets_the_statistics_are_read_from_the_primary(client, personas):
     client.force_login(personas.manager_a)
@@ -210,7 +210,7 @@ def test_after_saving_targets_the_statistics_are_read_from_the_primary(client, p
     assert [sql for sql in seen[REPLICA] if is_statistics(sql)]
 
 
-@pytest.mark.django_db(transaction=True, databases=[PRIMARY, REPLICA])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=[PRIMARY, REPLICA])
 @pytest.mark.usefixtures("statistics_data")
 def test_the_national_view_reads_the_roster_and_counts_from_the_replica(client, personas):
     client.force_login(personas.system_admin)
@@ -295,7 +295,7 @@ def indicator_counts(response) -> list[list[str]]:
     return [row[:2] for row in rows[: rows.index([])]]
 
 
-@pytest.mark.django_db(transaction=True, databases=[PRIMARY, REPLICA])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=[PRIMARY, REPLICA])
 @pytest.mark.usefixtures("statistics_data")
 def test_with_a_streaming_replica_statistics_read_it_and_a_read_after_a_write_does_not(
     client, real_replica, personas

@@ -14,6 +14,7 @@ from cases.assessment.domains import DOMAIN_KEYS
 from cases.core.queries import (
     can_see_cases,
     case_condition,
+    case_condition_by_row,
     case_roles_only,
     case_scoped,
     sees_whole_municipality,
@@ -35,7 +36,10 @@ from municipalities.models import User
 from municipalities.scoping import active_membership, get_for_user_or_404
 
 
-def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+def referrals_visible_to(user: Any, *, by_row: bool = False) -> QuerySet[Referral]:
+    """The referrals the user may see. ``by_row``: an agency's staff are checked row by
+    row against the referral's case (``case_condition_by_row``), for a query that reads
+    a few of the municipality's referrals rather than lists them all."""
     qs = (
         Referral.objects.for_user(user)
         .filter(case__deleted_at__isnull=True)
@@ -48,10 +52,9 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
         # An agency's staff: the referrals of the cases they see, and those to or from
         # their agency (a referral to it shows the person and the reason, not the case).
         org = membership.organisation_id
+        cases = case_condition_by_row(user, "case") if by_row else case_condition(user, "case")
         return qs.filter(
-            case_condition(user, "case")
-            | Q(to_agency__organisation_id=org)
-            | Q(from_agency__organisation_id=org)
+            cases | Q(to_agency__organisation_id=org) | Q(from_agency__organisation_id=org)
         )
     program = program_of_role(membership.role) if membership and not user.is_system_admin else None
     if program is None:

@@ -131,11 +131,8 @@ def user_from(row: Row, path: str) -> Any:
     ``str()`` in the template."""
     from municipalities.models import User
 
-    pk = getattr(row, f"{path}_id")
-    if pk is None:
-        return None
-    names = {name: getattr(row, f"{path}_{name}") or "" for name in User.NAME_FIELDS}
-    return User(pk=pk, **names)
+    names = (getattr(row, f"{path}_{name}") for name in User.NAME_FIELDS)
+    return User.from_names(getattr(row, f"{path}_id"), names)
 
 
 def _field_at(model: type[models.Model], path: str) -> models.Field:

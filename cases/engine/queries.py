@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cases.core.queries import OFFICE_ROLES, case_condition
+from cases.core.compiled import TODAY_MARK, compiled_rows
+from cases.core.queries import OFFICE_ROLES, case_ids_visible_to
 from cases.models import Flag, SupportAgency
 from cases.registry import all_rules
 from municipalities.models import Role, User
@@ -22,35 +23,64 @@ def flags_visible_to(user: Any) -> QuerySet[Flag]:
     and for a caseworker those of the rules meant for the case's lead agency
     (``Rule.lead_agency``) about cases their agency leads; the office sees all. Snoozed
     flags come back on their date."""
+    ids = _flag_ids(user)
+    if ids is None:
+        return Flag.objects.none()
+    return _visible_flags(*ids)
+
+
+def _flag_ids(user: Any) -> tuple[Any, ...] | None:
+    """What of the user decides which flags they see: their municipality, role, id and
+    organisation, and the rules meant for the lead agency; None for nobody's flags."""
     membership = active_membership(user)
     if membership is None or getattr(user, "is_system_admin", False):
-        return Flag.objects.none()
-    qs = Flag.objects.filter(municipality_id=membership.municipality_id, resolved_at__isnull=True)
-    if membership.role not in OFFICE_ROLES:
-        qs = qs.filter(Q(audience=membership.role) | Q(assigned_to=user) | _lead_agency(membership))
-    if membership.role == Role.CASEWORKER:
+        return None
+    codes = tuple(rule.code for rule in all_rules() if rule.lead_agency)
+    return (membership.municipality_id, membership.role, user.pk, membership.organisation_id, codes)
+
+
+def _visible_flags(
+    municipality_id: int,
+    role: str,
+    user_id: int,
+    organisation_id: int | None,
+    lead_codes: tuple[str, ...],
+) -> QuerySet[Flag]:
+    """``flags_visible_to`` by the user's ids: reads nothing but its arguments, so that
+    the queue's statement can be compiled once per user's ids."""
+    qs = Flag.objects.filter(municipality_id=municipality_id, resolved_at__isnull=True)
+    if role not in OFFICE_ROLES:
+        qs = qs.filter(
+            Q(audience=role)
+            | Q(assigned_to_id=user_id)
+            | _lead_agency(role, organisation_id, lead_codes)
+        )
+    if role == Role.CASEWORKER:
         # Need to know: a flag about a case shows only to those who see the case.
-        qs = qs.filter(Q(case__isnull=True) | case_condition(user, "case"))
+        cases = case_ids_visible_to(organisation_id, municipality_id, user_id)
+        qs = qs.filter(Q(case__isnull=True) | Q(case_id__in=cases))
     return qs
 
 
-def _lead_agency(membership: Any) -> Q:
+def _lead_agency(role: str, organisation_id: int | None, codes: tuple[str, ...]) -> Q:
     """Flags of the rules meant for the lead agency, about the cases the caseworker's
     agency leads (nothing for other roles or staff of no agency)."""
-    codes = [rule.code for rule in all_rules() if rule.lead_agency]
-    if membership.role != Role.CASEWORKER or membership.organisation_id is None or not codes:
+    if role != Role.CASEWORKER or organisation_id is None or not codes:
         return Q(pk__in=[])
-    agencies = SupportAgency.objects.filter(organisation_id=membership.organisation_id)
+    agencies = SupportAgency.objects.filter(organisation_id=organisation_id)
     return Q(rule__in=codes, case__lead_agency_id__in=agencies.values("pk"))
 
 
+def _in_queue(flags: QuerySet[Flag], today: datetime.date) -> QuerySet[Flag]:
+    """The open flags and those back from a snooze by ``today``, oldest first."""
+    return flags.filter(
+        Q(state=Flag.State.OPEN) | Q(state=Flag.State.SNOOZED, snoozed_until__lte=today)
+    ).order_by("raised_at", "pk")
+
+
 def flag_queue(user: Any, *, today: datetime.date | None = None) -> QuerySet[Flag]:
-    today = today or timezone.localdate()
-    return (
-        flags_visible_to(user)
-        .filter(Q(state=Flag.State.OPEN) | Q(state=Flag.State.SNOOZED, snoozed_until__lte=today))
-        .select_related("case", "case__person", "case__assigned_to", "assigned_to")
-        .order_by("raised_at", "pk")
+    return _in_queue(flags_visible_to(user), today or timezone.localdate()).select_related(
+        "case", "case__person", "case__assigned_to", "assigned_to"
     )
 
 
@@ -87,9 +117,7 @@ class QueuedCase:
     @property
     def assigned_to(self) -> User | None:
         """The caseworker, for ``str()``."""
-        if self.assigned_to_id is None:
-            return None
-        return User(pk=self.assigned_to_id, **dict(zip(User.NAME_FIELDS, self.names, strict=True)))
+        return User.from_names(self.assigned_to_id, self.names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +151,21 @@ def _queued(row: tuple[Any, ...]) -> QueuedFlag:
 
 
 def flag_queue_page(user: Any, start: int, size: int) -> list[QueuedFlag]:
-    """``size`` flags of the user's queue from ``start``, with what the queue shows."""
-    rows = flag_queue(user).values_list(*FLAG_QUEUE_COLUMNS)[start : start + size]
-    return [_queued(row) for row in rows]
+    """``size`` flags of the user's queue from ``start``, with what the queue shows. Its
+    statement is compiled once per user's ids and page (``compiled_rows``): building and
+    compiling it took as long as PostgreSQL took to run it."""
+    ids = _flag_ids(user)
+    if ids is None:
+        return []
+    return [_queued(row) for row in compiled_rows(_queue_page, *ids, TODAY_MARK, start, size)]
+
+
+def _queue_page(*args: Any) -> QuerySet[Flag]:
+    """A page of ``flag_queue`` by the user's ids (``_visible_flags``), today's date, the
+    first row and the number of rows."""
+    *ids, today, start, size = args
+    flags = _in_queue(_visible_flags(*ids), today)
+    return flags.values_list(*FLAG_QUEUE_COLUMNS)[start : start + size]
 
 
 def flag_get_for_user(user: Any, flag_id: int) -> Flag:

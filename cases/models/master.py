@@ -45,11 +45,17 @@ class MasterData(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
+        return self.label_of(self.name, self.name_en)
+
+    @staticmethod
+    def label_of(name: str, name_en: str) -> str:
+        """What ``str()`` shows of an item named so: its English name in English, where
+        it has one (for a list that reads the names as values)."""
         from django.utils.translation import get_language
 
-        if self.name_en and (get_language() or "ja").startswith("en"):
-            return self.name_en
-        return self.name
+        if name_en and (get_language() or "ja").startswith("en"):
+            return name_en
+        return name
 
     @classmethod
     def available_to(cls, municipality_id: int | None) -> models.QuerySet:

@@ -65,10 +65,15 @@ class Person(TenantModel):
         super().save(*args, **kwargs)
 
     def age_on(self, day: datetime.date | None = None) -> int | None:
-        if self.birth_date is None:
+        return self.age_of(self.birth_date, day)
+
+    @staticmethod
+    def age_of(birth_date: datetime.date | None, day: datetime.date | None = None) -> int | None:
+        """The age on ``day`` (today) of someone born on ``birth_date`` (None unknown)."""
+        if birth_date is None:
             return None
         day = day or timezone.localdate()
-        b = self.birth_date
+        b = birth_date
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
     @property

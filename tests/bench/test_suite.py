@@ -94,7 +94,7 @@ def test_roster_and_generator_benchmarks(db):
     assert generated["rows"] > 20
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_write_path_enqueues_one_evaluation_per_save():
     """With real commits, each save enqueues its case's re-evaluation once, recorded
     instead of run (the task runs on a worker, not in the request)."""

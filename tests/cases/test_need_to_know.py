@@ -450,6 +450,19 @@ def test_only_the_office_reviews_emergency_looks(client, personas, world_a, othe
     assert client.post(f"/cases/emergency/{world_a.look.pk}/review/").status_code == 302
 
 
+def emergency_look(personas, case):
+    """The other agency's caseworker's emergency look at ``case``, in force for an hour."""
+    from cases.models import EmergencyAccess
+
+    return EmergencyAccess.objects.create(
+        municipality=personas.municipality_a,
+        case=case,
+        user=personas.other_agency_a,
+        reason="本人が自宅で倒れているとの通報。",
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+
+
 def test_the_visible_cases_statement_is_each_user_s_and_reads_the_time_now_each_time(
     personas, world_a, other_agency
 ):
@@ -469,13 +482,7 @@ def test_the_visible_cases_statement_is_each_user_s_and_reads_the_time_now_each_
     assert world_a.case.pk not in visible(personas.other_agency_a)
     assert _compile.cache_info().hits == hits + 2
 
-    look = EmergencyAccess.objects.create(
-        municipality=personas.municipality_a,
-        case=world_a.case,
-        user=personas.other_agency_a,
-        reason="本人が自宅で倒れているとの通報。",
-        expires_at=timezone.now() + datetime.timedelta(hours=1),
-    )
+    look = emergency_look(personas, world_a.case)
     assert world_a.case.pk in visible(personas.other_agency_a)
     EmergencyAccess.objects.filter(pk=look.pk).update(expires_at=timezone.now())
     assert world_a.case.pk not in visible(personas.other_agency_a)
@@ -546,3 +553,68 @@ def test_the_compiled_conditions_are_those_of_the_orm_wherever_they_are_used(
     assert world_a.case in mine
     assert theirs not in mine
     assert world_b.case not in mine
+
+
+def test_the_condition_checked_by_row_keeps_the_rows_of_the_one_by_sub_select(
+    personas, world_a, world_b, other_agency
+):
+    """``case_condition_by_row`` (the dashboard's follow-ups and waiting referrals) keeps
+    the same consultations and referrals as ``case_condition`` for every role, with the
+    other agency on a case, an emergency look in force and expired, and a case the
+    caseworker opened that another agency leads."""
+    from cases.collaboration.queries import referrals_visible_to
+    from cases.core.queries import case_condition, case_condition_by_row
+    from cases.core.sharing import case_agency_add
+    from cases.models import Consultation, EmergencyAccess, Referral
+    from tests.worlds import case_of_new_person, consent_given
+
+    theirs = case_of_new_person(
+        personas.other_agency_a, personas.municipality_a, "他機関 太郎", "タキカン タロウ"
+    )
+    shared = case_of_new_person(
+        personas.caseworker_a, personas.municipality_a, "共有 花子", "キョウユウ ハナコ"
+    )
+    consent_given(personas.caseworker_a, shared, [other_agency])
+    case_agency_add(user=personas.manager_a, case=shared, agency=other_agency)
+    for case, to_agency in (
+        (world_a.case, None),
+        (theirs, None),
+        (shared, None),
+        (world_a.case, other_agency),
+    ):
+        Referral.objects.create(
+            municipality=personas.municipality_a,
+            case=case,
+            from_program="community",
+            to_program="agency" if to_agency else "consultation",
+            to_agency=to_agency,
+            reason="気になる",
+            acknowledge_by=timezone.localdate(),
+            created_by=personas.community_worker_a,
+        )
+    look = emergency_look(personas, world_a.case)
+
+    def rows(user, model, condition):
+        return set(model.objects.for_user(user).filter(condition).values_list("pk", flat=True))
+
+    def same_rows():
+        for user in personas.all().values():
+            if active_membership(user) is None:
+                continue
+            for model in (Consultation, Referral):
+                by_row = rows(user, model, case_condition_by_row(user, "case"))
+                assert by_row == rows(user, model, case_condition(user, "case")), (user, model)
+            assert set(referrals_visible_to(user, by_row=True)) == set(referrals_visible_to(user))
+
+    same_rows()
+    other = personas.other_agency_a
+    assert world_a.case.pk in {
+        c.case_id for c in Consultation.objects.filter(case_condition_by_row(other, "case"))
+    }
+    EmergencyAccess.objects.filter(pk=look.pk).update(expires_at=timezone.now())
+    same_rows()
+    assert not Consultation.objects.filter(case_condition_by_row(other, "case"), case=world_a.case)
+    seen = {r.case_id for r in Referral.objects.filter(case_condition_by_row(other, "case"))}
+    assert world_a.case.pk not in seen
+    assert {theirs.pk, shared.pk} <= seen
+    assert world_b.case.pk not in seen

@@ -10,10 +10,13 @@ from django.utils import timezone
 
 from cases.collaboration import services as collaboration_services
 from cases.consultation import services as consultation_services
+from cases.consultation.queries import FoundPerson, OpenCase
 from cases.core import services as core_services
+from cases.core.queries import case_get_for_user, cases_visible_to
+from cases.core.text import search_key as query_key
 from cases.models import Case, Consultation, ContactRoute, IssueCategory, MeetingCase, Person
 from cases.registry import get_rule
-from municipalities.models import AuditEvent
+from municipalities.models import AuditEvent, User
 from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
@@ -45,13 +48,38 @@ def intake_data(**overrides):
 
 
 @pytest.mark.parametrize(
-    "query", ["やまだ", "ヤマダ", "ﾔﾏﾀﾞ", "山田", "山田花子", "ヤマダ　ハナコ", "はなこ", "ﾊﾅｺ"]
+    "query",
+    [
+        *("やまだ", "ヤマダ", "ﾔﾏﾀﾞ", "山田", "山田花子", "ヤマダ　ハナコ", "はなこ", "ﾊﾅｺ"),
+        # Shorter than a trigram: one or two characters, in any script.
+        *("花", "花子", "ハナ", "はな", "ﾊﾅ", "子"),
+    ],
 )
 def test_name_search_matches_any_script_width_and_spacing(client, personas, world_a, query):
     client.force_login(personas.caseworker_a)
     response = client.get(reverse("cases:person_search"), {"q": query})
     assert response.status_code == 200
     assert "山田 花子" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["大城", "ｵｵ", "%_"])
+def test_a_key_shorter_than_a_trigram_is_not_offered_to_the_trigram_index(personas, query):
+    """A key of one or two characters has no trigram: its condition is a substring test
+    that no index serves (the trigram index would return every person of the country),
+    and it finds the same persons as ``LIKE`` would, wildcards taken as text."""
+    from cases.consultation.queries import search_condition
+
+    for name in ("大城 太郎", "大山 城", "オオシロ", "100%_達成"):
+        core_services.person_create(
+            user=personas.caseworker_a, municipality=personas.municipality_a, name=name
+        )
+    short = Person.objects.filter(search_condition(query, None))
+    assert " LIKE " not in str(short.query).upper()
+    expected = {p.pk for p in Person.objects.all() if query_key(query) in p.search_name}
+    expected |= {p.pk for p in Person.objects.all() if query_key(query) in p.search_kana}
+    assert {p.pk for p in short} == expected
+    assert expected
+    assert " LIKE " in str(Person.objects.filter(search_condition("大城太", None)).query).upper()
 
 
 def test_birth_date_narrows_the_search(client, personas, world_a):
@@ -255,6 +283,31 @@ def test_case_page_query_count_does_not_grow_with_rows(
     build_more(personas, world_a)
     with django_assert_num_queries(QUERIES_CASE_PAGE):
         client.get(url)
+
+
+def test_a_case_read_names_its_caseworker_and_leaves_the_account_unread(
+    personas, world_a, django_assert_num_queries
+):
+    expected = str(User.objects.get(pk=world_a.case.assigned_to_id))
+    user = personas.caseworker_a
+    assert "password" not in str(cases_visible_to(user).query)
+    case = case_get_for_user(user, world_a.case.pk)
+    unread = case.assigned_to.get_deferred_fields()
+    assert {"password", "last_login", "email", "is_superuser", "session_generation"} <= unread
+    assert not unread & set(User.NAME_FIELDS)
+    with django_assert_num_queries(0):
+        assert str(case.assigned_to) == expected
+
+
+def test_an_account_from_its_names_is_shown_as_read_whole(personas):
+    account = personas.caseworker_a
+    account.display_name, account.last_name = "", "相談"
+    names = [getattr(account, name) for name in User.NAME_FIELDS]
+    assert str(User.from_names(account.pk, names)) == str(account)
+    assert str(User.from_names(account.pk, [None, None, None, "kw"])) == "kw"
+    assert User.from_names(None, names) is None
+    with pytest.raises(ValueError, match="shorter"):
+        User.from_names(account.pk, names[:2])
 
 
 # session, user, membership (the session is not written: renewed less than a minute
@@ -709,8 +762,48 @@ def test_an_open_case_row_is_the_markup_of_the_template_it_replaced(language):
         )
         for i, status in enumerate(Case.Status.values)
     ]
+    # The dashboard reads them as values (``OpenCase``): the same rows.
+    values = [
+        OpenCase(
+            c.pk,
+            c.number,
+            c.status,
+            c.is_sensitive,
+            c.opened_on,
+            c.person.name,
+            c.route.name,
+            c.route.name_en,
+        )
+        for c in cases
+    ]
     with translation.override(language):
         assert new.render({"cases": cases}) == old.render({"cases": cases})
+        assert new.render({"cases": values}) == old.render({"cases": cases})
+
+
+def test_the_dashboard_reads_each_open_case_as_the_case_itself(personas, world_a):
+    """Every column the row shows comes from the case read as values, in both
+    languages."""
+    from django.utils import translation
+
+    from cases.consultation.queries import dashboard
+
+    Case.objects.filter(pk=world_a.case.pk).update(is_sensitive=True)
+    listed = dashboard(personas.caseworker_a)["my_open_cases"]
+    assert [c.pk for c in listed] == [world_a.case.pk]
+    case = Case.objects.select_related("person", "route").get(pk=world_a.case.pk)
+    for language in ("ja", "en"):
+        with translation.override(language):
+            for c in listed:
+                assert (c.number, c.status, c.is_sensitive, c.opened_on) == (
+                    case.number,
+                    case.status,
+                    case.is_sensitive,
+                    case.opened_on,
+                )
+                assert c.person.name == case.person.name
+                assert c.route == str(case.route)
+                assert c.get_status_display() == case.get_status_display()
 
 
 # The name search's row of a person as its template wrote it before ``person_row``.
@@ -754,5 +847,47 @@ def test_a_person_row_is_the_markup_of_the_template_it_replaced(language):
             Case(pk=400 + i * 10 + n, number=f"2026-{i:03d}{n:02d}") for n in range(i % 3)
         ]
         results.append(person)
+    # The search reads them as values (``FoundPerson``): the same rows.
+    found = [
+        FoundPerson(p.pk, p.name, p.name_kana, p.birth_date, p.open_case_list) for p in results
+    ]
     with translation.override(language):
         assert new.render({"results": results}) == old.render({"results": results})
+        assert new.render({"results": found}) == old.render({"results": results})
+
+
+def test_the_search_reads_each_person_and_their_open_cases_as_the_models(personas, world_a):
+    """What the search lists of each person (and which of their cases) is what the
+    person and the cases the searcher may see say, closed and other agencies' cases
+    left out."""
+    from cases.consultation.queries import person_search
+    from tests.worlds import case_of_new_person
+
+    person = world_a.case.person
+    person.birth_date = datetime.date(1960, 2, 29)
+    person.save()
+    second = core_services.case_open(
+        user=personas.caseworker_a, person=person, route=world_a.case.route
+    )
+    closed = core_services.case_open(
+        user=personas.caseworker_a, person=person, route=world_a.case.route
+    )
+    Case.objects.filter(pk=closed.pk).update(status=Case.Status.CLOSED)
+    case_of_new_person(
+        personas.other_agency_a, personas.municipality_a, "山田 別子", "ヤマダ ベツコ"
+    )
+    found = person_search(personas.caseworker_a, "やまだ")
+    assert [p.pk for p in found] == [person.pk]
+    (listed,) = found
+    assert (listed.name, listed.name_kana, listed.birth_date, listed.age) == (
+        person.name,
+        person.name_kana,
+        person.birth_date,
+        person.age,
+    )
+    assert [(c.pk, c.number) for c in listed.open_case_list] == [
+        (c.pk, c.number)
+        for c in Case.objects.filter(pk__in=[second.pk, world_a.case.pk]).order_by(
+            "-opened_on", "-pk"
+        )
+    ]
