@@ -86,6 +86,8 @@ def test_the_queue_reads_what_the_orms_query_reads_for_every_role(personas, buil
     # Another agency's caseworker sees the flag about no case, none of the cases.
     assert [f.case for f in flag_queue_page(personas.other_agency_a, 0, 50)] == [None]
     assert flag_queue_page(personas.caseworker_b, 0, 50) == []
+    # A page past the end (a number typed into the URL) is empty, not an error.
+    assert flag_queue_page(personas.caseworker_a, 5_000_000, 51) == []
     assert flag_queue_page(personas.system_admin, 0, 50) == []
 
 

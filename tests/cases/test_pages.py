@@ -17,6 +17,7 @@ from cases.core.text import search_key as query_key
 from cases.models import Case, Consultation, ContactRoute, IssueCategory, MeetingCase, Person
 from cases.registry import get_rule
 from municipalities.models import AuditEvent, User
+from tests.markup import old_and_new
 from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
@@ -736,15 +737,13 @@ OLD_OPEN_CASE_ROW = (
 def test_an_open_case_row_is_the_markup_of_the_template_it_replaced(language):
     """Cases of every status, sensitive or not, with a route named in both languages or
     in Japanese only, and names that need escaping."""
-    from django.template import engines
     from django.utils import translation
 
     from cases.models import Person
 
-    engine = engines["django"]
-    old = engine.from_string(OLD_OPEN_CASE_ROW)
-    new = engine.from_string(
-        "{% load case_rows %}{% for case in cases %}{% open_case_row case %}{% endfor %}"
+    old, new = old_and_new(
+        OLD_OPEN_CASE_ROW,
+        "{% load case_rows %}{% for case in cases %}{% open_case_row case %}{% endfor %}",
     )
     routes = [
         ContactRoute(pk=1, name="民生委員 & <児童委員>", name_en="Welfare <volunteer>"),
@@ -825,15 +824,12 @@ OLD_PERSON_ROW = (
 def test_a_person_row_is_the_markup_of_the_template_it_replaced(language):
     """Persons with and without a date of birth, with no, one or two open cases, and
     names that need escaping."""
-    from django.template import engines
     from django.utils import translation
 
     from cases.models import Person
 
-    engine = engines["django"]
-    old = engine.from_string(OLD_PERSON_ROW)
-    new = engine.from_string(
-        "{% load case_rows %}{% for p in results %}{% person_row p %}{% endfor %}"
+    old, new = old_and_new(
+        OLD_PERSON_ROW, "{% load case_rows %}{% for p in results %}{% person_row p %}{% endfor %}"
     )
     results = []
     for i in range(6):

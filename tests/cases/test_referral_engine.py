@@ -22,6 +22,7 @@ from community import services as community_services
 from municipalities.models import AuditEvent
 from participation import services as participation_services
 from portal.errors import CaseRuleError
+from tests.markup import old_and_new
 from tests.worlds import master
 
 pytestmark = pytest.mark.django_db
@@ -711,15 +712,12 @@ def test_a_flag_row_is_the_markup_of_the_template_it_replaced(language):
     unknown rule, snoozed or open, with details that need escaping: the row written in
     Python is the row the template wrote, for those who may open cases and those who
     may not."""
-    from django.template import engines
     from django.utils import translation
 
     from cases.models import Case, Person
     from municipalities.models import User
 
-    engine = engines["django"]
-    old = engine.from_string(OLD_FLAG_ROW)
-    new = engine.from_string("{% load flag_badges %}{% flag_row flag can_see_cases %}")
+    old, new = old_and_new(OLD_FLAG_ROW, "{% load flag_badges %}{% flag_row flag can_see_cases %}")
     raised = timezone.make_aware(datetime.datetime(2026, 3, 31, 23, 30))
     caseworker = User(pk=7, username="kw", display_name="相談 <花子>")
     case = Case(pk=3, number="2026-00003", person=Person(pk=4, name="山田 & 花子"))

@@ -17,6 +17,7 @@ from municipalities.models import AuditEvent
 from participation import services
 from participation.models import Assignment, Menu, SessionLog
 from portal.errors import CaseRuleError
+from tests.markup import old_and_new
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -467,12 +468,9 @@ OLD_MENU_BADGES = (
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_menu_badges_are_the_markup_of_the_include_they_replaced(world_a, language):
-    from django.template import engines
     from django.utils import translation
 
-    engine = engines["django"]
-    old = engine.from_string(OLD_MENU_BADGES)
-    new = engine.from_string("{% load menu_badges %}{% menu_badges menu %}")
+    old, new = old_and_new(OLD_MENU_BADGES, "{% load menu_badges %}{% menu_badges menu %}")
     menu = world_a.menu
     seen = set()
     with translation.override(language):
@@ -508,15 +506,12 @@ def test_a_catalogue_row_is_the_markup_of_the_template_it_replaced(world_a, lang
     """Menus full or with places, with and without accommodations, area or schedule,
     made to order or not, with names that need escaping: the row written in Python is
     the row the template wrote."""
-    from django.template import engines
     from django.utils import translation
 
     from participation.models import Provider
 
-    engine = engines["django"]
-    old = engine.from_string(OLD_MENU_ROW)
-    new = engine.from_string(
-        "{% load menu_badges %}{% for menu in menus %}{% menu_row menu %}{% endfor %}"
+    old, new = old_and_new(
+        OLD_MENU_ROW, "{% load menu_badges %}{% for menu in menus %}{% menu_row menu %}{% endfor %}"
     )
     provider = Provider(pk=3, name="NPO <とよなか> & 仲間")
     menus = []
